@@ -1,0 +1,105 @@
+//! The one error type of the crate.
+//!
+//! Each variant has a stable [`Error::code`] string: the JavaScript bindings put it on
+//! `AppPasswordError.code`, and hosts branch on it. A wrong password is *not* an error:
+//! [`crate::VerifyResult`] reports it. Errors are for bad arguments and for a host store that
+//! failed, and they never carry a secret.
+
+use core::fmt;
+
+/// What went wrong, with a stable code. Messages never contain a password or a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The label is empty, too long, or contains control characters.
+    InvalidLabel(&'static str),
+    /// The username is empty, too long, or contains a colon or control characters.
+    InvalidUser(&'static str),
+    /// A scope name is not in the catalogue.
+    UnknownScope(String),
+    /// A scope exists but may never be granted to an app password (S7).
+    ScopeNotGrantable(String),
+    /// A password must hold at least one scope (S2).
+    NoScopes,
+    /// Too many scopes were named in one call.
+    TooManyScopes,
+    /// The password prefix is not `[a-z][a-z0-9]{0,15}`.
+    InvalidPrefix,
+    /// `expiresAt` is not in the future, or not a valid time.
+    InvalidExpiry,
+    /// Argon2 parameters out of the accepted range.
+    InvalidHashParams(&'static str),
+    /// A scope catalogue that cannot be used (duplicate names, unknown implication, ...).
+    InvalidCatalog(String),
+    /// A compact scope encoding that does not decode strictly.
+    InvalidScopeEncoding(&'static str),
+    /// A PHC string that cannot be read.
+    InvalidHash(&'static str),
+    /// The operating system's random source failed.
+    RandomUnavailable,
+    /// The host store threw or rejected an operation.
+    StoreUnavailable(String),
+    /// The host store returned something that is not a valid record.
+    StoreCorrupt(String),
+    /// The host store did not answer in time.
+    StoreTimeout,
+    /// Could not find a free id after several tries (a broken random source or store).
+    IdCollision,
+}
+
+impl Error {
+    /// The stable, machine-readable code of this error.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidLabel(_) => "invalid_label",
+            Self::InvalidUser(_) => "invalid_user",
+            Self::UnknownScope(_) => "unknown_scope",
+            Self::ScopeNotGrantable(_) => "scope_not_grantable",
+            Self::NoScopes => "no_scopes",
+            Self::TooManyScopes => "too_many_scopes",
+            Self::InvalidPrefix => "invalid_prefix",
+            Self::InvalidExpiry => "invalid_expiry",
+            Self::InvalidHashParams(_) => "invalid_hash_params",
+            Self::InvalidCatalog(_) => "invalid_catalog",
+            Self::InvalidScopeEncoding(_) => "invalid_scope_encoding",
+            Self::InvalidHash(_) => "invalid_hash",
+            Self::RandomUnavailable => "random_unavailable",
+            Self::StoreUnavailable(_) => "store_unavailable",
+            Self::StoreCorrupt(_) => "store_corrupt",
+            Self::StoreTimeout => "store_timeout",
+            Self::IdCollision => "id_collision",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidLabel(why) => write!(f, "invalid label: {why}"),
+            Self::InvalidUser(why) => write!(f, "invalid username: {why}"),
+            Self::UnknownScope(name) => write!(f, "unknown scope {name:?}"),
+            Self::ScopeNotGrantable(name) => {
+                write!(f, "scope {name:?} can never be granted to an app password")
+            }
+            Self::NoScopes => f.write_str("an app password needs at least one scope"),
+            Self::TooManyScopes => f.write_str("too many scopes"),
+            Self::InvalidPrefix => f.write_str("prefix must match [a-z][a-z0-9]{0,15}"),
+            Self::InvalidExpiry => f.write_str("expiresAt must be a time in the future"),
+            Self::InvalidHashParams(why) => write!(f, "invalid Argon2 parameters: {why}"),
+            Self::InvalidCatalog(why) => write!(f, "invalid scope catalogue: {why}"),
+            Self::InvalidScopeEncoding(why) => write!(f, "invalid scope encoding: {why}"),
+            Self::InvalidHash(why) => write!(f, "invalid PHC hash string: {why}"),
+            Self::RandomUnavailable => f.write_str("the system random source failed"),
+            Self::StoreUnavailable(why) => write!(f, "the key-value store failed: {why}"),
+            Self::StoreCorrupt(why) => write!(f, "the key-value store returned bad data: {why}"),
+            Self::StoreTimeout => f.write_str("the key-value store did not answer in time"),
+            Self::IdCollision => f.write_str("could not allocate a unique id"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = core::result::Result<T, E>;

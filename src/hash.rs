@@ -1,0 +1,378 @@
+//! Argon2id hashing to PHC strings, and verification of any Argon2 PHC string.
+//!
+//! App passwords carry at least 190 bits of CSPRNG output, so no guessing attack is possible
+//! at any hash cost: the slow-hash budget that protects human passwords buys nothing here and
+//! costs every API request CPU. [`HashParams::APP_PASSWORD`] is therefore light, and
+//! [`HashParams::OWASP`] is the profile for human passwords. SECURITY.md has the reasoning,
+//! docs/BENCHMARKS.md the numbers.
+//!
+//! The PHC reader is our own, small and bounded: a stored string with absurd parameters
+//! (say `m=4294967295`) is refused with [`Error::InvalidHash`] instead of attempting a 4 TiB
+//! allocation that would abort a WebAssembly instance.
+
+use core::fmt;
+use std::sync::Mutex;
+
+use argon2::{Algorithm, Argon2, AssociatedData, Block, KeyId, Params, ParamsBuilder, Version};
+use base64ct::{Base64Unpadded, Encoding};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::password::RandomSource;
+
+/// Largest memory cost accepted (KiB): 256 MiB, above RFC 9106's second recommendation.
+pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
+/// Largest number of passes accepted.
+pub const MAX_ITERATIONS: u32 = 64;
+/// Largest degree of parallelism accepted (lanes are computed one after another here).
+pub const MAX_PARALLELISM: u32 = 16;
+/// Salt length of hashes we write.
+pub const SALT_LEN: usize = 16;
+/// Output length of hashes we write.
+pub const OUTPUT_LEN: usize = 32;
+/// Longest PHC string accepted.
+pub const MAX_PHC_LEN: usize = 512;
+/// Longest password accepted for hashing (bytes). Bounds the work a caller can ask for.
+pub const MAX_PASSWORD_LEN: usize = 4096;
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HashParams {
+    /// Memory cost in KiB (`m`).
+    pub memory_kib: u32,
+    /// Passes over memory (`t`).
+    pub iterations: u32,
+    /// Lanes (`p`).
+    pub parallelism: u32,
+}
+
+impl HashParams {
+    /// OWASP's Argon2id recommendation for human passwords: m=19456 KiB, t=2, p=1.
+    pub const OWASP: Self = Self { memory_kib: 19456, iterations: 2, parallelism: 1 };
+
+    /// The default for generated app passwords (190-bit secrets): sized so that a verify fits
+    /// well inside a 10 ms edge CPU budget. See SECURITY.md for why this is enough.
+    pub const APP_PASSWORD: Self = Self { memory_kib: 1024, iterations: 1, parallelism: 1 };
+
+    /// Checks the parameters against Argon2's rules and our bounds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] when out of range.
+    pub fn validate(&self) -> Result<()> {
+        if self.parallelism == 0 || self.parallelism > MAX_PARALLELISM {
+            return Err(Error::InvalidHashParams("parallelism must be 1 to 16"));
+        }
+        if self.iterations == 0 || self.iterations > MAX_ITERATIONS {
+            return Err(Error::InvalidHashParams("iterations must be 1 to 64"));
+        }
+        if self.memory_kib < 8 * self.parallelism || self.memory_kib > MAX_MEMORY_KIB {
+            return Err(Error::InvalidHashParams(
+                "memoryKiB must be at least 8 x parallelism and at most 262144",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A parsed Argon2 PHC string: `$argon2id$v=19$m=..,t=..,p=..$salt$hash`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhcHash {
+    algorithm: Algorithm,
+    version: Version,
+    params: HashParams,
+    keyid: Vec<u8>,
+    data: Vec<u8>,
+    salt: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl fmt::Debug for PhcHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhcHash")
+            .field("algorithm", &self.algorithm)
+            .field("version", &self.version)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+fn b64_decode(field: &str, what: &'static str) -> Result<Vec<u8>> {
+    // The PHC format is unpadded; tolerate padding some writers add.
+    let trimmed = field.trim_end_matches('=');
+    Base64Unpadded::decode_vec(trimmed).map_err(|_| Error::InvalidHash(what))
+}
+
+fn parse_u32(value: &str, what: &'static str) -> Result<u32> {
+    if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::InvalidHash(what));
+    }
+    value.parse().map_err(|_| Error::InvalidHash(what))
+}
+
+impl PhcHash {
+    /// Reads an Argon2 PHC string as other implementations write it: `argon2id`, `argon2i` or
+    /// `argon2d`; `v=16`, `v=19` or no version (meaning 16); `m`, `t`, `p` in any order, with
+    /// optional `keyid` and `data`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHash`] for anything else, including parameters beyond our bounds.
+    pub fn parse(phc: &str) -> Result<Self> {
+        if phc.len() > MAX_PHC_LEN {
+            return Err(Error::InvalidHash("too long"));
+        }
+        let mut fields = phc.split('$');
+        if fields.next() != Some("") {
+            return Err(Error::InvalidHash("must start with $"));
+        }
+        let algorithm = match fields.next() {
+            Some("argon2id") => Algorithm::Argon2id,
+            Some("argon2i") => Algorithm::Argon2i,
+            Some("argon2d") => Algorithm::Argon2d,
+            _ => return Err(Error::InvalidHash("not an Argon2 hash")),
+        };
+        let mut field = fields.next().ok_or(Error::InvalidHash("missing parameters"))?;
+        let mut version = Version::V0x10;
+        if let Some(v) = field.strip_prefix("v=") {
+            version = match parse_u32(v, "bad version")? {
+                16 => Version::V0x10,
+                19 => Version::V0x13,
+                _ => return Err(Error::InvalidHash("unsupported version")),
+            };
+            field = fields.next().ok_or(Error::InvalidHash("missing parameters"))?;
+        }
+        let (mut m, mut t, mut p) = (None, None, None);
+        let (mut keyid, mut data) = (Vec::new(), Vec::new());
+        for pair in field.split(',') {
+            let (name, value) = pair.split_once('=').ok_or(Error::InvalidHash("bad parameter"))?;
+            let slot = match name {
+                "m" => &mut m,
+                "t" => &mut t,
+                "p" => &mut p,
+                "keyid" if keyid.is_empty() => {
+                    keyid = b64_decode(value, "bad keyid")?;
+                    continue;
+                }
+                "data" if data.is_empty() => {
+                    data = b64_decode(value, "bad data")?;
+                    continue;
+                }
+                _ => return Err(Error::InvalidHash("unknown or repeated parameter")),
+            };
+            if slot.is_some() {
+                return Err(Error::InvalidHash("repeated parameter"));
+            }
+            *slot = Some(parse_u32(value, "bad parameter value")?);
+        }
+        let params = HashParams {
+            memory_kib: m.ok_or(Error::InvalidHash("missing m"))?,
+            iterations: t.ok_or(Error::InvalidHash("missing t"))?,
+            parallelism: p.ok_or(Error::InvalidHash("missing p"))?,
+        };
+        params
+            .validate()
+            .map_err(|_| Error::InvalidHash("parameters out of range"))?;
+        let salt = b64_decode(fields.next().ok_or(Error::InvalidHash("missing salt"))?, "bad salt")?;
+        let hash = b64_decode(fields.next().ok_or(Error::InvalidHash("missing hash"))?, "bad hash")?;
+        if fields.next().is_some() {
+            return Err(Error::InvalidHash("trailing fields"));
+        }
+        if salt.len() < 8 || salt.len() > 64 {
+            return Err(Error::InvalidHash("salt must be 8 to 64 bytes"));
+        }
+        if hash.len() < 4 || hash.len() > 64 {
+            return Err(Error::InvalidHash("hash must be 4 to 64 bytes"));
+        }
+        if keyid.len() > Params::MAX_KEYID_LEN || data.len() > Params::MAX_DATA_LEN {
+            return Err(Error::InvalidHash("keyid or data too long"));
+        }
+        Ok(Self { algorithm, version, params, keyid, data, salt, hash })
+    }
+
+    /// An Argon2id v=19 hash from its parts (no keyid or data).
+    #[must_use]
+    pub fn argon2id(params: HashParams, salt: &[u8], hash: &[u8]) -> Self {
+        Self {
+            algorithm: Algorithm::Argon2id,
+            version: Version::V0x13,
+            params,
+            keyid: Vec::new(),
+            data: Vec::new(),
+            salt: salt.to_vec(),
+            hash: hash.to_vec(),
+        }
+    }
+
+    /// The cost parameters.
+    #[must_use]
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// Whether this is an Argon2id, v=19 hash with exactly `params`, i.e. needs no re-hash.
+    #[must_use]
+    pub fn is_current(&self, params: &HashParams) -> bool {
+        self.algorithm == Algorithm::Argon2id
+            && self.version == Version::V0x13
+            && self.params == *params
+            && self.keyid.is_empty()
+            && self.data.is_empty()
+    }
+
+    /// The PHC string.
+    #[must_use]
+    pub fn to_phc(&self) -> String {
+        let alg = match self.algorithm {
+            Algorithm::Argon2d => "argon2d",
+            Algorithm::Argon2i => "argon2i",
+            Algorithm::Argon2id => "argon2id",
+        };
+        let v = match self.version {
+            Version::V0x10 => 16,
+            Version::V0x13 => 19,
+        };
+        let HashParams { memory_kib, iterations, parallelism } = self.params;
+        format!(
+            "${alg}$v={v}$m={memory_kib},t={iterations},p={parallelism}${}${}",
+            Base64Unpadded::encode_string(&self.salt),
+            Base64Unpadded::encode_string(&self.hash)
+        )
+    }
+}
+
+/// Computes Argon2 hashes, reusing its working memory between calls (one allocation, grown
+/// as needed) and holding the optional pepper. Cheap to share: calls serialize on a lock,
+/// which is uncontended in a single-threaded wasm instance.
+pub struct Hasher {
+    pepper: Option<Zeroizing<Vec<u8>>>,
+    memory: Mutex<Vec<Block>>,
+}
+
+impl fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hasher")
+            .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Self { pepper: None, memory: Mutex::new(Vec::new()) }
+    }
+}
+
+impl Hasher {
+    /// A hasher with an optional pepper (Argon2's secret input, `K`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] for a pepper longer than 64 bytes.
+    pub fn new(pepper: Option<&[u8]>) -> Result<Self> {
+        if pepper.is_some_and(|p| p.len() > 64) {
+            return Err(Error::InvalidHashParams("pepper must be at most 64 bytes"));
+        }
+        Ok(Self {
+            pepper: pepper.map(|p| Zeroizing::new(p.to_vec())),
+            memory: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Whether a pepper is set.
+    #[must_use]
+    pub fn has_pepper(&self) -> bool {
+        self.pepper.is_some()
+    }
+
+    /// Argon2 of `password` with the algorithm, version, parameters, keyid, data and salt of
+    /// `spec` (its hash field is ignored), into `out`.
+    fn compute(&self, password: &[u8], spec: &PhcHash, out: &mut [u8]) -> Result<()> {
+        let PhcHash { algorithm, version, params, keyid, data, salt, .. } = spec;
+        if password.len() > MAX_PASSWORD_LEN {
+            return Err(Error::InvalidHashParams("password longer than 4096 bytes"));
+        }
+        params.validate()?;
+        let mut builder = ParamsBuilder::new();
+        builder
+            .m_cost(params.memory_kib)
+            .t_cost(params.iterations)
+            .p_cost(params.parallelism)
+            .output_len(out.len());
+        if !keyid.is_empty() {
+            builder.keyid(KeyId::new(keyid).map_err(|_| Error::InvalidHash("bad keyid"))?);
+        }
+        if !data.is_empty() {
+            builder.data(AssociatedData::new(data).map_err(|_| Error::InvalidHash("bad data"))?);
+        }
+        let argon_params = builder
+            .build()
+            .map_err(|_| Error::InvalidHashParams("rejected by Argon2"))?;
+        let blocks = argon_params.block_count();
+        let argon = match self.pepper.as_deref() {
+            Some(pepper) => Argon2::new_with_secret(pepper, *algorithm, *version, argon_params)
+                .map_err(|_| Error::InvalidHashParams("bad pepper"))?,
+            None => Argon2::new(*algorithm, *version, argon_params),
+        };
+        // A poisoned lock only means another call panicked mid-hash; the memory is still
+        // just scratch space, so take it.
+        let mut memory = self.memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if memory.len() < blocks {
+            let extra = blocks - memory.len();
+            memory
+                .try_reserve_exact(extra)
+                .map_err(|_| Error::InvalidHashParams("not enough memory"))?;
+            memory.resize(blocks, Block::new());
+        }
+        let scratch = memory.get_mut(..blocks).ok_or(Error::InvalidHashParams("memory"))?;
+        argon
+            .hash_password_into_with_memory(password, salt, out, scratch)
+            .map_err(|_| Error::InvalidHashParams("rejected by Argon2"))
+    }
+
+    /// Hashes `password` with Argon2id v=19 and a fresh 16-byte salt from `rng`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] for bad parameters; [`Error::RandomUnavailable`].
+    pub fn hash(
+        &self,
+        password: &[u8],
+        params: &HashParams,
+        rng: &mut impl RandomSource,
+    ) -> Result<String> {
+        let mut salt = [0u8; SALT_LEN];
+        rng.fill(&mut salt)?;
+        let mut phc = PhcHash::argon2id(*params, &salt, &[]);
+        let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
+        self.compute(password, &phc, out.as_mut_slice())?;
+        phc.hash = out.to_vec();
+        Ok(phc.to_phc())
+    }
+
+    /// Verifies `password` against a parsed hash, comparing outputs in constant time.
+    /// Returns `false` on mismatch or if the hash cannot be recomputed.
+    #[must_use]
+    pub fn verify(&self, password: &[u8], phc: &PhcHash) -> bool {
+        let mut out = Zeroizing::new(vec![0u8; phc.hash.len()]);
+        let computed = self.compute(password, phc, out.as_mut_slice());
+        computed.is_ok() && bool::from(out.as_slice().ct_eq(&phc.hash))
+    }
+}
+
+/// Hashes a (human) password to an Argon2id PHC string with `params` (OWASP by default in
+/// the JS API), with the OS random source for the salt and no pepper.
+///
+/// # Errors
+/// [`Error::InvalidHashParams`]; [`Error::RandomUnavailable`].
+pub fn hash_password(password: &str, params: &HashParams) -> Result<String> {
+    Hasher::default().hash(password.as_bytes(), params, &mut crate::password::OsRandom)
+}
+
+/// Verifies a password against any Argon2 PHC string (no pepper): `Ok(true)` on a match,
+/// `Ok(false)` otherwise.
+///
+/// # Errors
+/// [`Error::InvalidHash`] when `phc` is not a readable Argon2 PHC string within our bounds:
+/// a broken stored hash is the host's error, not a wrong password.
+pub fn verify_password_hash(password: &str, phc: &str) -> Result<bool> {
+    let parsed = PhcHash::parse(phc)?;
+    Ok(Hasher::default().verify(password.as_bytes(), &parsed))
+}

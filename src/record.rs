@@ -1,0 +1,209 @@
+//! The stored record, its versioned JSON encoding, and the key layout.
+//!
+//! Key layout, version 1 (every key starts with [`KEY_ROOT`]):
+//!
+//! | key | value | written by |
+//! |---|---|---|
+//! | `app-passwords/v1/record/{id}` | [`Record`] JSON | `create` (and a re-hash upgrade) |
+//! | `app-passwords/v1/user/{user}/{id}` | [`IndexEntry`] JSON (`lastUsedAt`) | `create`, `verify` (throttled) |
+//! | `app-passwords/v1/revoked/{id}` | [`Tombstone`] JSON | `revoke` |
+//!
+//! `{user}` is percent-encoded (everything but `A-Z a-z 0-9 - . _ ~`), so one user's prefix
+//! never matches another's. No value is ever read, modified and written back: the record is
+//! written once, the index entry is overwritten blindly, and the tombstone lets a re-hash
+//! upgrade that raced a revoke undo itself. So a store without compare-and-set (Workers KV)
+//! is enough, and no write after a revoke can bring a revoked password back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The root of every key this crate writes.
+pub const KEY_ROOT: &str = "app-passwords/v1/";
+/// Current record format version.
+pub const RECORD_VERSION: u32 = 1;
+/// Longest username accepted (bytes of UTF-8).
+pub const MAX_USER_LEN: usize = 128;
+/// Longest label accepted (characters).
+pub const MAX_LABEL_LEN: usize = 255;
+
+/// One app password as stored: everything but the password itself.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Record {
+    /// Format version ([`RECORD_VERSION`]).
+    pub v: u32,
+    /// The id (selector).
+    pub id: String,
+    /// The owner's username.
+    pub user: String,
+    /// The label given at creation.
+    pub label: String,
+    /// The closed scope set, compact encoding (`v1.` + base64url).
+    pub scopes: String,
+    /// Argon2 PHC string of the whole password.
+    pub hash: String,
+    /// Creation time, epoch milliseconds.
+    pub created_at: u64,
+    /// Expiry time, epoch milliseconds, if any.
+    pub expires_at: Option<u64>,
+}
+
+impl core::fmt::Debug for Record {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Record")
+            .field("id", &self.id)
+            .field("user", &self.user)
+            .field("label", &self.label)
+            .field("scopes", &self.scopes)
+            .field("hash", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl Record {
+    /// Encodes the record as JSON.
+    ///
+    /// # Errors
+    /// [`Error::StoreCorrupt`] if serialization fails (it cannot for this type).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::StoreCorrupt(e.to_string()))
+    }
+
+    /// Decodes and checks a stored record: known version, the id it is stored under, a valid
+    /// username. Scopes and hash are checked where they are used.
+    ///
+    /// # Errors
+    /// [`Error::StoreCorrupt`] for anything unexpected.
+    pub fn from_json(json: &str, expected_id: &str) -> Result<Self> {
+        let record: Self = serde_json::from_str(json)
+            .map_err(|_| Error::StoreCorrupt("record is not valid JSON of the v1 shape".into()))?;
+        if record.v != RECORD_VERSION {
+            return Err(Error::StoreCorrupt(format!("unknown record version {}", record.v)));
+        }
+        if record.id != expected_id {
+            return Err(Error::StoreCorrupt("record id does not match its key".into()));
+        }
+        validate_user(&record.user).map_err(|_| Error::StoreCorrupt("bad user in record".into()))?;
+        Ok(record)
+    }
+}
+
+/// The per-user index entry: exists while the password does, holds its last use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IndexEntry {
+    /// Format version ([`RECORD_VERSION`]).
+    pub v: u32,
+    /// Last successful verify, epoch milliseconds (throttled), if any.
+    pub last_used_at: Option<u64>,
+}
+
+impl IndexEntry {
+    /// JSON text.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        match self.last_used_at {
+            Some(t) => format!("{{\"v\":{},\"lastUsedAt\":{t}}}", self.v),
+            None => format!("{{\"v\":{},\"lastUsedAt\":null}}", self.v),
+        }
+    }
+
+    /// Decodes an index entry.
+    ///
+    /// # Errors
+    /// [`Error::StoreCorrupt`].
+    pub fn from_json(json: &str) -> Result<Self> {
+        let entry: Self = serde_json::from_str(json)
+            .map_err(|_| Error::StoreCorrupt("index entry is not valid JSON".into()))?;
+        if entry.v != RECORD_VERSION {
+            return Err(Error::StoreCorrupt("unknown index entry version".into()));
+        }
+        Ok(entry)
+    }
+}
+
+/// Left behind by `revoke`, so a concurrent re-hash upgrade can see it lost the race.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    /// Format version.
+    pub v: u32,
+    /// When the password was revoked, epoch milliseconds.
+    pub revoked_at: u64,
+}
+
+/// Key of the record with this id.
+#[must_use]
+pub fn record_key(id: &str) -> String {
+    format!("{KEY_ROOT}record/{id}")
+}
+
+/// Key of the tombstone of this id.
+#[must_use]
+pub fn tombstone_key(id: &str) -> String {
+    format!("{KEY_ROOT}revoked/{id}")
+}
+
+/// Prefix of every index entry of `user`.
+#[must_use]
+pub fn user_prefix(user: &str) -> String {
+    let mut key = format!("{KEY_ROOT}user/");
+    for byte in user.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            key.push(char::from(byte));
+        } else {
+            key.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    key.push('/');
+    key
+}
+
+/// Key of `user`'s index entry for `id`.
+#[must_use]
+pub fn index_key(user: &str, id: &str) -> String {
+    let mut key = user_prefix(user);
+    key.push_str(id);
+    key
+}
+
+/// Checks a username: 1 to 128 bytes, no colon (HTTP Basic cannot carry one in the user-id,
+/// RFC 7617 section 2), no control characters.
+///
+/// # Errors
+/// [`Error::InvalidUser`].
+pub fn validate_user(user: &str) -> Result<()> {
+    if user.is_empty() {
+        return Err(Error::InvalidUser("empty"));
+    }
+    if user.len() > MAX_USER_LEN {
+        return Err(Error::InvalidUser("longer than 128 bytes"));
+    }
+    if user.contains(':') {
+        return Err(Error::InvalidUser("contains a colon"));
+    }
+    if user.chars().any(char::is_control) {
+        return Err(Error::InvalidUser("contains a control character"));
+    }
+    Ok(())
+}
+
+/// Checks a label: 1 to 255 characters, not only whitespace, no control characters.
+///
+/// # Errors
+/// [`Error::InvalidLabel`].
+pub fn validate_label(label: &str) -> Result<()> {
+    if label.trim().is_empty() {
+        return Err(Error::InvalidLabel("empty"));
+    }
+    if label.chars().count() > MAX_LABEL_LEN {
+        return Err(Error::InvalidLabel("longer than 255 characters"));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(Error::InvalidLabel("contains a control character"));
+    }
+    Ok(())
+}

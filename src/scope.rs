@@ -1,0 +1,400 @@
+//! Scopes: the catalogue (data), scope sets as bitsets, closure under implication, the
+//! canonical text form and the compact, versioned storage encoding.
+//!
+//! A set is a bitset over catalogue positions, so positions are append-only: a new scope goes
+//! at the end and a retired one keeps its place. Granting closes the set under implication
+//! and the closed set is what is stored, so a later catalogue edit never widens or narrows an
+//! existing password (S5).
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Most scopes a catalogue may hold (the bitset's width).
+pub const MAX_SCOPES: usize = 256;
+const WORDS: usize = MAX_SCOPES / 64;
+/// Prefix of the version-1 compact encoding.
+pub const ENCODING_V1: &str = "v1.";
+/// The default catalogue: Bitbucket Cloud's app-password scopes.
+pub const DEFAULT_CATALOG_JSON: &str = include_str!("../scopes/bitbucket-app-password-scopes.json");
+
+/// A set of scopes: bit `i` is catalogue position `i`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ScopeSet([u64; WORDS]);
+
+impl ScopeSet {
+    /// The empty set.
+    pub const EMPTY: Self = Self([0; WORDS]);
+
+    /// Adds position `pos` (ignored when out of range).
+    pub fn insert(&mut self, pos: usize) {
+        if let Some(word) = self.0.get_mut(pos / 64) {
+            *word |= 1u64 << (pos % 64);
+        }
+    }
+
+    /// Whether position `pos` is in the set.
+    #[must_use]
+    pub fn contains(&self, pos: usize) -> bool {
+        self.0
+            .get(pos / 64)
+            .is_some_and(|word| word & (1u64 << (pos % 64)) != 0)
+    }
+
+    /// Union.
+    #[must_use]
+    pub fn union(&self, other: &Self) -> Self {
+        let mut out = *self;
+        for (a, b) in out.0.iter_mut().zip(other.0.iter()) {
+            *a |= *b;
+        }
+        out
+    }
+
+    /// Elements of `self` that are not in `other`.
+    #[must_use]
+    pub fn difference(&self, other: &Self) -> Self {
+        let mut out = *self;
+        for (a, b) in out.0.iter_mut().zip(other.0.iter()) {
+            *a &= !*b;
+        }
+        out
+    }
+
+    /// Whether every element of `self` is in `other`.
+    #[must_use]
+    pub fn is_subset(&self, other: &Self) -> bool {
+        self.difference(other).is_empty()
+    }
+
+    /// Whether the set is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    /// Number of elements.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Positions in ascending order.
+    pub fn positions(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..MAX_SCOPES).filter(|&pos| self.contains(pos))
+    }
+
+    /// Little-endian bytes with trailing zero bytes trimmed (the canonical form).
+    fn to_bytes(self) -> Vec<u8> {
+        let mut bytes: Vec<u8> = self.0.iter().flat_map(|w| w.to_le_bytes()).collect();
+        while bytes.last() == Some(&0) {
+            bytes.pop();
+        }
+        bytes
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() > MAX_SCOPES / 8 {
+            return None;
+        }
+        let mut set = Self::EMPTY;
+        for (i, byte) in bytes.iter().enumerate() {
+            let word = set.0.get_mut(i / 8)?;
+            *word |= u64::from(*byte) << ((i % 8) * 8);
+        }
+        Some(set)
+    }
+}
+
+/// One scope of a catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// The scope's name, e.g. `repository:write`.
+    pub name: String,
+    /// The group it is shown under (e.g. `Repositories`).
+    pub group: String,
+    /// The access level label (e.g. `Write`).
+    pub level: String,
+    /// Direct implications (names).
+    pub implies: Vec<String>,
+    /// Whether an app password may hold it.
+    pub grantable: bool,
+    /// Everything it implies, transitively, itself included.
+    pub closure: ScopeSet,
+}
+
+#[derive(Deserialize)]
+struct CatalogFile {
+    scopes: Vec<ScopeDef>,
+}
+
+/// The definition of one scope, as a catalogue file writes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScopeDef {
+    /// The scope's name.
+    pub name: String,
+    /// The group it is shown under.
+    #[serde(default)]
+    pub group: String,
+    /// The access level label.
+    #[serde(default)]
+    pub level: String,
+    /// Direct implications (names).
+    #[serde(default)]
+    pub implies: Vec<String>,
+    /// Whether an app password may hold it (default true).
+    #[serde(default = "default_true")]
+    pub grantable: bool,
+}
+
+const fn default_true() -> bool {
+    true
+}
+
+/// An ordered scope catalogue with precomputed closures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    scopes: Vec<Scope>,
+    grantable: ScopeSet,
+    all: ScopeSet,
+}
+
+impl Catalog {
+    /// The default catalogue (Bitbucket Cloud's app-password scopes).
+    ///
+    /// # Errors
+    /// Never in practice: the embedded file is tested. Returns [`Error::InvalidCatalog`] if it
+    /// were unreadable, rather than panicking.
+    pub fn bitbucket() -> Result<Self> {
+        Self::from_json(DEFAULT_CATALOG_JSON)
+    }
+
+    /// Reads a catalogue in the shape of `scopes/bitbucket-app-password-scopes.json`:
+    /// `{"scopes": [{"name", "implies"?, "grantable"?, "group"?, "level"?}, ...]}`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCatalog`] for bad JSON, no scopes, more than [`MAX_SCOPES`], an empty or
+    /// duplicate name, an unknown implication, or a grantable scope implying a non-grantable one.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let file: CatalogFile =
+            serde_json::from_str(json).map_err(|e| Error::InvalidCatalog(e.to_string()))?;
+        Self::new(file.scopes)
+    }
+
+    /// Builds a catalogue from definitions in position order.
+    ///
+    /// # Errors
+    /// As [`Catalog::from_json`].
+    pub fn new(entries: Vec<ScopeDef>) -> Result<Self> {
+        if entries.is_empty() {
+            return Err(Error::InvalidCatalog("no scopes".into()));
+        }
+        if entries.len() > MAX_SCOPES {
+            return Err(Error::InvalidCatalog(format!("more than {MAX_SCOPES} scopes")));
+        }
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return Err(Error::InvalidCatalog(format!("bad scope name {name:?}")));
+            }
+            if names.iter().take(i).any(|n| n == name) {
+                return Err(Error::InvalidCatalog(format!("duplicate scope {name:?}")));
+            }
+        }
+        let position = |name: &str| names.iter().position(|n| *n == name);
+        // Direct implication sets, then a fixed point: at most n rounds, cycles are harmless.
+        let mut closures = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let mut set = ScopeSet::EMPTY;
+            set.insert(i);
+            for implied in &entry.implies {
+                let pos = position(implied).ok_or_else(|| {
+                    Error::InvalidCatalog(format!("{:?} implies unknown scope {implied:?}", entry.name))
+                })?;
+                set.insert(pos);
+            }
+            closures.push(set);
+        }
+        loop {
+            let mut changed = false;
+            for i in 0..closures.len() {
+                let current = closures.get(i).copied().unwrap_or_default();
+                let mut widened = current;
+                for pos in current.positions() {
+                    if let Some(other) = closures.get(pos) {
+                        widened = widened.union(other);
+                    }
+                }
+                if widened != current {
+                    if let Some(slot) = closures.get_mut(i) {
+                        *slot = widened;
+                    }
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut grantable = ScopeSet::EMPTY;
+        let mut all = ScopeSet::EMPTY;
+        for (i, entry) in entries.iter().enumerate() {
+            all.insert(i);
+            if entry.grantable {
+                grantable.insert(i);
+            }
+        }
+        let scopes: Vec<Scope> = entries
+            .into_iter()
+            .zip(closures)
+            .map(|(def, closure)| Scope {
+                name: def.name,
+                group: def.group,
+                level: def.level,
+                implies: def.implies,
+                grantable: def.grantable,
+                closure,
+            })
+            .collect();
+        for scope in &scopes {
+            if scope.grantable && !scope.closure.is_subset(&grantable) {
+                return Err(Error::InvalidCatalog(format!(
+                    "grantable scope {:?} implies a non-grantable scope",
+                    scope.name
+                )));
+            }
+        }
+        Ok(Self { scopes, grantable, all })
+    }
+
+    /// The scopes in position order.
+    #[must_use]
+    pub fn scopes(&self) -> &[Scope] {
+        &self.scopes
+    }
+
+    /// The position of a scope name.
+    #[must_use]
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.scopes.iter().position(|s| s.name == name)
+    }
+
+    /// The set of scopes an app password may hold.
+    #[must_use]
+    pub fn grantable(&self) -> ScopeSet {
+        self.grantable
+    }
+
+    /// Parses names (any order, duplicates allowed) into a set, without closing it.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a name not in the catalogue; [`Error::TooManyScopes`] past
+    /// `2 * MAX_SCOPES` names.
+    pub fn parse_names<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<ScopeSet> {
+        let mut set = ScopeSet::EMPTY;
+        for (count, name) in names.into_iter().enumerate() {
+            if count >= 2 * MAX_SCOPES {
+                return Err(Error::TooManyScopes);
+            }
+            let pos = self
+                .position(name)
+                .ok_or_else(|| Error::UnknownScope(truncate(name)))?;
+            set.insert(pos);
+        }
+        Ok(set)
+    }
+
+    /// Parses the canonical text form (space-separated names; any whitespace accepted).
+    ///
+    /// # Errors
+    /// As [`Catalog::parse_names`].
+    pub fn parse_text(&self, text: &str) -> Result<ScopeSet> {
+        self.parse_names(text.split_whitespace())
+    }
+
+    /// The closure of `set` under implication.
+    #[must_use]
+    pub fn close(&self, set: &ScopeSet) -> ScopeSet {
+        set.positions()
+            .filter_map(|pos| self.scopes.get(pos))
+            .fold(*set, |acc, scope| acc.union(&scope.closure))
+    }
+
+    /// Names in catalogue order.
+    #[must_use]
+    pub fn names(&self, set: &ScopeSet) -> Vec<String> {
+        set.positions()
+            .filter_map(|pos| self.scopes.get(pos))
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// The canonical text form: names in catalogue order, space-separated.
+    #[must_use]
+    pub fn to_text(&self, set: &ScopeSet) -> String {
+        self.names(set).join(" ")
+    }
+
+    /// Names to the closed, canonical name list (`normalize`).
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`].
+    pub fn normalize<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>> {
+        Ok(self.names(&self.close(&self.parse_names(names)?)))
+    }
+
+    /// Whether `granted` (closed first) covers every scope of `required`.
+    #[must_use]
+    pub fn satisfies(&self, granted: &ScopeSet, required: &ScopeSet) -> bool {
+        required.is_subset(&self.close(granted))
+    }
+
+    /// The required scopes that `granted` (closed first) does not cover.
+    #[must_use]
+    pub fn missing(&self, granted: &ScopeSet, required: &ScopeSet) -> ScopeSet {
+        required.difference(&self.close(granted))
+    }
+
+    /// The compact storage encoding: `v1.` + base64url (unpadded) of the bitset's
+    /// little-endian bytes, trailing zero bytes trimmed.
+    #[must_use]
+    pub fn encode(&self, set: &ScopeSet) -> String {
+        let mut out = String::from(ENCODING_V1);
+        out.push_str(&Base64UrlUnpadded::encode_string(&set.to_bytes()));
+        out
+    }
+
+    /// Strict decoding of [`Catalog::encode`]'s output.
+    ///
+    /// # Errors
+    /// [`Error::InvalidScopeEncoding`] for an unknown version, bad or non-canonical base64,
+    /// a trailing zero byte, or a bit outside this catalogue.
+    pub fn decode(&self, encoded: &str) -> Result<ScopeSet> {
+        let payload = encoded
+            .strip_prefix(ENCODING_V1)
+            .ok_or(Error::InvalidScopeEncoding("unknown version"))?;
+        if payload.len() > 64 {
+            return Err(Error::InvalidScopeEncoding("too long"));
+        }
+        let bytes = Base64UrlUnpadded::decode_vec(payload)
+            .map_err(|_| Error::InvalidScopeEncoding("bad base64url"))?;
+        // base64ct rejects non-canonical trailing bits; re-encoding double-checks it.
+        if Base64UrlUnpadded::encode_string(&bytes) != payload {
+            return Err(Error::InvalidScopeEncoding("non-canonical base64url"));
+        }
+        if bytes.last() == Some(&0) {
+            return Err(Error::InvalidScopeEncoding("trailing zero byte"));
+        }
+        let set = ScopeSet::from_bytes(&bytes).ok_or(Error::InvalidScopeEncoding("too long"))?;
+        if !set.is_subset(&self.all) {
+            return Err(Error::InvalidScopeEncoding("unknown scope bit"));
+        }
+        Ok(set)
+    }
+}
+
+/// Scope names echoed into errors are cut short: a hostile caller controls them.
+fn truncate(name: &str) -> String {
+    name.chars().take(64).collect()
+}

@@ -1,0 +1,761 @@
+//! [`AppPasswords`]: create, list, revoke and verify, over any [`Store`].
+//!
+//! Verification follows one fixed order (SPEC 6): Basic header → password format → store get
+//! by id → Argon2 verify (against a dummy hash when the id is unknown, so timing does not
+//! tell) → owner → expiry → purpose → grantable → scopes → `lastUsedAt` (throttled, after the
+//! answer). A wrong password is a [`VerifyResult::Refused`], never an error; a failing store is
+//! an [`Error`], never a success.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use futures_util::future::join_all;
+use subtle::ConstantTimeEq;
+
+use crate::basic_auth::{BasicAuthError, parse_basic};
+use crate::error::{Error, Result};
+use crate::hash::{HashParams, Hasher, PhcHash};
+use crate::password::{self, Malformed, OsRandom, Password, Prefix, RandomSource};
+use crate::record::{
+    self, IndexEntry, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key,
+    user_prefix,
+};
+use crate::scope::{Catalog, ScopeSet};
+use crate::store::Store;
+
+/// Epoch milliseconds.
+pub type Millis = u64;
+
+/// A source of the current time.
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> Millis;
+}
+
+/// The system clock (not available in `wasm32-unknown-unknown`, where the bindings supply
+/// `Date.now()`).
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Clock for SystemClock {
+    fn now_ms(&self) -> Millis {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+impl<F: Fn() -> Millis> Clock for F {
+    fn now_ms(&self) -> Millis {
+        self()
+    }
+}
+
+/// Settings of an [`AppPasswords`] service.
+#[derive(Clone)]
+pub struct Config {
+    /// Password prefix (default `apw`).
+    pub prefix: Prefix,
+    /// Scope catalogue (default: Bitbucket's).
+    pub catalog: Catalog,
+    /// Argon2id profile for new records (default [`HashParams::APP_PASSWORD`]).
+    pub hashing: HashParams,
+    /// Optional pepper: Argon2's secret input, kept by the host outside the store.
+    pub pepper: Option<Vec<u8>>,
+    /// `lastUsedAt` is written at most once per this interval per password and process.
+    pub touch_interval_ms: Millis,
+}
+
+impl core::fmt::Debug for Config {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Config")
+            .field("prefix", &self.prefix)
+            .field("hashing", &self.hashing)
+            .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
+            .field("touch_interval_ms", &self.touch_interval_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// The defaults: prefix `apw`, Bitbucket's catalogue, the light app-password profile,
+    /// no pepper, `lastUsedAt` at most once a minute.
+    ///
+    /// # Errors
+    /// Only if the embedded catalogue were unreadable.
+    pub fn new() -> Result<Self> {
+        Ok(Self {
+            prefix: Prefix::default(),
+            catalog: Catalog::bitbucket()?,
+            hashing: HashParams::APP_PASSWORD,
+            pepper: None,
+            touch_interval_ms: 60_000,
+        })
+    }
+}
+
+/// What `create` is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAppPassword<'a> {
+    /// The owner.
+    pub user: &'a str,
+    /// A name for the tool that will use it.
+    pub label: &'a str,
+    /// Scopes chosen (closed under implication before storing).
+    pub scopes: &'a [&'a str],
+    /// Optional expiry, epoch milliseconds, in the future.
+    pub expires_at: Option<Millis>,
+}
+
+/// A new password, returned once by `create`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// Its id.
+    pub id: String,
+    /// The password: show it once. Zeroized on drop, redacted in `Debug`.
+    pub password: Password,
+    /// Label.
+    pub label: String,
+    /// Granted scopes (closed), catalogue order.
+    pub scopes: Vec<String>,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Expiry.
+    pub expires_at: Option<Millis>,
+}
+
+/// A password as `list` shows it: never the password or its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Granted scopes (closed), catalogue order.
+    pub scopes: Vec<String>,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Expiry.
+    pub expires_at: Option<Millis>,
+    /// Last successful verify (throttled), if any.
+    pub last_used_at: Option<Millis>,
+}
+
+/// What the credentials are being used for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// An API call: the use app passwords exist for.
+    #[default]
+    Api,
+    /// Signing in to the website: always refused for app passwords (S6).
+    Login,
+}
+
+/// What `verify` is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyRequest<'a> {
+    /// The username the client sent.
+    pub username: &'a str,
+    /// The password the client sent.
+    pub password: &'a str,
+    /// Scopes the operation needs.
+    pub require: &'a [&'a str],
+    /// API call or login.
+    pub purpose: Purpose,
+}
+
+/// The public refusal codes (what a client may be told).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalCode {
+    /// 401: malformed, unknown, wrong secret, wrong user, expired or revoked.
+    InvalidCredentials,
+    /// 403: app passwords cannot sign in to the website.
+    LoginNotAllowed,
+    /// 403: the password lacks scopes the request needs (`missing` lists them).
+    InsufficientScope,
+    /// 403: the request needs a scope no app password can ever hold.
+    NotAllowedForAppPasswords,
+}
+
+impl RefusalCode {
+    /// The stable code string.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::LoginNotAllowed => "login_not_allowed",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::NotAllowedForAppPasswords => "not_allowed_for_app_passwords",
+        }
+    }
+
+    /// The HTTP status to answer with.
+    #[must_use]
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::InvalidCredentials => 401,
+            _ => 403,
+        }
+    }
+}
+
+/// Why exactly a verify refused: for the host's logs only, never for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The Basic header was missing or unreadable.
+    Header(BasicAuthError),
+    /// The password is not well formed.
+    Malformed(Malformed),
+    /// No record with that id: never created, or revoked.
+    UnknownId,
+    /// The id exists but the secret does not match.
+    WrongSecret,
+    /// The password is right but belongs to another user.
+    WrongUser,
+    /// The password has expired.
+    Expired,
+    /// `purpose: login`.
+    Login,
+    /// A required scope is not grantable.
+    NotGrantable,
+    /// Required scopes are missing.
+    MissingScopes,
+}
+
+impl Reason {
+    /// The stable reason string.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Header(e) => e.reason(),
+            Self::Malformed(m) => m.reason(),
+            Self::UnknownId => "unknown_id",
+            Self::WrongSecret => "wrong_secret",
+            Self::WrongUser => "wrong_user",
+            Self::Expired => "expired",
+            Self::Login => "login_refused",
+            Self::NotGrantable => "scope_not_grantable",
+            Self::MissingScopes => "missing_scopes",
+        }
+    }
+}
+
+/// A refusal: public code and status, private reason, missing scopes when relevant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// What the client may be told.
+    pub code: RefusalCode,
+    /// What the host's log may be told.
+    pub reason: Reason,
+    /// For `insufficient_scope` and `not_allowed_for_app_passwords`: the scopes lacking.
+    pub missing: Vec<String>,
+}
+
+impl Refusal {
+    fn new(code: RefusalCode, reason: Reason) -> Self {
+        Self { code, reason, missing: Vec::new() }
+    }
+
+    fn invalid(reason: Reason) -> Self {
+        Self::new(RefusalCode::InvalidCredentials, reason)
+    }
+
+    /// The HTTP status (401 or 403).
+    #[must_use]
+    pub const fn status(&self) -> u16 {
+        self.code.status()
+    }
+}
+
+/// A granted verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    /// The owner.
+    pub user: String,
+    /// The password's id.
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// Its scopes (closed), catalogue order.
+    pub scopes: Vec<String>,
+}
+
+/// The outcome of a verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyResult {
+    /// The credentials are good for this request.
+    Granted(Granted),
+    /// They are not.
+    Refused(Refusal),
+}
+
+impl VerifyResult {
+    /// Whether access is granted.
+    #[must_use]
+    pub const fn is_ok(&self) -> bool {
+        matches!(self, Self::Granted(_))
+    }
+}
+
+/// Store writes a successful verify leaves to do after the answer: `lastUsedAt`, and a
+/// re-hash when the record's Argon2 parameters are not the current profile.
+#[derive(Debug)]
+pub struct FollowUp {
+    touch: Option<(String, Millis)>,
+    upgrade: Option<Record>,
+}
+
+/// The app-password service over a host store.
+pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
+    store: S,
+    config: Config,
+    hasher: Hasher,
+    dummy: PhcHash,
+    clock: C,
+    rng: Mutex<R>,
+    touched: Mutex<HashMap<String, Millis>>,
+}
+
+/// The default clock of the platform.
+#[cfg(not(target_arch = "wasm32"))]
+pub type DefaultClock = SystemClock;
+/// In wasm the bindings always supply a clock.
+#[cfg(target_arch = "wasm32")]
+pub type DefaultClock = fn() -> Millis;
+
+impl<S, C, R> core::fmt::Debug for AppPasswords<S, C, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AppPasswords").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// Most entries of the last-touch map before it is cleared (bounds memory).
+const MAX_TOUCHED: usize = 10_000;
+/// Most passwords `list` returns for one user.
+pub const MAX_LIST: usize = 1000;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<S: Store> AppPasswords<S> {
+    /// A service with the system clock and the OS random source.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] for a bad profile or pepper; [`Error::RandomUnavailable`].
+    pub fn new(store: S, config: Config) -> Result<Self> {
+        Self::with_parts(store, config, SystemClock, OsRandom)
+    }
+}
+
+impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+    /// A service with an injected clock and random source (tests, wasm).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] for a bad profile or pepper; [`Error::RandomUnavailable`].
+    pub fn with_parts(store: S, config: Config, clock: C, mut rng: R) -> Result<Self> {
+        config.hashing.validate()?;
+        let hasher = Hasher::new(config.pepper.as_deref())?;
+        // The dummy has the current profile and a random output no password can produce
+        // (probability 2^-256), so an unknown id costs the same Argon2 work as a known one.
+        let mut salt = [0u8; 16];
+        let mut output = [0u8; 32];
+        rng.fill(&mut salt)?;
+        rng.fill(&mut output)?;
+        let dummy = PhcHash::argon2id(config.hashing, &salt, &output);
+        Ok(Self {
+            store,
+            config,
+            hasher,
+            dummy,
+            clock,
+            rng: Mutex::new(rng),
+            touched: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The scope catalogue.
+    #[must_use]
+    pub fn catalog(&self) -> &Catalog {
+        &self.config.catalog
+    }
+
+    fn with_rng<T>(&self, f: impl FnOnce(&mut R) -> Result<T>) -> Result<T> {
+        let mut rng = self.rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut rng)
+    }
+
+    fn now(&self) -> Millis {
+        self.clock.now_ms()
+    }
+
+    /// Creates a password for `user` and returns it, the only time it is ever available.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUser`], [`Error::InvalidLabel`], [`Error::NoScopes`],
+    /// [`Error::UnknownScope`], [`Error::ScopeNotGrantable`], [`Error::InvalidExpiry`] for bad
+    /// arguments; store errors. When the second write fails the first is undone (best effort)
+    /// and an error is returned: the password was never shown, so no one holds it.
+    pub async fn create(&self, new: NewAppPassword<'_>) -> Result<Created> {
+        record::validate_user(new.user)?;
+        record::validate_label(new.label)?;
+        let catalog = &self.config.catalog;
+        let chosen = catalog.parse_names(new.scopes.iter().copied())?;
+        if chosen.is_empty() {
+            return Err(Error::NoScopes);
+        }
+        if let Some(pos) = chosen.difference(&catalog.grantable()).positions().next() {
+            let name = catalog.scopes().get(pos).map(|s| s.name.clone()).unwrap_or_default();
+            return Err(Error::ScopeNotGrantable(name));
+        }
+        let now = self.now();
+        if new.expires_at.is_some_and(|t| t <= now) {
+            return Err(Error::InvalidExpiry);
+        }
+        let granted = catalog.close(&chosen);
+
+        let password = self.unused_password().await?;
+        let id = password.id().to_owned();
+        let hash = self.with_rng(|rng| {
+            self.hasher.hash(password.expose().as_bytes(), &self.config.hashing, rng)
+        })?;
+        let record = Record {
+            v: RECORD_VERSION,
+            id: id.clone(),
+            user: new.user.to_owned(),
+            label: new.label.to_owned(),
+            scopes: catalog.encode(&granted),
+            hash,
+            created_at: now,
+            expires_at: new.expires_at,
+        };
+        // Record first: if the index write then fails, an unlisted record nobody has the
+        // password to is harmless, and we remove it.
+        let record_key = record_key(&id);
+        self.store.put(&record_key, &record.to_json()?).await?;
+        let entry = IndexEntry { v: RECORD_VERSION, last_used_at: None };
+        if let Err(err) = self.store.put(&index_key(new.user, &id), &entry.to_json()).await {
+            let _ = self.store.delete(&record_key).await;
+            return Err(err);
+        }
+        Ok(Created {
+            id,
+            password,
+            label: record.label,
+            scopes: catalog.names(&granted),
+            created_at: now,
+            expires_at: new.expires_at,
+        })
+    }
+
+    /// A fresh password whose id has no record and no tombstone.
+    async fn unused_password(&self) -> Result<Password> {
+        for _ in 0..4 {
+            let password = self.with_rng(|rng| password::generate(&self.config.prefix, rng))?;
+            let id = password.id();
+            let (record, tombstone) = futures_util::future::join(
+                self.store.get(&record_key(id)),
+                self.store.get(&tombstone_key(id)),
+            )
+            .await;
+            if record?.is_none() && tombstone?.is_none() {
+                return Ok(password);
+            }
+        }
+        Err(Error::IdCollision)
+    }
+
+    /// `user`'s passwords, oldest first, at most [`MAX_LIST`]. Never the password or hash.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
+    pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
+        record::validate_user(user)?;
+        let prefix = user_prefix(user);
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.store.list(&prefix, cursor.as_deref()).await?;
+            for key in page.keys {
+                let id = key.strip_prefix(&prefix).unwrap_or_default();
+                if is_id(id) && ids.len() < MAX_LIST {
+                    ids.push(id.to_owned());
+                }
+            }
+            match page.cursor {
+                Some(next) if ids.len() < MAX_LIST && Some(&next) != cursor.as_ref() => {
+                    cursor = Some(next);
+                }
+                _ => break,
+            }
+        }
+        let items = join_all(ids.iter().map(|id| self.listed(user, id))).await;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(listed) = item? {
+                out.push(listed);
+            }
+        }
+        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    async fn listed(&self, user: &str, id: &str) -> Result<Option<Listed>> {
+        let index_key = index_key(user, id);
+        let (record, entry) = futures_util::future::join(
+            self.store.get(&record_key(id)),
+            self.store.get(&index_key),
+        )
+        .await;
+        let Some(record) = record? else {
+            // A dangling entry (a revoke or create that failed halfway, or a lastUsedAt write
+            // that raced a revoke): not a password any more. Tidy up, best effort.
+            let _ = self.store.delete(&index_key).await;
+            return Ok(None);
+        };
+        let record = Record::from_json(&record, id)?;
+        if record.user != user {
+            return Err(Error::StoreCorrupt("index entry points at another user's record".into()));
+        }
+        let last_used_at = match entry? {
+            Some(json) => IndexEntry::from_json(&json)?.last_used_at,
+            None => None,
+        };
+        let scopes = self.config.catalog.decode(&record.scopes).map_err(corrupt)?;
+        Ok(Some(Listed {
+            id: record.id,
+            label: record.label,
+            scopes: self.config.catalog.names(&scopes),
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            last_used_at,
+        }))
+    }
+
+    /// Revokes `user`'s password `id`. Returns `false` when that user has no such password.
+    /// After it returns `true`, the password never verifies again on a strongly consistent
+    /// store; on Workers KV other locations see it within KV's propagation delay (~60 s).
+    ///
+    /// # Errors
+    /// Store errors (then the revoke may be partial: call it again).
+    pub async fn revoke(&self, user: &str, id: &str) -> Result<bool> {
+        if record::validate_user(user).is_err() || !is_id(id) {
+            return Ok(false);
+        }
+        let key = record_key(id);
+        let Some(json) = self.store.get(&key).await? else {
+            self.store.delete(&index_key(user, id)).await?;
+            return Ok(false);
+        };
+        let record = Record::from_json(&json, id)?;
+        if record.user != user {
+            return Ok(false);
+        }
+        let tombstone = Tombstone { v: RECORD_VERSION, revoked_at: self.now() };
+        let tombstone = serde_json::to_string(&tombstone).map_err(|e| Error::StoreCorrupt(e.to_string()))?;
+        self.store.put(&tombstone_key(id), &tombstone).await?;
+        self.store.delete(&key).await?;
+        self.store.delete(&index_key(user, id)).await?;
+        self.forget_touch(id);
+        Ok(true)
+    }
+
+    /// Verifies credentials and performs the follow-up writes before returning.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue; store errors.
+    /// Follow-up write failures are ignored: they never change the answer.
+    pub async fn verify(&self, request: VerifyRequest<'_>) -> Result<VerifyResult> {
+        let (result, follow_up) = self.verify_deferred(request).await?;
+        if let Some(follow_up) = follow_up {
+            let _ = self.complete(follow_up).await;
+        }
+        Ok(result)
+    }
+
+    /// Verifies an `Authorization` header value (HTTP Basic) for an API call.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::verify`].
+    pub async fn verify_header(&self, header: Option<&str>, require: &[&str]) -> Result<VerifyResult> {
+        let (result, follow_up) = self.verify_header_deferred(header, require).await?;
+        if let Some(follow_up) = follow_up {
+            let _ = self.complete(follow_up).await;
+        }
+        Ok(result)
+    }
+
+    /// As [`AppPasswords::verify_header`], leaving the follow-up writes to the caller.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::verify`].
+    pub async fn verify_header_deferred(
+        &self,
+        header: Option<&str>,
+        require: &[&str],
+    ) -> Result<(VerifyResult, Option<FollowUp>)> {
+        // Check the required scopes first: a host bug is an error whatever the client sent.
+        self.config.catalog.parse_names(require.iter().copied())?;
+        match parse_basic(header) {
+            Ok(credentials) => {
+                self.verify_deferred(VerifyRequest {
+                    username: &credentials.username,
+                    password: &credentials.password,
+                    require,
+                    purpose: Purpose::Api,
+                })
+                .await
+            }
+            Err(e) => Ok((VerifyResult::Refused(Refusal::invalid(Reason::Header(e))), None)),
+        }
+    }
+
+    /// Verifies credentials; returns the answer at once and the store writes it leaves
+    /// (`lastUsedAt`, re-hash) for [`AppPasswords::complete`], so they never delay it.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::verify`].
+    pub async fn verify_deferred(
+        &self,
+        request: VerifyRequest<'_>,
+    ) -> Result<(VerifyResult, Option<FollowUp>)> {
+        let catalog = &self.config.catalog;
+        let required = catalog.parse_names(request.require.iter().copied())?;
+        let refuse = |refusal: Refusal| Ok((VerifyResult::Refused(refusal), None));
+
+        let parsed = match password::parse(request.password, &self.config.prefix) {
+            Ok(parsed) => parsed,
+            Err(malformed) => return refuse(Refusal::invalid(Reason::Malformed(malformed))),
+        };
+        let id = parsed.id();
+        let Some(json) = self.store.get(&record_key(id)).await? else {
+            let _ = self.hasher.verify(parsed.text().as_bytes(), &self.dummy);
+            return refuse(Refusal::invalid(Reason::UnknownId));
+        };
+        let record = Record::from_json(&json, id)?;
+        let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
+        let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
+
+        if !self.hasher.verify(parsed.text().as_bytes(), &phc) {
+            return refuse(Refusal::invalid(Reason::WrongSecret));
+        }
+        if !bool::from(record.user.as_bytes().ct_eq(request.username.as_bytes())) {
+            return refuse(Refusal::invalid(Reason::WrongUser));
+        }
+        let now = self.now();
+        if record.expires_at.is_some_and(|t| t <= now) {
+            return refuse(Refusal::invalid(Reason::Expired));
+        }
+        if request.purpose == Purpose::Login {
+            return refuse(Refusal::new(RefusalCode::LoginNotAllowed, Reason::Login));
+        }
+        let not_grantable = required.difference(&catalog.grantable());
+        if !not_grantable.is_empty() {
+            return refuse(Refusal {
+                code: RefusalCode::NotAllowedForAppPasswords,
+                reason: Reason::NotGrantable,
+                missing: catalog.names(&not_grantable),
+            });
+        }
+        // The stored set was closed at creation; it is not re-closed, so catalogue edits never
+        // widen an existing password.
+        let missing = required.difference(&granted);
+        if !missing.is_empty() {
+            return refuse(Refusal {
+                code: RefusalCode::InsufficientScope,
+                reason: Reason::MissingScopes,
+                missing: catalog.names(&missing),
+            });
+        }
+
+        let touch = self.should_touch(id, now).then(|| (index_key(&record.user, id), now));
+        let upgrade = if phc.is_current(&self.config.hashing) {
+            None
+        } else {
+            let hash = self.with_rng(|rng| {
+                self.hasher.hash(parsed.text().as_bytes(), &self.config.hashing, rng)
+            })?;
+            Some(Record { hash, ..record.clone() })
+        };
+        let follow_up = (touch.is_some() || upgrade.is_some()).then_some(FollowUp { touch, upgrade });
+        let granted = Granted {
+            user: record.user,
+            id: record.id,
+            label: record.label,
+            scopes: catalog.names(&granted),
+        };
+        Ok((VerifyResult::Granted(granted), follow_up))
+    }
+
+    /// Performs the writes a verify left: the re-hash upgrade (undone if a revoke raced it),
+    /// then `lastUsedAt`.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn complete(&self, follow_up: FollowUp) -> Result<()> {
+        if let Some(record) = follow_up.upgrade {
+            let key = record_key(&record.id);
+            self.store.put(&key, &record.to_json()?).await?;
+            // A revoke writes its tombstone before deleting the record, so if it ran
+            // concurrently we see the tombstone here and remove what we just wrote.
+            if self.store.get(&tombstone_key(&record.id)).await?.is_some() {
+                self.store.delete(&key).await?;
+                return Ok(());
+            }
+        }
+        if let Some((key, now)) = follow_up.touch {
+            let entry = IndexEntry { v: RECORD_VERSION, last_used_at: Some(now) };
+            self.store.put(&key, &entry.to_json()).await?;
+        }
+        Ok(())
+    }
+
+    fn should_touch(&self, id: &str, now: Millis) -> bool {
+        let mut touched = self.touched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if touched
+            .get(id)
+            .is_some_and(|last| now.saturating_sub(*last) < self.config.touch_interval_ms)
+        {
+            return false;
+        }
+        if touched.len() >= MAX_TOUCHED {
+            touched.clear();
+        }
+        touched.insert(id.to_owned(), now);
+        true
+    }
+
+    fn forget_touch(&self, id: &str) {
+        let mut touched = self.touched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        touched.remove(id);
+    }
+
+    /// Scopes as a set, for hosts that check scopes themselves.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`].
+    pub fn scope_set(&self, names: &[&str]) -> Result<ScopeSet> {
+        self.config.catalog.parse_names(names.iter().copied())
+    }
+}
+
+fn corrupt(err: Error) -> Error {
+    Error::StoreCorrupt(err.to_string())
+}
+
+/// Whether `id` has the shape of a password id (12 base62 characters).
+#[must_use]
+pub fn is_id(id: &str) -> bool {
+    id.len() == password::ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}

@@ -1,0 +1,131 @@
+//! The host's key-value store, as the core sees it, and an in-memory store.
+//!
+//! The core does no I/O except through [`Store`]. The JavaScript bindings implement it over
+//! any object with `get`/`put`/`delete`/`list` returning Promises (Workers KV, Deno KV, Redis,
+//! a `Map`). Consistency is the store's: on an eventually consistent store (Workers KV) a
+//! revocation can take up to its propagation delay (about 60 seconds) to be seen elsewhere.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+
+/// One page of keys from [`Store::list`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPage {
+    /// Keys that start with the prefix, in ascending order within the page.
+    pub keys: Vec<String>,
+    /// Where the next page starts; `None` when this was the last page.
+    pub cursor: Option<String>,
+}
+
+/// An asynchronous key-value store.
+///
+/// Implementations report their failures as [`Error::StoreUnavailable`] (or
+/// [`Error::StoreTimeout`]); the core never turns a failure into a success.
+#[allow(async_fn_in_trait)] // single-threaded wasm hosts hand out futures that are not Send
+pub trait Store {
+    /// The value at `key`, if any.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn get(&self, key: &str) -> Result<Option<String>>;
+    /// Sets `key` to `value`.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn put(&self, key: &str, value: &str) -> Result<()>;
+    /// Removes `key` (no error when absent).
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn delete(&self, key: &str) -> Result<()>;
+    /// Keys starting with `prefix`, one page at a time.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage>;
+}
+
+/// A store in memory (a sorted map): for tests, demos and single-process servers.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    map: Mutex<BTreeMap<String, String>>,
+    page_size: usize,
+}
+
+impl MemoryStore {
+    /// An empty store listing up to 1000 keys a page.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_page_size(1000)
+    }
+
+    /// An empty store with a given list page size (at least 1), to exercise cursors.
+    #[must_use]
+    pub fn with_page_size(page_size: usize) -> Self {
+        Self { map: Mutex::new(BTreeMap::new()), page_size: page_size.max(1) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+        // A poisoned map is still a consistent map: every operation is one insert or remove.
+        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Number of keys held.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the store is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// A copy of every key and value (for tests and debugging).
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<(String, String)> {
+        self.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    async fn put(&self, key: &str, value: &str) -> Result<()> {
+        self.lock().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.lock().remove(key);
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
+        let map = self.lock();
+        let start = cursor.unwrap_or(prefix);
+        if !start.starts_with(prefix) {
+            return Err(Error::StoreUnavailable("cursor does not belong to this prefix".into()));
+        }
+        let mut keys: Vec<String> = map
+            .range(start.to_owned()..)
+            .map(|(k, _)| k)
+            .filter(|k| cursor.is_none_or(|c| k.as_str() != c))
+            .take_while(|k| k.starts_with(prefix))
+            .take(self.page_size + 1)
+            .cloned()
+            .collect();
+        let cursor = if keys.len() > self.page_size {
+            keys.truncate(self.page_size);
+            keys.last().cloned()
+        } else {
+            None
+        };
+        Ok(ListPage { keys, cursor })
+    }
+}
