@@ -232,8 +232,19 @@ impl PhcHash {
             Version::V0x13 => 19,
         };
         let HashParams { memory_kib, iterations, parallelism } = self.params;
+        // keyid and data are inputs of the hash (data is Argon2's associated data X): a string
+        // without them would describe another hash.
+        let mut extra = String::new();
+        if !self.keyid.is_empty() {
+            extra.push_str(",keyid=");
+            extra.push_str(&Base64Unpadded::encode_string(&self.keyid));
+        }
+        if !self.data.is_empty() {
+            extra.push_str(",data=");
+            extra.push_str(&Base64Unpadded::encode_string(&self.data));
+        }
         format!(
-            "${alg}$v={v}$m={memory_kib},t={iterations},p={parallelism}${}${}",
+            "${alg}$v={v}$m={memory_kib},t={iterations},p={parallelism}{extra}${}${}",
             Base64Unpadded::encode_string(&self.salt),
             Base64Unpadded::encode_string(&self.hash)
         )
@@ -272,7 +283,8 @@ impl Hasher {
             return Err(Error::InvalidHashParams("pepper must be at most 64 bytes"));
         }
         Ok(Self {
-            pepper: pepper.map(|p| Zeroizing::new(p.to_vec())),
+            // An empty pepper is no pepper (Argon2 treats them alike); say so in has_pepper().
+            pepper: pepper.filter(|p| !p.is_empty()).map(|p| Zeroizing::new(p.to_vec())),
             memory: Mutex::new(Vec::new()),
         })
     }

@@ -245,7 +245,15 @@ pub fn looks_like_app_password(candidate: &str) -> bool {
 pub fn fill_base62(rng: &mut impl RandomSource, out: &mut [u8]) -> Result<()> {
     let mut pool = Zeroizing::new([0u8; 64]);
     let mut filled = 0;
+    // A healthy source rejects 8 bytes in 256, so a 64-byte draw yields about 62 characters;
+    // needing four times the expected draws, plus slack, means it is broken, not unlucky.
+    let max_draws = out.len() / 16 + 64;
+    let mut draws = 0;
     while filled < out.len() {
+        draws += 1;
+        if draws > max_draws {
+            return Err(Error::RandomUnavailable);
+        }
         rng.fill(pool.as_mut_slice())?;
         for &byte in pool.iter() {
             if byte >= 248 {

@@ -335,6 +335,8 @@ impl<S, C, R> core::fmt::Debug for AppPasswords<S, C, R> {
 const MAX_TOUCHED: usize = 10_000;
 /// Most passwords `list` returns for one user.
 pub const MAX_LIST: usize = 1000;
+/// Most pages `list` reads (bounds a store that keeps handing out new cursors).
+const MAX_LIST_PAGES: usize = 1000;
 
 #[cfg(not(target_arch = "wasm32"))]
 impl<S: Store> AppPasswords<S> {
@@ -485,7 +487,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let prefix = user_prefix(user);
         let mut ids = Vec::new();
         let mut cursor: Option<String> = None;
-        loop {
+        for _ in 0..MAX_LIST_PAGES {
             let page = self.store.list(&prefix, cursor.as_deref()).await?;
             for key in page.keys {
                 let id = key.strip_prefix(&prefix).unwrap_or_default();
@@ -500,6 +502,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 _ => break,
             }
         }
+        // Some stores (Redis SCAN) may return a key twice.
+        ids.sort_unstable();
+        ids.dedup();
         let items = join_all(ids.iter().map(|id| self.listed(user, id))).await;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
@@ -646,6 +651,10 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let record = Record::from_json(&json, id)?;
         let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
         let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
+        if granted.is_empty() {
+            // create never stores an empty set (S2): this record was not written by us.
+            return Err(Error::StoreCorrupt("record has no scopes".into()));
+        }
 
         if !self.hasher.verify(parsed.text().as_bytes(), &phc) {
             return refuse(Refusal::invalid(Reason::WrongSecret));

@@ -728,6 +728,11 @@ function bind() {
   });
   el.newPassword.addEventListener("focus", () => el.newPassword.select());
   el.done.addEventListener("click", onDone);
+  $("goto-create").addEventListener("click", (event) => {
+    event.preventDefault();
+    el.createSection.scrollIntoView({ block: "start" });
+    el.createLabel.focus({ preventScroll: true });
+  });
   el.tbody.addEventListener("click", onListClick);
   el.confirmRevoke.addEventListener("click", onConfirmRevoke);
   el.cancelRevoke.addEventListener("click", onCancelRevoke);

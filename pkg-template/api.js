@@ -1,0 +1,161 @@
+// The public API of the package over the wasm bindings. The rules live in the Rust core;
+// this file adds what only JavaScript can do: HTTP Request/Response glue, background
+// completion of the lastUsedAt write, and a real Error subclass.
+
+import {
+  AppPasswordsCore,
+  generatePassword as coreGeneratePassword,
+  hashPassword as coreHashPassword,
+  looksLikeAppPassword as coreLooksLikeAppPassword,
+  registerErrorClass,
+  scopesCatalog,
+  scopesDecode,
+  scopesEncode,
+  scopesMissing,
+  scopesNormalize,
+  scopesSatisfies,
+  verifyPasswordHash as coreVerifyPasswordHash,
+} from "./app_passwords.js";
+
+export { memoryStore, workersKvStore, denoKvStore, redisStore } from "./stores.js";
+
+/** An error with a stable `code` (e.g. `store_unavailable`, `unknown_scope`). */
+export class AppPasswordError extends Error {
+  /**
+   * @param {string} message
+   * @param {string} code
+   */
+  constructor(message, code) {
+    super(message);
+    this.name = "AppPasswordError";
+    this.code = code;
+  }
+}
+
+/** Called once by each runtime entry after the wasm module is instantiated. */
+export function setup() {
+  registerErrorClass(AppPasswordError);
+}
+
+const MESSAGES = {
+  invalid_credentials: "Invalid username or app password.",
+  login_not_allowed: "App passwords cannot be used to sign in to the website. Use your account password.",
+  insufficient_scope: "This app password does not have the scopes this request needs.",
+  not_allowed_for_app_passwords: "App passwords cannot be used for this action.",
+};
+
+function headerOf(request) {
+  const headers = request && request.headers;
+  if (!headers) throw new AppPasswordError("verifyRequest needs a Request (or an object with headers)", "invalid_argument");
+  if (typeof headers.get === "function") return headers.get("authorization");
+  const value = headers.authorization ?? headers.Authorization;
+  return Array.isArray(value) ? value[0] : value ?? null;
+}
+
+/** The app-password service over a host key-value store. */
+export class AppPasswords {
+  #core;
+  #waitUntil;
+  #onError;
+  #realm;
+
+  /**
+   * @param {import("./index.js").AppPasswordsOptions} options
+   */
+  constructor(options = {}) {
+    const { waitUntil, onError, realm, ...core } = options ?? {};
+    this.#core = new AppPasswordsCore(core);
+    this.#waitUntil = waitUntil;
+    this.#onError = onError;
+    this.#realm = realm ?? "app-passwords";
+  }
+
+  /** Creates a password; the result holds it, the only time it is ever available. */
+  create(options) {
+    return this.#core.create(options);
+  }
+
+  /** The user's passwords (never the password or its hash). */
+  list(user) {
+    return this.#core.list(user);
+  }
+
+  /** Revokes; `true` if that user had the password. */
+  revoke(user, id) {
+    return this.#core.revoke(user, id);
+  }
+
+  /** Verifies username + password; never throws for wrong credentials. */
+  async verify(options) {
+    const [result, pending] = await this.#core.verify(options);
+    this.#background(pending, options && options.waitUntil);
+    return result;
+  }
+
+  /** Verifies the request's `Authorization: Basic` header. */
+  async verifyRequest(request, options = {}) {
+    const [result, pending] = await this.#core.verifyHeader(headerOf(request), options.require);
+    this.#background(pending, options.waitUntil);
+    return result;
+  }
+
+  /** A 401 (with the Basic challenge) or 403 JSON response for a refused result. */
+  unauthorized(result) {
+    const code = (result && result.code) || "invalid_credentials";
+    const status = result && result.status === 403 ? 403 : 401;
+    const error = { code, message: MESSAGES[code] ?? MESSAGES.invalid_credentials };
+    if (result && Array.isArray(result.missing) && result.missing.length) error.missing = result.missing;
+    const headers = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+    if (status === 401) headers["www-authenticate"] = `Basic realm="${this.#realm}", charset="UTF-8"`;
+    return new Response(JSON.stringify({ error }), { status, headers });
+  }
+
+  /** This service's scope catalogue. */
+  catalog() {
+    return this.#core.catalog();
+  }
+
+  /** The password prefix. */
+  get prefix() {
+    return this.#core.prefix;
+  }
+
+  #background(pending, waitUntil) {
+    if (!pending) return;
+    const done = pending.catch((err) => {
+      if (this.#onError) this.#onError(err);
+    });
+    const keepAlive = waitUntil ?? this.#waitUntil;
+    if (typeof keepAlive === "function") keepAlive(done);
+  }
+}
+
+/** A new password in the package's format, from the platform CSPRNG; nothing stored. */
+export function generatePassword(options) {
+  return coreGeneratePassword(options);
+}
+
+/** Prefix, length, alphabet and checksum of an app password; no store access. */
+export function looksLikeAppPassword(candidate) {
+  return coreLooksLikeAppPassword(candidate);
+}
+
+/** Argon2id PHC string of a (human) password; OWASP profile unless `params` says otherwise. */
+export function hashPassword(password, params) {
+  return coreHashPassword(password, params);
+}
+
+/** Whether `password` matches any Argon2 PHC string; throws `invalid_hash` if unreadable. */
+export function verifyPasswordHash(password, phc) {
+  return coreVerifyPasswordHash(password, phc);
+}
+
+/** Scope helpers over the default catalogue, or the catalogue passed last. */
+export const scopes = Object.freeze({
+  catalog: (catalog) => scopesCatalog(catalog),
+  normalize: (names, catalog) => scopesNormalize(names, catalog),
+  encode: (names, catalog) => scopesEncode(names, catalog),
+  decode: (encoded, catalog) => scopesDecode(encoded, catalog),
+  satisfies: (granted, required, catalog) => scopesSatisfies(granted, required, catalog),
+  missing: (granted, required, catalog) => scopesMissing(granted, required, catalog),
+});

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: release wasm, wasm-bindgen (web target, which every
+# runtime can load), wasm-opt from npm binaryen, and the shim from pkg-template/.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/tools.sh wasm-target wasm-bindgen npm
+
+cargo build --lib --release --target wasm32-unknown-unknown
+rm -rf pkg && mkdir -p pkg
+wasm-bindgen --target web --no-typescript --out-dir pkg --out-name app_passwords \
+  target/wasm32-unknown-unknown/release/app_passwords.wasm
+# Never Debian's binaryen (old versions write modules that crash at load): the npm one only.
+node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-reference-types --enable-sign-ext --enable-mutable-globals \
+  pkg/app_passwords_bg.wasm -o pkg/app_passwords_bg.wasm
+cp pkg-template/*.js pkg-template/index.d.ts pkg-template/package.json pkg-template/README.md pkg/
+cp LICENSE-MIT LICENSE-APACHE pkg/
+raw=$(stat -c %s pkg/app_passwords_bg.wasm)
+gz=$(gzip -9 -c pkg/app_passwords_bg.wasm | wc -c)
+echo "pkg/ built: app_passwords_bg.wasm ${raw} bytes, ${gz} gzipped"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, each only when missing. Sourced or run with the
+# names of the tools to ensure: wasm-target wasm-bindgen npm chromium.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    echo "==> rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# The CLI must match the wasm-bindgen crate pinned in Cargo.toml (and Cargo.lock).
+wasm_bindgen_version() {
+  sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' "$root/Cargo.toml" | head -n1
+}
+
+ensure_wasm_bindgen() {
+  local want have
+  want="$(wasm_bindgen_version)"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$want" ]; then
+    echo "==> cargo install wasm-bindgen-cli $want (a few minutes, once)"
+    # No --locked: its lockfile names a webpki-roots release the registry here lacks.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_npm() {
+  if [ ! -x "$root/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/node_modules/miniflare" ] \
+     || [ ! -d "$root/node_modules/playwright-core" ] || [ ! -e "$root/node_modules/@deno/linux-x64-glibc/deno" ]; then
+    echo "==> npm ci (build and test tools)"
+    (cd "$root" && npm ci --no-audit --no-fund)
+  fi
+}
+
+ensure_chromium() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "==> apt-get install chromium chromium-driver"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  fi
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  for tool in "$@"; do
+    case "$tool" in
+      wasm-target) ensure_wasm_target ;;
+      wasm-bindgen) ensure_wasm_bindgen ;;
+      npm) ensure_npm ;;
+      chromium) ensure_chromium ;;
+      *) echo "unknown tool $tool" >&2; exit 2 ;;
+    esac
+  done
+fi

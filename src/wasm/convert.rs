@@ -1,0 +1,137 @@
+//! Reading JS option objects and writing plain JS objects. Wrong types are
+//! `AppPasswordError` `invalid_argument`, never a panic.
+
+use js_sys::{Array, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::error::invalid_argument;
+use crate::hash::HashParams;
+
+/// `object[name]`, or `undefined`.
+pub fn field(object: &JsValue, name: &str) -> JsValue {
+    if object.is_object() {
+        Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// A required string field.
+pub fn string(object: &JsValue, name: &str) -> Result<String, JsValue> {
+    field(object, name)
+        .as_string()
+        .ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
+}
+
+/// An optional string field.
+pub fn opt_string(object: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    let value = field(object, name);
+    if absent(&value) {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
+}
+
+/// An array of strings (`undefined`/`null` is an empty list when `optional`).
+pub fn strings(value: &JsValue, name: &str, optional: bool) -> Result<Vec<String>, JsValue> {
+    if optional && absent(value) {
+        return Ok(Vec::new());
+    }
+    let err = || invalid_argument(&format!("{name} must be an array of scope names"));
+    if !Array::is_array(value) {
+        return Err(err());
+    }
+    let array = Array::from(value);
+    if array.length() > 1024 {
+        return Err(crate::error::Error::TooManyScopes.into());
+    }
+    array.iter().map(|v| v.as_string().ok_or_else(err)).collect()
+}
+
+/// An optional time: epoch milliseconds (a non-negative finite number) or a `Date`.
+pub fn opt_time(object: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
+    let value = field(object, name);
+    if absent(&value) {
+        return Ok(None);
+    }
+    let ms = if let Some(date) = value.dyn_ref::<js_sys::Date>() {
+        date.get_time()
+    } else {
+        value
+            .as_f64()
+            .ok_or_else(|| invalid_argument(&format!("{name} must be epoch milliseconds or a Date")))?
+    };
+    millis(ms).map(Some).ok_or_else(|| crate::error::Error::InvalidExpiry.into())
+}
+
+/// A JS number of milliseconds as `u64`, if finite, non-negative and below 2^53.
+pub fn millis(ms: f64) -> Option<u64> {
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+    if ms.is_finite() && (0.0..=MAX_SAFE).contains(&ms) {
+        // In range and finite, so the conversion is exact up to the fraction dropped.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Some(ms.trunc() as u64)
+    } else {
+        None
+    }
+}
+
+fn u32_field(object: &JsValue, name: &str) -> Result<u32, JsValue> {
+    let value = field(object, name).as_f64().unwrap_or(f64::NAN);
+    if value.is_finite() && value.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&value) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(value as u32)
+    } else {
+        Err(invalid_argument(&format!("{name} must be a positive integer")))
+    }
+}
+
+/// `"owasp"`, `"default"`, `{ memoryKiB, iterations, parallelism }`, or absent (`default`).
+pub fn hash_params(value: &JsValue, default: HashParams) -> Result<HashParams, JsValue> {
+    if absent(value) {
+        return Ok(default);
+    }
+    if let Some(name) = value.as_string() {
+        return match name.as_str() {
+            "owasp" => Ok(HashParams::OWASP),
+            "default" => Ok(default),
+            _ => Err(invalid_argument("hashing must be \"owasp\", \"default\" or HashParams")),
+        };
+    }
+    let params = HashParams {
+        memory_kib: u32_field(value, "memoryKiB")?,
+        iterations: u32_field(value, "iterations")?,
+        parallelism: u32_field(value, "parallelism")?,
+    };
+    params.validate()?;
+    Ok(params)
+}
+
+/// A pepper: a string (its UTF-8 bytes) or a `Uint8Array`.
+pub fn bytes(value: &JsValue, name: &str) -> Result<Option<Vec<u8>>, JsValue> {
+    if absent(value) {
+        return Ok(None);
+    }
+    if let Some(text) = value.as_string() {
+        return Ok(Some(text.into_bytes()));
+    }
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        return Ok(Some(array.to_vec()));
+    }
+    Err(invalid_argument(&format!("{name} must be a string or a Uint8Array")))
+}
+
+/// A plain JS object (JSON-compatible: maps as objects, `None` as `null`).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| crate::wasm::error::js_error("internal", &e.to_string()))
+}

@@ -1,0 +1,412 @@
+//! The exported classes and functions. Each translates its arguments, calls the core, and
+//! translates the answer; nothing here decides anything about passwords.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::convert::{self, field, to_js};
+use super::error::invalid_argument;
+use super::store::JsStore;
+use crate::hash::{self, HashParams};
+use crate::password::{self, OsRandom, Prefix};
+use crate::scope::Catalog;
+use crate::service::{
+    AppPasswords, Clock, Config, FollowUp, Millis, NewAppPassword, Purpose, VerifyRequest,
+    VerifyResult,
+};
+
+/// `Date.now()`, or the host's `now()` option.
+struct JsClock(Option<Function>);
+
+impl Clock for JsClock {
+    fn now_ms(&self) -> Millis {
+        let ms = match &self.0 {
+            Some(now) => now.call0(&JsValue::NULL).ok().and_then(|v| v.as_f64()),
+            None => Some(js_sys::Date::now()),
+        };
+        // A clock that returns garbage makes every expiry pass: fail closed.
+        ms.and_then(convert::millis).unwrap_or(u64::MAX)
+    }
+}
+
+type Service = AppPasswords<JsStore, JsClock, OsRandom>;
+
+/// The service over a host store. The package's `AppPasswords` class wraps it.
+#[wasm_bindgen]
+pub struct AppPasswordsCore {
+    inner: Rc<Service>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedJs<'a> {
+    id: &'a str,
+    password: &'a str,
+    label: &'a str,
+    scopes: &'a [String],
+    created_at: f64,
+    expires_at: Option<f64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedJs<'a> {
+    id: &'a str,
+    label: &'a str,
+    scopes: &'a [String],
+    created_at: f64,
+    expires_at: Option<f64>,
+    last_used_at: Option<f64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScopeJs<'a> {
+    name: &'a str,
+    group: &'a str,
+    level: &'a str,
+    implies: &'a [String],
+    grantable: bool,
+    /// Everything it implies, transitively, excluding itself.
+    closure: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum VerifyJs<'a> {
+    Granted {
+        ok: bool,
+        user: &'a str,
+        id: &'a str,
+        label: &'a str,
+        scopes: &'a [String],
+    },
+    Refused {
+        ok: bool,
+        status: u16,
+        code: &'static str,
+        reason: &'static str,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        missing: &'a [String],
+    },
+}
+
+// Milliseconds below 2^53 are exact in an f64.
+#[allow(clippy::cast_precision_loss)]
+fn ms(t: Millis) -> f64 {
+    t as f64
+}
+
+fn verify_js(result: &VerifyResult) -> Result<JsValue, JsValue> {
+    match result {
+        VerifyResult::Granted(g) => to_js(&VerifyJs::Granted {
+            ok: true,
+            user: &g.user,
+            id: &g.id,
+            label: &g.label,
+            scopes: &g.scopes,
+        }),
+        VerifyResult::Refused(r) => to_js(&VerifyJs::Refused {
+            ok: false,
+            status: r.status(),
+            code: r.code.as_str(),
+            reason: r.reason.as_str(),
+            missing: &r.missing,
+        }),
+    }
+}
+
+fn catalog_option(value: &JsValue) -> Result<Catalog, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Catalog::bitbucket()?);
+    }
+    let json = match value.as_string() {
+        Some(text) => text,
+        None => js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| invalid_argument("catalog must be a catalogue object or JSON text"))?,
+    };
+    Ok(Catalog::from_json(&json)?)
+}
+
+fn scopes_js(catalog: &Catalog) -> Result<JsValue, JsValue> {
+    let list: Vec<ScopeJs<'_>> = catalog
+        .scopes()
+        .iter()
+        .enumerate()
+        .map(|(pos, s)| {
+            let mut closure = s.closure;
+            closure = closure.difference(&{
+                let mut me = crate::scope::ScopeSet::EMPTY;
+                me.insert(pos);
+                me
+            });
+            ScopeJs {
+                name: &s.name,
+                group: &s.group,
+                level: &s.level,
+                implies: &s.implies,
+                grantable: s.grantable,
+                closure: catalog.names(&closure),
+            }
+        })
+        .collect();
+    to_js(&list)
+}
+
+/// Runs the follow-up writes of a verify as their own Promise (or `undefined`).
+fn follow_up_promise(service: &Rc<Service>, follow_up: Option<FollowUp>) -> JsValue {
+    match follow_up {
+        Some(follow_up) => {
+            let service = Rc::clone(service);
+            future_to_promise(async move {
+                service.complete(follow_up).await?;
+                Ok(JsValue::UNDEFINED)
+            })
+            .into()
+        }
+        None => JsValue::UNDEFINED,
+    }
+}
+
+fn pair(result: &VerifyResult, pending: JsValue) -> Result<JsValue, JsValue> {
+    Ok(Array::of2(&verify_js(result)?, &pending).into())
+}
+
+#[wasm_bindgen]
+impl AppPasswordsCore {
+    /// `new AppPasswordsCore({ store, prefix?, catalog?, hashing?, pepper?, now?, touchIntervalMs? })`
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<AppPasswordsCore, JsValue> {
+        let store = JsStore::new(field(&options, "store")).map_err(|m| invalid_argument(&m))?;
+        let mut config = Config::new()?;
+        if let Some(prefix) = convert::opt_string(&options, "prefix")? {
+            config.prefix = Prefix::new(&prefix)?;
+        }
+        config.catalog = catalog_option(&field(&options, "catalog"))?;
+        config.hashing = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
+        config.pepper = convert::bytes(&field(&options, "pepper"), "pepper")?;
+        let interval = field(&options, "touchIntervalMs");
+        if !interval.is_undefined() {
+            config.touch_interval_ms = interval
+                .as_f64()
+                .and_then(convert::millis)
+                .ok_or_else(|| invalid_argument("touchIntervalMs must be a non-negative number"))?;
+        }
+        let now = field(&options, "now");
+        let clock = if now.is_undefined() {
+            JsClock(None)
+        } else {
+            JsClock(Some(now.dyn_into::<Function>().map_err(|_| invalid_argument("now must be a function"))?))
+        };
+        let inner = Service::with_parts(store, config, clock, OsRandom)?;
+        Ok(Self { inner: Rc::new(inner) })
+    }
+
+    /// `create({ user, label, scopes, expiresAt? })` → Promise of the new password, shown once.
+    pub fn create(&self, options: JsValue) -> Promise {
+        let service = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let user = convert::string(&options, "user")?;
+            let label = convert::string(&options, "label")?;
+            let scopes = convert::strings(&field(&options, "scopes"), "scopes", false)?;
+            let expires_at = convert::opt_time(&options, "expiresAt")?;
+            let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let created = service
+                .create(NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at })
+                .await?;
+            to_js(&CreatedJs {
+                id: &created.id,
+                password: created.password.expose(),
+                label: &created.label,
+                scopes: &created.scopes,
+                created_at: ms(created.created_at),
+                expires_at: created.expires_at.map(ms),
+            })
+        })
+    }
+
+    /// `list(user)` → Promise of `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
+    pub fn list(&self, user: JsValue) -> Promise {
+        let service = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+            let listed = service.list(&user).await?;
+            let out: Vec<ListedJs<'_>> = listed
+                .iter()
+                .map(|l| ListedJs {
+                    id: &l.id,
+                    label: &l.label,
+                    scopes: &l.scopes,
+                    created_at: ms(l.created_at),
+                    expires_at: l.expires_at.map(ms),
+                    last_used_at: l.last_used_at.map(ms),
+                })
+                .collect();
+            to_js(&out)
+        })
+    }
+
+    /// `revoke(user, id)` → Promise of `true` if that user had it.
+    pub fn revoke(&self, user: JsValue, id: JsValue) -> Promise {
+        let service = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+            let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
+            Ok(JsValue::from_bool(service.revoke(&user, &id).await?))
+        })
+    }
+
+    /// `verify({ username, password, require?, purpose? })` → Promise of `[result, pending]`,
+    /// where `pending` is a Promise of the follow-up writes, or `undefined`.
+    pub fn verify(&self, options: JsValue) -> Promise {
+        let service = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let username = convert::string(&options, "username")?;
+            let password = zeroize::Zeroizing::new(convert::string(&options, "password")?);
+            let require = convert::strings(&field(&options, "require"), "require", true)?;
+            let purpose = match convert::opt_string(&options, "purpose")?.as_deref() {
+                None | Some("api") => Purpose::Api,
+                Some("login") => Purpose::Login,
+                Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
+            };
+            let require: Vec<&str> = require.iter().map(String::as_str).collect();
+            let (result, follow_up) = service
+                .verify_deferred(VerifyRequest { username: &username, password: &password, require: &require, purpose })
+                .await?;
+            pair(&result, follow_up_promise(&service, follow_up))
+        })
+    }
+
+    /// `verifyHeader(authorizationHeaderOrNull, require?)` → Promise of `[result, pending]`.
+    #[wasm_bindgen(js_name = verifyHeader)]
+    pub fn verify_header(&self, header: JsValue, require: JsValue) -> Promise {
+        let service = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let header = zeroize::Zeroizing::new(header.as_string());
+            let require = convert::strings(&require, "require", true)?;
+            let require: Vec<&str> = require.iter().map(String::as_str).collect();
+            let (result, follow_up) = service.verify_header_deferred(header.as_deref(), &require).await?;
+            pair(&result, follow_up_promise(&service, follow_up))
+        })
+    }
+
+    /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
+    pub fn catalog(&self) -> Result<JsValue, JsValue> {
+        scopes_js(self.inner.catalog())
+    }
+
+    /// The password prefix.
+    #[wasm_bindgen(getter)]
+    pub fn prefix(&self) -> String {
+        self.inner.config().prefix.as_str().to_owned()
+    }
+}
+
+/// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
+#[wasm_bindgen(js_name = generatePassword)]
+pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
+    let prefix = match convert::opt_string(&options, "prefix")? {
+        Some(p) => Prefix::new(&p)?,
+        None => Prefix::default(),
+    };
+    let password = password::generate(&prefix, &mut OsRandom)?;
+    #[derive(Serialize)]
+    struct Generated<'a> {
+        id: &'a str,
+        password: &'a str,
+    }
+    to_js(&Generated { id: password.id(), password: password.expose() })
+}
+
+/// `looksLikeAppPassword(s)`: prefix, length, alphabet and checksum; no store.
+#[wasm_bindgen(js_name = looksLikeAppPassword)]
+pub fn looks_like_app_password(candidate: JsValue) -> bool {
+    candidate.as_string().is_some_and(|s| password::looks_like_app_password(&s))
+}
+
+/// `hashPassword(password, params?)` → Argon2id PHC string; OWASP profile by default.
+#[wasm_bindgen(js_name = hashPassword)]
+pub fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsValue> {
+    let password = zeroize::Zeroizing::new(
+        password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?,
+    );
+    let params = convert::hash_params(&params, HashParams::OWASP)?;
+    Ok(hash::hash_password(&password, &params)?)
+}
+
+/// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
+#[wasm_bindgen(js_name = verifyPasswordHash)]
+pub fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsValue> {
+    let password = zeroize::Zeroizing::new(
+        password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?,
+    );
+    let phc = phc.as_string().ok_or_else(|| invalid_argument("phc must be a string"))?;
+    Ok(hash::verify_password_hash(&password, &phc)?)
+}
+
+thread_local! {
+    static DEFAULT_CATALOG: Option<Catalog> = Catalog::bitbucket().ok();
+}
+
+fn with_catalog<T>(catalog: &JsValue, f: impl FnOnce(&Catalog) -> Result<T, JsValue>) -> Result<T, JsValue> {
+    if catalog.is_undefined() || catalog.is_null() {
+        DEFAULT_CATALOG.with(|c| match c {
+            Some(c) => f(c),
+            None => Err(crate::error::Error::InvalidCatalog("embedded catalogue".into()).into()),
+        })
+    } else {
+        f(&catalog_option(catalog)?)
+    }
+}
+
+fn names_arg(catalog: &Catalog, value: &JsValue, name: &str) -> Result<crate::scope::ScopeSet, JsValue> {
+    let names = convert::strings(value, name, false)?;
+    Ok(catalog.parse_names(names.iter().map(String::as_str))?)
+}
+
+/// `scopes.catalog(catalog?)`.
+#[wasm_bindgen(js_name = scopesCatalog)]
+pub fn scopes_catalog(catalog: JsValue) -> Result<JsValue, JsValue> {
+    with_catalog(&catalog, scopes_js)
+}
+
+/// `scopes.normalize(names, catalog?)`: closed, catalogue order.
+#[wasm_bindgen(js_name = scopesNormalize)]
+pub fn scopes_normalize(names: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
+    with_catalog(&catalog, |c| to_js(&c.names(&c.close(&names_arg(c, &names, "names")?))))
+}
+
+/// `scopes.encode(names, catalog?)`: `v1.` compact form of the closed set.
+#[wasm_bindgen(js_name = scopesEncode)]
+pub fn scopes_encode(names: JsValue, catalog: JsValue) -> Result<String, JsValue> {
+    with_catalog(&catalog, |c| Ok(c.encode(&c.close(&names_arg(c, &names, "names")?))))
+}
+
+/// `scopes.decode(text, catalog?)`: names, catalogue order; strict.
+#[wasm_bindgen(js_name = scopesDecode)]
+pub fn scopes_decode(encoded: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
+    let text = encoded.as_string().ok_or_else(|| invalid_argument("encoded must be a string"))?;
+    with_catalog(&catalog, |c| to_js(&c.names(&c.decode(&text)?)))
+}
+
+/// `scopes.satisfies(granted, required, catalog?)`.
+#[wasm_bindgen(js_name = scopesSatisfies)]
+pub fn scopes_satisfies(granted: JsValue, required: JsValue, catalog: JsValue) -> Result<bool, JsValue> {
+    with_catalog(&catalog, |c| {
+        Ok(c.satisfies(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?))
+    })
+}
+
+/// `scopes.missing(granted, required, catalog?)`.
+#[wasm_bindgen(js_name = scopesMissing)]
+pub fn scopes_missing(granted: JsValue, required: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
+    with_catalog(&catalog, |c| {
+        to_js(&c.names(&c.missing(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?)))
+    })
+}
