@@ -4,18 +4,19 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+out="${PKG_OUT:-pkg}"
 bash scripts/tools.sh wasm-target wasm-bindgen npm
 
 cargo build --lib --release --target wasm32-unknown-unknown
-rm -rf pkg && mkdir -p pkg
-wasm-bindgen --target web --no-typescript --out-dir pkg --out-name app_passwords \
+rm -rf "$out" && mkdir -p "$out"
+wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name app_passwords \
   target/wasm32-unknown-unknown/release/app_passwords.wasm
 # Never Debian's binaryen (old versions write modules that crash at load): the npm one only.
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
-  pkg/app_passwords_bg.wasm -o pkg/app_passwords_bg.wasm
-cp pkg-template/*.js pkg-template/index.d.ts pkg-template/package.json pkg-template/README.md pkg/
-cp LICENSE-MIT LICENSE-APACHE pkg/
-raw=$(stat -c %s pkg/app_passwords_bg.wasm)
-gz=$(gzip -9 -c pkg/app_passwords_bg.wasm | wc -c)
-echo "pkg/ built: app_passwords_bg.wasm ${raw} bytes, ${gz} gzipped"
+  "$out/app_passwords_bg.wasm" -o "$out/app_passwords_bg.wasm"
+cp pkg-template/*.js pkg-template/index.d.ts pkg-template/package.json pkg-template/README.md "$out/"
+cp LICENSE-MIT LICENSE-APACHE "$out/"
+raw=$(stat -c %s "$out/app_passwords_bg.wasm")
+gz=$(gzip -9 -c "$out/app_passwords_bg.wasm" | wc -c)
+echo "$out/ built: app_passwords_bg.wasm ${raw} bytes, ${gz} gzipped"

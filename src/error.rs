@@ -78,9 +78,9 @@ impl fmt::Display for Error {
         match self {
             Self::InvalidLabel(why) => write!(f, "invalid label: {why}"),
             Self::InvalidUser(why) => write!(f, "invalid username: {why}"),
-            Self::UnknownScope(name) => write!(f, "unknown scope {name:?}"),
+            Self::UnknownScope(name) => write!(f, "unknown scope \"{name}\""),
             Self::ScopeNotGrantable(name) => {
-                write!(f, "scope {name:?} can never be granted to an app password")
+                write!(f, "scope \"{name}\" can never be granted to an app password")
             }
             Self::NoScopes => f.write_str("an app password needs at least one scope"),
             Self::TooManyScopes => f.write_str("too many scopes"),

@@ -4,6 +4,7 @@
 pub mod basic_auth;
 pub mod error;
 pub mod hash;
+mod json;
 pub mod password;
 pub mod record;
 pub mod scope;

@@ -14,9 +14,8 @@
 //! upgrade that raced a revoke undo itself. So a store without compare-and-set (Workers KV)
 //! is enough, and no write after a revoke can bring a revoked password back.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
+use crate::json::{Fields, opt_number, quote};
 
 /// The root of every key this crate writes.
 pub const KEY_ROOT: &str = "app-passwords/v1/";
@@ -28,8 +27,7 @@ pub const MAX_USER_LEN: usize = 128;
 pub const MAX_LABEL_LEN: usize = 255;
 
 /// One app password as stored: everything but the password itself.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Record {
     /// Format version ([`RECORD_VERSION`]).
     pub v: u32,
@@ -63,26 +61,51 @@ impl core::fmt::Debug for Record {
     }
 }
 
+const RECORD_FIELDS: &[&str] =
+    &["v", "id", "user", "label", "scopes", "hash", "createdAt", "expiresAt"];
+
 impl Record {
-    /// Encodes the record as JSON.
+    /// Encodes the record as JSON (fields in a fixed order).
     ///
     /// # Errors
-    /// [`Error::StoreCorrupt`] if serialization fails (it cannot for this type).
+    /// None today; the `Result` keeps the signature stable.
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| Error::StoreCorrupt(e.to_string()))
+        Ok(format!(
+            "{{\"v\":{},\"id\":{},\"user\":{},\"label\":{},\"scopes\":{},\"hash\":{},\"createdAt\":{},\"expiresAt\":{}}}",
+            self.v,
+            quote(&self.id),
+            quote(&self.user),
+            quote(&self.label),
+            quote(&self.scopes),
+            quote(&self.hash),
+            self.created_at,
+            opt_number(self.expires_at),
+        ))
     }
 
-    /// Decodes and checks a stored record: known version, the id it is stored under, a valid
-    /// username. Scopes and hash are checked where they are used.
+    /// Decodes and checks a stored record: the v1 shape exactly (no unknown or missing field,
+    /// integers where integers belong), the id it is stored under, a valid username. Scopes
+    /// and hash are checked where they are used.
     ///
     /// # Errors
     /// [`Error::StoreCorrupt`] for anything unexpected.
     pub fn from_json(json: &str, expected_id: &str) -> Result<Self> {
-        let record: Self = serde_json::from_str(json)
-            .map_err(|_| Error::StoreCorrupt("record is not valid JSON of the v1 shape".into()))?;
-        if record.v != RECORD_VERSION {
-            return Err(Error::StoreCorrupt(format!("unknown record version {}", record.v)));
+        let shape = || Error::StoreCorrupt("record is not valid JSON of the v1 shape".into());
+        let fields = Fields::parse(json, RECORD_FIELDS).ok_or_else(shape)?;
+        let v = fields.u64("v").ok_or_else(shape)?;
+        if v != u64::from(RECORD_VERSION) {
+            return Err(Error::StoreCorrupt(format!("unknown record version {v}")));
         }
+        let record = Self {
+            v: RECORD_VERSION,
+            id: fields.string("id").ok_or_else(shape)?,
+            user: fields.string("user").ok_or_else(shape)?,
+            label: fields.string("label").ok_or_else(shape)?,
+            scopes: fields.string("scopes").ok_or_else(shape)?,
+            hash: fields.string("hash").ok_or_else(shape)?,
+            created_at: fields.u64("createdAt").ok_or_else(shape)?,
+            expires_at: fields.opt_u64("expiresAt").ok_or_else(shape)?,
+        };
         if record.id != expected_id {
             return Err(Error::StoreCorrupt("record id does not match its key".into()));
         }
@@ -92,8 +115,7 @@ impl Record {
 }
 
 /// The per-user index entry: exists while the password does, holds its last use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexEntry {
     /// Format version ([`RECORD_VERSION`]).
     pub v: u32,
@@ -105,10 +127,7 @@ impl IndexEntry {
     /// JSON text.
     #[must_use]
     pub fn to_json(&self) -> String {
-        match self.last_used_at {
-            Some(t) => format!("{{\"v\":{},\"lastUsedAt\":{t}}}", self.v),
-            None => format!("{{\"v\":{},\"lastUsedAt\":null}}", self.v),
-        }
+        format!("{{\"v\":{},\"lastUsedAt\":{}}}", self.v, opt_number(self.last_used_at))
     }
 
     /// Decodes an index entry.
@@ -116,23 +135,30 @@ impl IndexEntry {
     /// # Errors
     /// [`Error::StoreCorrupt`].
     pub fn from_json(json: &str) -> Result<Self> {
-        let entry: Self = serde_json::from_str(json)
-            .map_err(|_| Error::StoreCorrupt("index entry is not valid JSON".into()))?;
-        if entry.v != RECORD_VERSION {
+        let bad = || Error::StoreCorrupt("index entry is not valid JSON of the v1 shape".into());
+        let fields = Fields::parse(json, &["v", "lastUsedAt"]).ok_or_else(bad)?;
+        if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
             return Err(Error::StoreCorrupt("unknown index entry version".into()));
         }
-        Ok(entry)
+        Ok(Self { v: RECORD_VERSION, last_used_at: fields.opt_u64("lastUsedAt").ok_or_else(bad)? })
     }
 }
 
 /// Left behind by `revoke`, so a concurrent re-hash upgrade can see it lost the race.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tombstone {
     /// Format version.
     pub v: u32,
     /// When the password was revoked, epoch milliseconds.
     pub revoked_at: u64,
+}
+
+impl Tombstone {
+    /// JSON text.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        format!("{{\"v\":{},\"revokedAt\":{}}}", self.v, self.revoked_at)
+    }
 }
 
 /// Key of the record with this id.

@@ -7,7 +7,7 @@
 //! existing password (S5).
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde::Deserialize;
+use miniserde::json::Value;
 
 use crate::error::{Error, Result};
 
@@ -17,7 +17,7 @@ const WORDS: usize = MAX_SCOPES / 64;
 /// Prefix of the version-1 compact encoding.
 pub const ENCODING_V1: &str = "v1.";
 /// The default catalogue: Bitbucket Cloud's app-password scopes.
-pub const DEFAULT_CATALOG_JSON: &str = include_str!("../scopes/bitbucket-app-password-scopes.json");
+pub const DEFAULT_CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.min.json"));
 
 /// A set of scopes: bit `i` is catalogue position `i`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -124,32 +124,32 @@ pub struct Scope {
     pub closure: ScopeSet,
 }
 
-#[derive(Deserialize)]
-struct CatalogFile {
-    scopes: Vec<ScopeDef>,
-}
-
 /// The definition of one scope, as a catalogue file writes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ScopeDef {
     /// The scope's name.
     pub name: String,
     /// The group it is shown under.
-    #[serde(default)]
     pub group: String,
     /// The access level label.
-    #[serde(default)]
     pub level: String,
     /// Direct implications (names).
-    #[serde(default)]
     pub implies: Vec<String>,
     /// Whether an app password may hold it (default true).
-    #[serde(default = "default_true")]
     pub grantable: bool,
 }
 
-const fn default_true() -> bool {
-    true
+impl ScopeDef {
+    fn from_value(value: Value) -> Option<Self> {
+        let fields = crate::json::Fields::from_value(value)?;
+        Some(Self {
+            name: fields.string("name")?,
+            group: fields.string_or_empty("group")?,
+            level: fields.string_or_empty("level")?,
+            implies: fields.strings_or_empty("implies")?,
+            grantable: fields.bool_or("grantable", true)?,
+        })
+    }
 }
 
 /// An ordered scope catalogue with precomputed closures.
@@ -177,9 +177,26 @@ impl Catalog {
     /// [`Error::InvalidCatalog`] for bad JSON, no scopes, more than [`MAX_SCOPES`], an empty or
     /// duplicate name, an unknown implication, or a grantable scope implying a non-grantable one.
     pub fn from_json(json: &str) -> Result<Self> {
-        let file: CatalogFile =
-            serde_json::from_str(json).map_err(|e| Error::InvalidCatalog(e.to_string()))?;
-        Self::new(file.scopes)
+        let bad = |why: &str| Error::InvalidCatalog(why.to_owned());
+        let mut file = crate::json::Fields::from_value(
+            miniserde::json::from_str::<Value>(json).map_err(|_| bad("not JSON"))?,
+        )
+        .ok_or_else(|| bad("not a JSON object"))?;
+        let Some(Value::Array(scopes)) = file.take("scopes") else {
+            return Err(bad("needs a \"scopes\" array"));
+        };
+        let defs = scopes
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                ScopeDef::from_value(v).ok_or_else(|| {
+                    Error::InvalidCatalog(format!(
+                        "scope {i} needs a string name, and strings, an array of names and a boolean for group, level, implies, grantable"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::new(defs)
     }
 
     /// Builds a catalogue from definitions in position order.
@@ -196,10 +213,10 @@ impl Catalog {
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
         for (i, name) in names.iter().enumerate() {
             if name.is_empty() || name.contains(char::is_whitespace) {
-                return Err(Error::InvalidCatalog(format!("bad scope name {name:?}")));
+                return Err(Error::InvalidCatalog(format!("bad scope name \"{name}\"")));
             }
             if names.iter().take(i).any(|n| n == name) {
-                return Err(Error::InvalidCatalog(format!("duplicate scope {name:?}")));
+                return Err(Error::InvalidCatalog(format!("duplicate scope \"{name}\"")));
             }
         }
         let position = |name: &str| names.iter().position(|n| *n == name);
@@ -210,7 +227,7 @@ impl Catalog {
             set.insert(i);
             for implied in &entry.implies {
                 let pos = position(implied).ok_or_else(|| {
-                    Error::InvalidCatalog(format!("{:?} implies unknown scope {implied:?}", entry.name))
+                    Error::InvalidCatalog(format!("\"{}\" implies unknown scope \"{implied}\"", entry.name))
                 })?;
                 set.insert(pos);
             }
@@ -260,7 +277,7 @@ impl Catalog {
         for scope in &scopes {
             if scope.grantable && !scope.closure.is_subset(&grantable) {
                 return Err(Error::InvalidCatalog(format!(
-                    "grantable scope {:?} implies a non-grantable scope",
+                    "grantable scope \"{}\" implies a non-grantable scope",
                     scope.name
                 )));
             }

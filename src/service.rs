@@ -568,8 +568,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             return Ok(false);
         }
         let tombstone = Tombstone { v: RECORD_VERSION, revoked_at: self.now() };
-        let tombstone = serde_json::to_string(&tombstone).map_err(|e| Error::StoreCorrupt(e.to_string()))?;
-        self.store.put(&tombstone_key(id), &tombstone).await?;
+        self.store.put(&tombstone_key(id), &tombstone.to_json()).await?;
         self.store.delete(&key).await?;
         self.store.delete(&index_key(user, id)).await?;
         self.forget_touch(id);

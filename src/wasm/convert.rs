@@ -1,8 +1,7 @@
 //! Reading JS option objects and writing plain JS objects. Wrong types are
 //! `AppPasswordError` `invalid_argument`, never a panic.
 
-use js_sys::{Array, Reflect, Uint8Array};
-use serde::Serialize;
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::error::invalid_argument;
@@ -129,9 +128,39 @@ pub fn bytes(value: &JsValue, name: &str) -> Result<Option<Vec<u8>>, JsValue> {
     Err(invalid_argument(&format!("{name} must be a string or a Uint8Array")))
 }
 
-/// A plain JS object (JSON-compatible: maps as objects, `None` as `null`).
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| crate::wasm::error::js_error("internal", &e.to_string()))
+/// Builds a plain JS object field by field.
+pub struct Obj(Object);
+
+impl Obj {
+    /// An empty object.
+    pub fn new() -> Self {
+        Self(Object::new())
+    }
+
+    /// Sets a field (setting a property on a fresh plain object cannot fail).
+    pub fn set(self, name: &str, value: impl Into<JsValue>) -> Self {
+        let _ = Reflect::set(&self.0, &JsValue::from_str(name), &value.into());
+        self
+    }
+
+    /// The object.
+    pub fn build(self) -> JsValue {
+        self.0.into()
+    }
+}
+
+/// An array of strings.
+pub fn string_array(items: &[String]) -> JsValue {
+    items.iter().map(|s| JsValue::from_str(s)).collect::<Array>().into()
+}
+
+/// Epoch milliseconds as a JS number, or `null`.
+pub fn opt_ms(t: Option<u64>) -> JsValue {
+    t.map_or(JsValue::NULL, ms)
+}
+
+/// Epoch milliseconds as a JS number (exact below 2^53).
+#[allow(clippy::cast_precision_loss)]
+pub fn ms(t: u64) -> JsValue {
+    JsValue::from_f64(t as f64)
 }

@@ -4,11 +4,10 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{self, field, to_js};
+use super::convert::{self, Obj, field, ms, opt_ms, string_array};
 use super::error::invalid_argument;
 use super::store::JsStore;
 use crate::hash::{self, HashParams};
@@ -41,82 +40,23 @@ pub struct AppPasswordsCore {
     inner: Rc<Service>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreatedJs<'a> {
-    id: &'a str,
-    password: &'a str,
-    label: &'a str,
-    scopes: &'a [String],
-    created_at: f64,
-    expires_at: Option<f64>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ListedJs<'a> {
-    id: &'a str,
-    label: &'a str,
-    scopes: &'a [String],
-    created_at: f64,
-    expires_at: Option<f64>,
-    last_used_at: Option<f64>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ScopeJs<'a> {
-    name: &'a str,
-    group: &'a str,
-    level: &'a str,
-    implies: &'a [String],
-    grantable: bool,
-    /// Everything it implies, transitively, excluding itself.
-    closure: Vec<String>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum VerifyJs<'a> {
-    Granted {
-        ok: bool,
-        user: &'a str,
-        id: &'a str,
-        label: &'a str,
-        scopes: &'a [String],
-    },
-    Refused {
-        ok: bool,
-        status: u16,
-        code: &'static str,
-        reason: &'static str,
-        #[serde(skip_serializing_if = "<[String]>::is_empty")]
-        missing: &'a [String],
-    },
-}
-
-// Milliseconds below 2^53 are exact in an f64.
-#[allow(clippy::cast_precision_loss)]
-fn ms(t: Millis) -> f64 {
-    t as f64
-}
-
-fn verify_js(result: &VerifyResult) -> Result<JsValue, JsValue> {
+fn verify_js(result: &VerifyResult) -> JsValue {
     match result {
-        VerifyResult::Granted(g) => to_js(&VerifyJs::Granted {
-            ok: true,
-            user: &g.user,
-            id: &g.id,
-            label: &g.label,
-            scopes: &g.scopes,
-        }),
-        VerifyResult::Refused(r) => to_js(&VerifyJs::Refused {
-            ok: false,
-            status: r.status(),
-            code: r.code.as_str(),
-            reason: r.reason.as_str(),
-            missing: &r.missing,
-        }),
+        VerifyResult::Granted(g) => Obj::new()
+            .set("ok", true)
+            .set("user", g.user.as_str())
+            .set("id", g.id.as_str())
+            .set("label", g.label.as_str())
+            .set("scopes", string_array(&g.scopes))
+            .build(),
+        VerifyResult::Refused(r) => {
+            let out = Obj::new()
+                .set("ok", false)
+                .set("status", r.status())
+                .set("code", r.code.as_str())
+                .set("reason", r.reason.as_str());
+            if r.missing.is_empty() { out } else { out.set("missing", string_array(&r.missing)) }.build()
+        }
     }
 }
 
@@ -134,29 +74,26 @@ fn catalog_option(value: &JsValue) -> Result<Catalog, JsValue> {
     Ok(Catalog::from_json(&json)?)
 }
 
-fn scopes_js(catalog: &Catalog) -> Result<JsValue, JsValue> {
-    let list: Vec<ScopeJs<'_>> = catalog
+fn scopes_js(catalog: &Catalog) -> JsValue {
+    let list: Array = catalog
         .scopes()
         .iter()
         .enumerate()
         .map(|(pos, s)| {
-            let mut closure = s.closure;
-            closure = closure.difference(&{
-                let mut me = crate::scope::ScopeSet::EMPTY;
-                me.insert(pos);
-                me
-            });
-            ScopeJs {
-                name: &s.name,
-                group: &s.group,
-                level: &s.level,
-                implies: &s.implies,
-                grantable: s.grantable,
-                closure: catalog.names(&closure),
-            }
+            let mut itself = crate::scope::ScopeSet::EMPTY;
+            itself.insert(pos);
+            Obj::new()
+                .set("name", s.name.as_str())
+                .set("group", s.group.as_str())
+                .set("level", s.level.as_str())
+                .set("implies", string_array(&s.implies))
+                .set("grantable", s.grantable)
+                // Everything it implies, transitively, excluding itself.
+                .set("closure", string_array(&catalog.names(&s.closure.difference(&itself))))
+                .build()
         })
         .collect();
-    to_js(&list)
+    list.into()
 }
 
 /// Runs the follow-up writes of a verify as their own Promise (or `undefined`).
@@ -175,7 +112,7 @@ fn follow_up_promise(service: &Rc<Service>, follow_up: Option<FollowUp>) -> JsVa
 }
 
 fn pair(result: &VerifyResult, pending: JsValue) -> Result<JsValue, JsValue> {
-    Ok(Array::of2(&verify_js(result)?, &pending).into())
+    Ok(Array::of2(&verify_js(result), &pending).into())
 }
 
 #[wasm_bindgen]
@@ -220,14 +157,14 @@ impl AppPasswordsCore {
             let created = service
                 .create(NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at })
                 .await?;
-            to_js(&CreatedJs {
-                id: &created.id,
-                password: created.password.expose(),
-                label: &created.label,
-                scopes: &created.scopes,
-                created_at: ms(created.created_at),
-                expires_at: created.expires_at.map(ms),
-            })
+            Ok(Obj::new()
+                .set("id", created.id.as_str())
+                .set("password", created.password.expose())
+                .set("label", created.label.as_str())
+                .set("scopes", string_array(&created.scopes))
+                .set("createdAt", ms(created.created_at))
+                .set("expiresAt", opt_ms(created.expires_at))
+                .build())
         })
     }
 
@@ -237,18 +174,20 @@ impl AppPasswordsCore {
         future_to_promise(async move {
             let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
             let listed = service.list(&user).await?;
-            let out: Vec<ListedJs<'_>> = listed
+            let out: Array = listed
                 .iter()
-                .map(|l| ListedJs {
-                    id: &l.id,
-                    label: &l.label,
-                    scopes: &l.scopes,
-                    created_at: ms(l.created_at),
-                    expires_at: l.expires_at.map(ms),
-                    last_used_at: l.last_used_at.map(ms),
+                .map(|l| {
+                    Obj::new()
+                        .set("id", l.id.as_str())
+                        .set("label", l.label.as_str())
+                        .set("scopes", string_array(&l.scopes))
+                        .set("createdAt", ms(l.created_at))
+                        .set("expiresAt", opt_ms(l.expires_at))
+                        .set("lastUsedAt", opt_ms(l.last_used_at))
+                        .build()
                 })
                 .collect();
-            to_js(&out)
+            Ok(out.into())
         })
     }
 
@@ -297,7 +236,7 @@ impl AppPasswordsCore {
     }
 
     /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
-    pub fn catalog(&self) -> Result<JsValue, JsValue> {
+    pub fn catalog(&self) -> JsValue {
         scopes_js(self.inner.catalog())
     }
 
@@ -316,12 +255,7 @@ pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
         None => Prefix::default(),
     };
     let password = password::generate(&prefix, &mut OsRandom)?;
-    #[derive(Serialize)]
-    struct Generated<'a> {
-        id: &'a str,
-        password: &'a str,
-    }
-    to_js(&Generated { id: password.id(), password: password.expose() })
+    Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
 /// `looksLikeAppPassword(s)`: prefix, length, alphabet and checksum; no store.
@@ -373,13 +307,13 @@ fn names_arg(catalog: &Catalog, value: &JsValue, name: &str) -> Result<crate::sc
 /// `scopes.catalog(catalog?)`.
 #[wasm_bindgen(js_name = scopesCatalog)]
 pub fn scopes_catalog(catalog: JsValue) -> Result<JsValue, JsValue> {
-    with_catalog(&catalog, scopes_js)
+    with_catalog(&catalog, |c| Ok(scopes_js(c)))
 }
 
 /// `scopes.normalize(names, catalog?)`: closed, catalogue order.
 #[wasm_bindgen(js_name = scopesNormalize)]
 pub fn scopes_normalize(names: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
-    with_catalog(&catalog, |c| to_js(&c.names(&c.close(&names_arg(c, &names, "names")?))))
+    with_catalog(&catalog, |c| Ok(string_array(&c.names(&c.close(&names_arg(c, &names, "names")?)))))
 }
 
 /// `scopes.encode(names, catalog?)`: `v1.` compact form of the closed set.
@@ -392,7 +326,7 @@ pub fn scopes_encode(names: JsValue, catalog: JsValue) -> Result<String, JsValue
 #[wasm_bindgen(js_name = scopesDecode)]
 pub fn scopes_decode(encoded: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
     let text = encoded.as_string().ok_or_else(|| invalid_argument("encoded must be a string"))?;
-    with_catalog(&catalog, |c| to_js(&c.names(&c.decode(&text)?)))
+    with_catalog(&catalog, |c| Ok(string_array(&c.names(&c.decode(&text)?))))
 }
 
 /// `scopes.satisfies(granted, required, catalog?)`.
@@ -407,6 +341,6 @@ pub fn scopes_satisfies(granted: JsValue, required: JsValue, catalog: JsValue) -
 #[wasm_bindgen(js_name = scopesMissing)]
 pub fn scopes_missing(granted: JsValue, required: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
     with_catalog(&catalog, |c| {
-        to_js(&c.names(&c.missing(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?)))
+        Ok(string_array(&c.names(&c.missing(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?))))
     })
 }
