@@ -17,7 +17,9 @@ import {
   verifyPasswordHash as coreVerifyPasswordHash,
 } from "./app_passwords.js";
 
-export { memoryStore, workersKvStore, denoKvStore, redisStore } from "./stores.js";
+import { withTimeout } from "./stores.js";
+
+export { memoryStore, workersKvStore, denoKvStore, redisStore, withTimeout } from "./stores.js";
 
 /** An error with a stable `code` (e.g. `store_unavailable`, `unknown_scope`). */
 export class AppPasswordError extends Error {
@@ -60,10 +62,11 @@ export class AppPasswords {
   #realm;
 
   /**
-   * @param {import("./index.js").AppPasswordsOptions} options
+   * @param {import("./index.d.ts").AppPasswordsOptions} options
    */
   constructor(options = {}) {
-    const { waitUntil, onError, realm, ...core } = options ?? {};
+    const { waitUntil, onError, realm, storeTimeoutMs, ...core } = options ?? {};
+    if (storeTimeoutMs !== undefined) core.store = withTimeout(core.store, storeTimeoutMs);
     this.#core = new AppPasswordsCore(core);
     this.#waitUntil = waitUntil;
     this.#onError = onError;

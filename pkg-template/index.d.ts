@@ -46,6 +46,14 @@ export interface AppPasswordsOptions {
   onError?: (error: unknown) => void;
   /** Realm of the `WWW-Authenticate: Basic` challenge (default "app-passwords"). */
   realm?: string;
+  /** Any store call slower than this fails with `store_timeout` (fail closed). */
+  storeTimeoutMs?: number;
+  /**
+   * Opt-in cache of verified credentials in this isolate, keyed by a keyed hash (never the
+   * password): repeated calls skip the store read and Argon2 for `ttlMs`. `revoke` through this
+   * instance evicts at once; a revoke elsewhere is seen here within `ttlMs`.
+   */
+  cache?: { ttlMs: number; maxEntries: number };
 }
 
 export interface CreateOptions {
@@ -93,7 +101,7 @@ export type RefusalCode =
   | "not_allowed_for_app_passwords";
 
 export type VerifyResult =
-  | { ok: true; user: string; id: string; label: string; scopes: string[] }
+  | { ok: true; user: string; id: string; label: string; scopes: string[]; /** from the cache */ cached: boolean }
   | {
       ok: false;
       status: 401 | 403;
@@ -173,3 +181,4 @@ export function memoryStore(map?: Map<string, string>): KeyValueStore;
 export function workersKvStore(namespace: unknown): KeyValueStore;
 export function denoKvStore(kv: unknown, options?: { base?: string }): KeyValueStore;
 export function redisStore(client: unknown): KeyValueStore;
+export function withTimeout(store: KeyValueStore, ms: number): KeyValueStore;

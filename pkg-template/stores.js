@@ -7,7 +7,7 @@ const PAGE = 1000;
  * A store in a JavaScript Map: for tests, demos and one-process scripts.
  * Strongly consistent; lost when the process ends.
  * @param {Map<string,string>} [map] an existing Map to use.
- * @returns {import("./index.js").KeyValueStore}
+ * @returns {import("./index.d.ts").KeyValueStore}
  */
 export function memoryStore(map = new Map()) {
   return {
@@ -36,7 +36,7 @@ export function memoryStore(map = new Map()) {
  * to be seen in other locations, so a revoked password may still verify there until then.
  * It also allows one write per second per key: the core never rewrites a shared value.
  * @param {KVNamespace} namespace the binding (`env.APP_PASSWORDS`).
- * @returns {import("./index.js").KeyValueStore}
+ * @returns {import("./index.d.ts").KeyValueStore}
  */
 export function workersKvStore(namespace) {
   if (!namespace || typeof namespace.get !== "function" || typeof namespace.list !== "function") {
@@ -69,7 +69,7 @@ export function workersKvStore(namespace) {
  * strongly consistent, so a revoke is seen at once by every later verify.
  * @param {Deno.Kv} kv
  * @param {{ base?: string }} [options] first key part (default "app-passwords").
- * @returns {import("./index.js").KeyValueStore}
+ * @returns {import("./index.d.ts").KeyValueStore}
  */
 export function denoKvStore(kv, { base = "app-passwords" } = {}) {
   if (!kv || typeof kv.get !== "function" || typeof kv.list !== "function") {
@@ -107,7 +107,7 @@ const GLOB = /[*?[\]\\]/g;
  * A Redis client for Node: node-redis v4/v5 (`createClient()`, connected) or ioredis.
  * Strongly consistent on one primary.
  * @param {object} client
- * @returns {import("./index.js").KeyValueStore}
+ * @returns {import("./index.d.ts").KeyValueStore}
  */
 export function redisStore(client) {
   if (!client || typeof client.get !== "function" || typeof client.scan !== "function") {
@@ -140,5 +140,46 @@ export function redisStore(client) {
       next = String(next);
       return next === "0" ? { keys } : { keys, cursor: next };
     },
+  };
+}
+
+/**
+ * Wraps a store so that any call that has not settled within `ms` rejects with an error whose
+ * `code` is "store_timeout" (the service then throws AppPasswordError "store_timeout": it
+ * fails closed, it never waits forever). `new AppPasswords({ storeTimeoutMs })` applies it.
+ * @param {import("./index.js").KeyValueStore} store
+ * @param {number} ms
+ * @returns {import("./index.js").KeyValueStore}
+ */
+export function withTimeout(store, ms) {
+  if (!(Number.isFinite(ms) && ms > 0)) throw new TypeError("storeTimeoutMs must be a positive number");
+  if (!store || typeof store.get !== "function") return store; // the core reports a bad store
+  const call = (name) => (...args) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new Error(`store ${name}() did not answer within ${ms} ms`);
+        err.code = "store_timeout";
+        reject(err);
+      }, ms);
+      Promise.resolve()
+        .then(() => store[name](...args))
+        .then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        );
+    });
+  return {
+    consistency: store.consistency,
+    propagationDelayMs: store.propagationDelayMs,
+    get: call("get"),
+    put: call("put"),
+    delete: call("delete"),
+    list: call("list"),
   };
 }

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod basic_auth;
+pub mod cache;
 pub mod error;
 pub mod hash;
 mod json;
@@ -15,6 +16,7 @@ pub mod store;
 mod wasm;
 
 pub use basic_auth::{BasicAuthError, BasicCredentials, basic_header, parse_basic};
+pub use cache::CacheConfig;
 pub use error::{Error, Result};
 pub use hash::{HashParams, Hasher, PhcHash, hash_password, verify_password_hash};
 pub use password::{

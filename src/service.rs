@@ -13,6 +13,7 @@ use futures_util::future::join_all;
 use subtle::ConstantTimeEq;
 
 use crate::basic_auth::{BasicAuthError, parse_basic};
+use crate::cache::{CacheConfig, Credential, VerifiedCache};
 use crate::error::{Error, Result};
 use crate::hash::{HashParams, Hasher, PhcHash};
 use crate::password::{self, Malformed, OsRandom, Password, Prefix, RandomSource};
@@ -66,6 +67,8 @@ pub struct Config {
     pub pepper: Option<Vec<u8>>,
     /// `lastUsedAt` is written at most once per this interval per password and process.
     pub touch_interval_ms: Millis,
+    /// Opt-in cache of verified credentials (see [`crate::cache`] for its staleness bound).
+    pub cache: Option<CacheConfig>,
 }
 
 impl core::fmt::Debug for Config {
@@ -75,6 +78,7 @@ impl core::fmt::Debug for Config {
             .field("hashing", &self.hashing)
             .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
             .field("touch_interval_ms", &self.touch_interval_ms)
+            .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +96,7 @@ impl Config {
             hashing: HashParams::APP_PASSWORD,
             pepper: None,
             touch_interval_ms: 60_000,
+            cache: None,
         })
     }
 }
@@ -280,6 +285,8 @@ pub struct Granted {
     pub label: String,
     /// Its scopes (closed), catalogue order.
     pub scopes: Vec<String>,
+    /// Whether the answer came from the verified-credential cache (no store read, no hash).
+    pub cached: bool,
 }
 
 /// The outcome of a verify.
@@ -316,6 +323,7 @@ pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
     clock: C,
     rng: Mutex<R>,
     touched: Mutex<HashMap<String, Millis>>,
+    cache: Option<VerifiedCache>,
 }
 
 /// The default clock of the platform.
@@ -364,6 +372,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         rng.fill(&mut salt)?;
         rng.fill(&mut output)?;
         let dummy = PhcHash::argon2id(config.hashing, &salt, &output);
+        let cache = match config.cache {
+            Some(cache_config) => {
+                let mut key = [0u8; 32];
+                rng.fill(&mut key)?;
+                Some(VerifiedCache::new(cache_config, key))
+            }
+            None => None,
+        };
         Ok(Self {
             store,
             config,
@@ -372,6 +388,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             clock,
             rng: Mutex::new(rng),
             touched: Mutex::new(HashMap::new()),
+            cache,
         })
     }
 
@@ -572,6 +589,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         self.store.delete(&key).await?;
         self.store.delete(&index_key(user, id)).await?;
         self.forget_touch(id);
+        if let Some(cache) = &self.cache {
+            cache.evict_id(id);
+        }
         Ok(true)
     }
 
@@ -642,6 +662,18 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             Ok(parsed) => parsed,
             Err(malformed) => return refuse(Refusal::invalid(Reason::Malformed(malformed))),
         };
+        let now = self.now();
+        let tag = self.cache.as_ref().and_then(|c| c.tag(request.username, request.password));
+        if let (Some(cache), Some(tag)) = (&self.cache, &tag) {
+            if let Some(credential) = cache.get(tag, now) {
+                // The tag covers the username, so the owner matched when it was cached.
+                if credential.expires_at.is_some_and(|t| t <= now) {
+                    return refuse(Refusal::invalid(Reason::Expired));
+                }
+                return Ok(self.authorize(credential, &request, &required, now, true));
+            }
+        }
+
         let id = parsed.id();
         let Some(json) = self.store.get(&record_key(id)).await? else {
             let _ = self.hasher.verify(parsed.text().as_bytes(), &self.dummy);
@@ -661,10 +693,46 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         if !bool::from(record.user.as_bytes().ct_eq(request.username.as_bytes())) {
             return refuse(Refusal::invalid(Reason::WrongUser));
         }
-        let now = self.now();
         if record.expires_at.is_some_and(|t| t <= now) {
             return refuse(Refusal::invalid(Reason::Expired));
         }
+        let credential = Credential {
+            id: record.id.clone(),
+            user: record.user.clone(),
+            label: record.label.clone(),
+            scopes: granted,
+            expires_at: record.expires_at,
+        };
+        if let (Some(cache), Some(tag)) = (&self.cache, tag) {
+            cache.insert(tag, credential.clone(), now);
+        }
+        let (result, mut follow_up) = self.authorize(credential, &request, &required, now, false);
+        if result.is_ok() && !phc.is_current(&self.config.hashing) {
+            // Re-hash under the current profile, written after the answer (upgrade in place).
+            let hash = self.with_rng(|rng| {
+                self.hasher.hash(parsed.text().as_bytes(), &self.config.hashing, rng)
+            })?;
+            let upgrade = Some(Record { hash, ..record });
+            follow_up = Some(match follow_up {
+                Some(f) => FollowUp { upgrade, ..f },
+                None => FollowUp { touch: None, upgrade },
+            });
+        }
+        Ok((result, follow_up))
+    }
+
+    /// The checks that follow authentication, run on every request (cached or not): purpose,
+    /// grantable, scopes; then the `lastUsedAt` follow-up.
+    fn authorize(
+        &self,
+        credential: Credential,
+        request: &VerifyRequest<'_>,
+        required: &ScopeSet,
+        now: Millis,
+        cached: bool,
+    ) -> (VerifyResult, Option<FollowUp>) {
+        let catalog = &self.config.catalog;
+        let refuse = |refusal: Refusal| (VerifyResult::Refused(refusal), None);
         if request.purpose == Purpose::Login {
             return refuse(Refusal::new(RefusalCode::LoginNotAllowed, Reason::Login));
         }
@@ -678,7 +746,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         }
         // The stored set was closed at creation; it is not re-closed, so catalogue edits never
         // widen an existing password.
-        let missing = required.difference(&granted);
+        let missing = required.difference(&credential.scopes);
         if !missing.is_empty() {
             return refuse(Refusal {
                 code: RefusalCode::InsufficientScope,
@@ -686,24 +754,18 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 missing: catalog.names(&missing),
             });
         }
-
-        let touch = self.should_touch(id, now).then(|| (index_key(&record.user, id), now));
-        let upgrade = if phc.is_current(&self.config.hashing) {
-            None
-        } else {
-            let hash = self.with_rng(|rng| {
-                self.hasher.hash(parsed.text().as_bytes(), &self.config.hashing, rng)
-            })?;
-            Some(Record { hash, ..record.clone() })
-        };
-        let follow_up = (touch.is_some() || upgrade.is_some()).then_some(FollowUp { touch, upgrade });
+        let touch = self
+            .should_touch(&credential.id, now)
+            .then(|| (index_key(&credential.user, &credential.id), now));
+        let follow_up = touch.map(|touch| FollowUp { touch: Some(touch), upgrade: None });
         let granted = Granted {
-            user: record.user,
-            id: record.id,
-            label: record.label,
-            scopes: catalog.names(&granted),
+            scopes: catalog.names(&credential.scopes),
+            user: credential.user,
+            id: credential.id,
+            label: credential.label,
+            cached,
         };
-        Ok((VerifyResult::Granted(granted), follow_up))
+        (VerifyResult::Granted(granted), follow_up)
     }
 
     /// Performs the writes a verify left: the re-hash upgrade (undone if a revoke raced it),

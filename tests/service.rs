@@ -53,7 +53,7 @@ fn create_returns_a_password_that_verifies() {
     assert_eq!(c.expires_at, None);
     assert!(app_passwords::looks_like_app_password(c.password.expose()));
     let g = granted(verify(&h, api("alice", c.password.expose(), &["repository:write"])));
-    assert_eq!(g, Granted { user: "alice".into(), id: c.id.clone(), label: "CI deploy".into(), scopes: c.scopes });
+    assert_eq!(g, Granted { user: "alice".into(), id: c.id.clone(), label: "CI deploy".into(), scopes: c.scopes, cached: false });
 }
 
 #[test]

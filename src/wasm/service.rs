@@ -48,6 +48,7 @@ fn verify_js(result: &VerifyResult) -> JsValue {
             .set("id", g.id.as_str())
             .set("label", g.label.as_str())
             .set("scopes", string_array(&g.scopes))
+            .set("cached", g.cached)
             .build(),
         VerifyResult::Refused(r) => {
             let out = Obj::new()
@@ -134,6 +135,15 @@ impl AppPasswordsCore {
                 .as_f64()
                 .and_then(convert::millis)
                 .ok_or_else(|| invalid_argument("touchIntervalMs must be a non-negative number"))?;
+        }
+        let cache = field(&options, "cache");
+        if !cache.is_undefined() && !cache.is_null() {
+            let number = |name: &str| field(&cache, name).as_f64().and_then(convert::millis);
+            let (Some(ttl_ms), Some(max_entries)) = (number("ttlMs"), number("maxEntries")) else {
+                return Err(invalid_argument("cache must be { ttlMs, maxEntries } with non-negative numbers"));
+            };
+            let max_entries = usize::try_from(max_entries).unwrap_or(usize::MAX);
+            config.cache = Some(crate::cache::CacheConfig { ttl_ms, max_entries });
         }
         let now = field(&options, "now");
         let clock = if now.is_undefined() {

@@ -57,13 +57,21 @@ fn describe(err: &JsValue) -> String {
     err.as_string().unwrap_or_else(|| "the store threw a non-Error value".into())
 }
 
+/// `store_timeout` when the shim's timeout wrapper gave up, else `store_unavailable`.
+fn failure(err: &JsValue) -> Error {
+    let code = Reflect::get(err, &JsValue::from_str("code")).ok().and_then(|c| c.as_string());
+    if code.as_deref() == Some("store_timeout") {
+        Error::StoreTimeout
+    } else {
+        Error::StoreUnavailable(describe(err))
+    }
+}
+
 /// Awaits what a store method returned (a Promise or a plain value).
 async fn settle(called: core::result::Result<JsValue, JsValue>) -> Result<JsValue> {
-    let value = called.map_err(|e| Error::StoreUnavailable(describe(&e)))?;
+    let value = called.map_err(|e| failure(&e))?;
     match value.dyn_into::<Promise>() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .map_err(|e| Error::StoreUnavailable(describe(&e))),
+        Ok(promise) => JsFuture::from(promise).await.map_err(|e| failure(&e)),
         Err(plain) => Ok(plain),
     }
 }
