@@ -4,18 +4,24 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help test test-rust test-js pkg demo bench fuzz clean
+.PHONY: help demo test test-rust test-wasm test-js test-node test-browser test-deno \
+        test-workerd test-host test-fuzz pkg bench fuzz clean
 
 help:
-	@echo "make demo        the example host on http://127.0.0.1:8787 (embedded store, persisted in .data/)"
-	@echo "make test        every suite: Rust, wasm, Node, Chromium, workerd, Deno, the example host"
-	@echo "make test-rust   the Rust suite only: clippy -D warnings, unit/integration/doc tests, wasm32 build"
-	@echo "make pkg         the npm package in pkg/"
-	@echo "make bench       benchmarks (docs/BENCHMARKS.md)"
-	@echo "make fuzz        fuzz targets, FUZZ_SECONDS each"
+	@echo "make demo          the example host on http://127.0.0.1:8787 (embedded store, persisted in .data/)"
+	@echo "make test          every suite: Rust, wasm (Node + Chromium), the package in Node, Chromium,"
+	@echo "                   workerd and Deno, the example host (HTTP + end to end), a fuzz smoke"
+	@echo "make test-rust     the Rust suite only: clippy -D warnings, unit/integration/doc tests, wasm32 build"
+	@echo "make test-node     one runtime only (also test-browser, test-deno, test-workerd, test-wasm, test-host)"
+	@echo "make pkg           the npm package in pkg/"
+	@echo "make bench         benchmarks; writes docs/BENCHMARKS.md (BENCH_QUICK=1 for a fast pass)"
+	@echo "make fuzz          every fuzz target for FUZZ_SECONDS (default 60) each"
 
-test: test-rust test-js
-	@echo "make test: all suites passed"
+demo:
+	bash scripts/demo.sh
+
+test: test-rust test-wasm test-js test-host test-fuzz
+	@echo "make test: every suite passed"
 
 test-rust:
 	bash scripts/tools.sh wasm-target
@@ -24,11 +30,38 @@ test-rust:
 	cargo test
 	cargo build --lib --target wasm32-unknown-unknown
 
+test-wasm:
+	bash scripts/test-wasm.sh
+
 pkg:
 	bash scripts/build-pkg.sh
 
 test-js: pkg
+	bash scripts/test-node.sh
+	bash scripts/test-browser.sh
+	bash scripts/test-deno.sh
+	bash scripts/test-workerd.sh
+
+test-node: pkg
+	bash scripts/test-node.sh
+test-browser: pkg
+	bash scripts/test-browser.sh
+test-deno: pkg
+	bash scripts/test-deno.sh
+test-workerd: pkg
+	bash scripts/test-workerd.sh
+test-host: pkg
+	bash scripts/test-host.sh
+
+test-fuzz:
+	FUZZ_SMOKE=1 FUZZ_SECONDS=5 bash scripts/fuzz.sh
+
+bench: pkg
+	bash scripts/bench.sh
+
+fuzz:
+	bash scripts/fuzz.sh
 
 clean:
 	cargo clean
-	rm -rf pkg node_modules
+	rm -rf pkg node_modules bench/node_modules fuzz/target

@@ -5,18 +5,22 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 out="${PKG_OUT:-pkg}"
+# Build beside the target and swap it in at the end, so a test reading pkg/ never sees half a package.
+stage="$(mktemp -d "${out%/}.build.XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
+chmod 755 "$stage"
 bash scripts/tools.sh wasm-target wasm-bindgen npm
 
 cargo build --lib --release --target wasm32-unknown-unknown
-rm -rf "$out" && mkdir -p "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name app_passwords \
+wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords \
   target/wasm32-unknown-unknown/release/app_passwords.wasm
 # Never Debian's binaryen (old versions write modules that crash at load): the npm one only.
 node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
-  "$out/app_passwords_bg.wasm" -o "$out/app_passwords_bg.wasm"
-cp pkg-template/*.js pkg-template/index.d.ts pkg-template/package.json pkg-template/README.md "$out/"
-cp LICENSE-MIT LICENSE-APACHE "$out/"
+  "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm"
+cp pkg-template/*.js pkg-template/index.d.ts pkg-template/package.json pkg-template/README.md "$stage/"
+cp LICENSE-MIT LICENSE-APACHE "$stage/"
+rm -rf "$out" && mv "$stage" "$out"
 raw=$(stat -c %s "$out/app_passwords_bg.wasm")
 gz=$(gzip -9 -c "$out/app_passwords_bg.wasm" | wc -c)
 echo "$out/ built: app_passwords_bg.wasm ${raw} bytes, ${gz} gzipped"

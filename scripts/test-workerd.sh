@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The package inside workerd (Cloudflare's runtime) through Miniflare, with a real KV
+# namespace binding: HTTP flow tests, then the shared JS suite (tests/js/suite.mjs) run inside
+# the Worker. Builds pkg/ first if it is missing. Extra arguments go to run.mjs (a test-name
+# filter; "suite" runs only the shared suite).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/tools.sh npm
+if [ ! -f pkg/workerd.js ] || [ ! -f pkg/app_passwords_bg.wasm ]; then
+  bash scripts/build-pkg.sh
+fi
+exec node tests/js/workerd/run.mjs "$@"

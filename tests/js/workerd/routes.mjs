@@ -1,0 +1,199 @@
+// The routes of the test Worker (worker.mjs, suite-worker.mjs): the app-passwords package over
+// HTTP, so tests/js/workerd/run.mjs can drive it through Miniflare (a real workerd, a real KV
+// namespace binding). It imports the package through its workerd entry: the .wasm import is
+// handed over by the runtime as a compiled WebAssembly.Module. (Not an entry module itself:
+// workerd treats an entry module's named exports as entrypoints.)
+//
+// Routes (JSON bodies and answers):
+//   POST   /create            {user, label, scopes, expiresAt?}   -> 201 created
+//   GET    /api?require=a,b   Authorization: Basic ...            -> 200 granted | ap.unauthorized(result)
+//   POST   /login             {username, password}                -> verify with purpose "login"
+//   GET    /list?user=                                            -> 200 [listed]
+//   DELETE /revoke?user=&id=                                      -> 200 {revoked}
+//   GET    /kv-pages?prefix=&fill=N                               -> the adapter's own list() pages
+//   PUT    /raw?key=          body = raw value                    -> writes straight into KV
+// Modifiers (request headers):
+//   x-now: <ms>          the service clock (moves time for expiry tests)
+//   x-page-size: <n>     the KV binding lists at most n keys a page (forces real KV cursors)
+//   x-store: broken      every store method throws / rejects (store_unavailable)
+//   x-cache: <ttlMs>     use the isolate's long-lived service with the verified-credential cache
+// Errors: an AppPasswordError becomes {code, appPasswordError: true} with 400 for bad
+// arguments and 503 for store failures; anything else is a 500 with the message.
+
+import * as pkg from "../../../pkg/workerd.js";
+
+const { AppPasswords, AppPasswordError, workersKvStore } = pkg;
+
+const STORE_CODES = new Set(["store_unavailable", "store_corrupt", "store_timeout"]);
+
+function json(value, status = 200, headers = {}) {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** The KV binding, optionally listing at most `pageSize` keys a page. */
+function namespaceFor(env, request) {
+  const ns = env.APP_PASSWORDS;
+  const pageSize = Number(request.headers.get("x-page-size") || 0);
+  if (!pageSize) return ns;
+  return {
+    get: (key, ...rest) => ns.get(key, ...rest),
+    put: (key, value, ...rest) => ns.put(key, value, ...rest),
+    delete: (key) => ns.delete(key),
+    list: (options = {}) => ns.list({ ...options, limit: Math.min(options.limit ?? 1000, pageSize) }),
+  };
+}
+
+/** A namespace whose every method fails: get throws synchronously, the others reject. */
+const brokenNamespace = {
+  get() {
+    throw new Error("KV is down (get)");
+  },
+  async put() {
+    throw new Error("KV is down (put)");
+  },
+  async delete() {
+    throw new Error("KV is down (delete)");
+  },
+  async list() {
+    throw new Error("KV is down (list)");
+  },
+};
+
+// Services that live as long as the isolate (as a real Worker keeps them in module scope),
+// one per cache TTL, with the opt-in verified-credential cache. Their clock reads `isolateNow`,
+// set from each request's x-now.
+const isolateServices = new Map();
+let isolateNow = null;
+
+function cachedServiceFor(env, request, ttlMs) {
+  const now = request.headers.get("x-now");
+  isolateNow = now === null ? null : Number(now);
+  let ap = isolateServices.get(ttlMs);
+  if (!ap) {
+    ap = new AppPasswords({
+      store: workersKvStore(env.APP_PASSWORDS),
+      cache: { ttlMs, maxEntries: 100 },
+      now: () => isolateNow ?? Date.now(),
+    });
+    isolateServices.set(ttlMs, ap);
+  }
+  return ap;
+}
+
+function serviceFor(env, request, ctx) {
+  const cacheTtl = request.headers.get("x-cache");
+  if (cacheTtl !== null) return cachedServiceFor(env, request, Number(cacheTtl));
+  const namespace = request.headers.get("x-store") === "broken" ? brokenNamespace : namespaceFor(env, request);
+  const options = { store: workersKvStore(namespace), waitUntil: (p) => ctx.waitUntil(p) };
+  const now = request.headers.get("x-now");
+  if (now !== null) options.now = () => Number(now);
+  return new AppPasswords(options);
+}
+
+/** ap.unauthorized(result), plus the private reason in a header so the tests can check it. */
+function refused(ap, result, headers = {}) {
+  const response = ap.unauthorized(result);
+  response.headers.set("x-reason", String(result.reason));
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+async function body(request) {
+  try {
+    return await request.json();
+  } catch {
+    return {};
+  }
+}
+
+async function route(request, env, ctx) {
+  const url = new URL(request.url);
+  const method = request.method;
+  const path = url.pathname;
+
+  if (path === "/kv-pages" && method === "GET") {
+    // The shipped adapter over the real binding (1000 keys a page): fill, then walk pages.
+    const prefix = url.searchParams.get("prefix") || "pagetest/";
+    const fill = Number(url.searchParams.get("fill") || 0);
+    const ns = env.APP_PASSWORDS;
+    for (let i = 0; i < fill; i += 50) {
+      const batch = [];
+      for (let j = i; j < Math.min(fill, i + 50); j++) batch.push(ns.put(`${prefix}${String(j).padStart(6, "0")}`, "x"));
+      await Promise.all(batch);
+    }
+    const store = workersKvStore(ns);
+    const pages = [];
+    let cursor;
+    do {
+      const page = await store.list(prefix, cursor);
+      pages.push({ count: page.keys.length, first: page.keys[0], last: page.keys[page.keys.length - 1], cursor: page.cursor ?? null });
+      cursor = page.cursor;
+    } while (cursor && pages.length < 10);
+    return json({ pages });
+  }
+
+  if (path === "/raw" && method === "PUT") {
+    await env.APP_PASSWORDS.put(url.searchParams.get("key"), await request.text());
+    return json({ ok: true });
+  }
+
+  const ap = serviceFor(env, request, ctx);
+
+  if (path === "/create" && method === "POST") {
+    const { user, label, scopes, expiresAt } = await body(request);
+    const created = await ap.create({ user, label, scopes, expiresAt });
+    return json(created, 201);
+  }
+
+  if (path === "/api" && method === "GET") {
+    const require = (url.searchParams.get("require") || "").split(",").filter(Boolean);
+    let background = 0; // how many promises went to ctx.waitUntil (the lastUsedAt write)
+    const waitUntil = (p) => {
+      background++;
+      ctx.waitUntil(p);
+    };
+    const result = await ap.verifyRequest(request, { require, waitUntil });
+    if (!result.ok) return refused(ap, result, { "x-background": String(background) });
+    return json(result, 200, { "x-background": String(background) });
+  }
+
+  if (path === "/login" && method === "POST") {
+    const { username, password } = await body(request);
+    const result = await ap.verify({ username, password, purpose: "login", waitUntil: (p) => ctx.waitUntil(p) });
+    if (!result.ok) return refused(ap, result);
+    return json(result);
+  }
+
+  if (path === "/list" && method === "GET") {
+    return json(await ap.list(url.searchParams.get("user") ?? ""));
+  }
+
+  if (path === "/revoke" && method === "DELETE") {
+    const revoked = await ap.revoke(url.searchParams.get("user") ?? "", url.searchParams.get("id") ?? "");
+    return json({ revoked });
+  }
+
+  return json({ error: "no such route" }, 404);
+}
+
+/** The Worker's fetch handler; `extra(request, env, ctx)` may answer first (suite-worker.mjs). */
+export async function handle(request, env, ctx, extra) {
+  try {
+    const early = extra ? await extra(request, env, ctx) : null;
+    return early ?? (await route(request, env, ctx));
+  } catch (err) {
+    if (err instanceof AppPasswordError) {
+      const status = STORE_CODES.has(err.code) ? 503 : 400;
+      return json(
+        { code: err.code, message: err.message, appPasswordError: true, isError: err instanceof Error, name: err.name },
+        status,
+      );
+    }
+    return json({ error: String((err && err.stack) || err), appPasswordError: false }, 500);
+  }
+}
+
+export { json, pkg };

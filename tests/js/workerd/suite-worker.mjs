@@ -1,0 +1,32 @@
+// The test Worker plus GET /suite: runs every test of the shared JS suite
+// (tests/js/suite.mjs, the same bodies Node, Deno and Chromium run) inside workerd.
+// run.mjs uses this entry when the shared suite exists, worker.mjs otherwise.
+
+import { handle, json, pkg } from "./routes.mjs";
+import { defineSuite } from "../suite.mjs";
+
+async function runSuite(env) {
+  const tests = [];
+  const test = (name, fn) => tests.push({ name, fn });
+  defineSuite({ test, api: pkg, vectors: env.VECTORS ?? {}, runtime: "workerd" });
+  const results = [];
+  for (const t of tests) {
+    try {
+      await t.fn();
+      results.push({ name: t.name, ok: true });
+    } catch (err) {
+      results.push({ name: t.name, ok: false, error: String((err && (err.stack || err.message)) || err) });
+    }
+  }
+  const failures = results.filter((r) => !r.ok);
+  return json({ passed: results.length - failures.length, failed: failures.length, failures, results });
+}
+
+const suiteRoute = (request, env) => {
+  const url = new URL(request.url);
+  return url.pathname === "/suite" && request.method === "GET" ? runSuite(env) : null;
+};
+
+export default {
+  fetch: (request, env, ctx) => handle(request, env, ctx, suiteRoute),
+};
