@@ -147,9 +147,9 @@ export function redisStore(client) {
  * Wraps a store so that any call that has not settled within `ms` rejects with an error whose
  * `code` is "store_timeout" (the service then throws AppPasswordError "store_timeout": it
  * fails closed, it never waits forever). `new AppPasswords({ storeTimeoutMs })` applies it.
- * @param {import("./index.js").KeyValueStore} store
+ * @param {import("./index.d.ts").KeyValueStore} store
  * @param {number} ms
- * @returns {import("./index.js").KeyValueStore}
+ * @returns {import("./index.d.ts").KeyValueStore}
  */
 export function withTimeout(store, ms) {
   if (!(Number.isFinite(ms) && ms > 0)) throw new TypeError("storeTimeoutMs must be a positive number");

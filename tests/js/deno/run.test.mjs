@@ -1,0 +1,142 @@
+// Deno runner of the shared suite (`deno test`), plus Deno KV tests through denoKvStore.
+// `app-passwords` comes from the import map (tests/js/deno/import_map.json → pkg/web.js, the
+// package's `deno` export). Run by scripts/test-deno.sh with --allow-read only.
+import * as api from "app-passwords";
+import { defineSuite, LIGHT } from "../suite.mjs";
+import { deepEqual, equal, ok, rejects } from "../assert.mjs";
+
+const load = async (name) => JSON.parse(await Deno.readTextFile(new URL(`../../vectors/${name}.json`, import.meta.url)));
+const vectors = {
+  passwords: await load("passwords"),
+  scopes: await load("scopes"),
+  phc: await load("phc"),
+  records: await load("records"),
+};
+
+const count = defineSuite({ test: (name, fn) => Deno.test(name, fn), api, vectors, runtime: "deno" });
+if (!(count > 0)) {
+  Deno.test("the shared suite registered tests", () => {
+    throw new Error(`defineSuite registered ${count} tests`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deno KV (Deno.openKv(":memory:")) through the package's denoKvStore adapter.
+
+const BASE = "app-passwords";
+const basic = (user, password) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
+const request = (authorization) => new Request("https://api.example.test/2.0/user", { headers: { authorization } });
+const storeError = (code) => ({ code, name: "AppPasswordError", instanceOf: api.AppPasswordError });
+
+async function withKv(fn) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    return await fn(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+function service(store, extra = {}) {
+  const pending = [];
+  const ap = new api.AppPasswords({ store, hashing: LIGHT, waitUntil: (p) => pending.push(p), ...extra });
+  return { ap, settle: () => Promise.all(pending.splice(0)) };
+}
+
+Deno.test("[deno] denoKvStore: create, list, verify over Basic, revoke, verify refused", () =>
+  withKv(async (kv) => {
+    const store = api.denoKvStore(kv);
+    equal(store.consistency, "strong");
+    const { ap, settle } = service(store);
+    const a = await ap.create({ user: "alice", label: "ci", scopes: ["repository:write"] });
+    const b = await ap.create({ user: "alice", label: "deploy", scopes: ["pipeline"] });
+    const c = await ap.create({ user: "bob@example.com", label: "bob's", scopes: ["issue"] });
+    deepEqual((await ap.list("alice")).map((l) => l.id).sort(), [a.id, b.id].sort());
+    deepEqual((await ap.list("bob@example.com")).map((l) => l.id), [c.id]);
+
+    const record = await kv.get([BASE, `app-passwords/v1/record/${a.id}`]);
+    equal(typeof record.value, "string", "record stored as a JSON string under [base, key]");
+    equal(JSON.parse(record.value).user, "alice");
+    ok(!record.value.includes(a.password), "no password in the store");
+    equal((await kv.get([BASE, `app-passwords/v1/user/bob%40example.com/${c.id}`])).value, '{"v":1,"lastUsedAt":null}');
+
+    const granted = await ap.verifyRequest(request(basic("alice", a.password)), { require: ["repository"] });
+    const { cached = false, ...rest } = granted;
+    equal(cached, false, "no cache configured");
+    deepEqual(rest, { ok: true, user: "alice", id: a.id, label: "ci", scopes: ["repository", "repository:write"] });
+    await settle();
+    equal(typeof (await ap.list("alice")).find((l) => l.id === a.id).lastUsedAt, "number", "lastUsedAt written to KV");
+    deepEqual(await ap.verifyRequest(request(basic("bob@example.com", a.password))), { ok: false, status: 401, code: "invalid_credentials", reason: "wrong_user" });
+
+    equal(await ap.revoke("bob@example.com", a.id), false, "not bob's");
+    equal(await ap.revoke("alice", a.id), true);
+    deepEqual(await ap.verifyRequest(request(basic("alice", a.password))), { ok: false, status: 401, code: "invalid_credentials", reason: "unknown_id" });
+    equal((await kv.get([BASE, `app-passwords/v1/record/${a.id}`])).value, null, "record deleted");
+    equal(typeof (await kv.get([BASE, `app-passwords/v1/revoked/${a.id}`])).value, "string", "tombstone written");
+    deepEqual((await ap.list("alice")).map((l) => l.id), [b.id]);
+    equal((await ap.verify({ username: "alice", password: b.password, require: ["pipeline"] })).ok, true, "the other one still works");
+
+    // A second service over the same KV (another isolate) sees the same state at once.
+    const other = service(api.denoKvStore(kv));
+    deepEqual((await other.ap.verify({ username: "alice", password: a.password })).reason, "unknown_id");
+    equal((await other.ap.verify({ username: "bob@example.com", password: c.password })).ok, true);
+    await settle();
+    await other.settle();
+  }));
+
+Deno.test("[deno] denoKvStore: list pages through more than 1000 keys; base separates namespaces", () =>
+  withKv(async (kv) => {
+    const store = api.denoKvStore(kv);
+    const prefix = "app-passwords/v1/user/many/";
+    for (let i = 0; i < 1001; i += 1) await store.put(`${prefix}${String(i).padStart(12, "0")}`, "{}");
+    await store.put("app-passwords/v1/user/manyother/x", "{}");
+    const first = await store.list(prefix);
+    equal(first.keys.length, 1000, "first page is 1000 keys");
+    equal(typeof first.cursor, "string", "with a cursor");
+    const second = await store.list(prefix, first.cursor);
+    deepEqual(second.keys, [`${prefix}000000001000`], "second page has the rest");
+    equal(second.cursor, undefined, "and no cursor");
+    deepEqual(new Set([...first.keys, ...second.keys]).size, 1001);
+
+    const elsewhere = api.denoKvStore(kv, { base: "tenant-b" });
+    deepEqual(await elsewhere.list(prefix), { keys: [] }, "another base sees nothing");
+    await elsewhere.put("k", "v");
+    equal(await elsewhere.get("k"), "v");
+    equal(await store.get("k"), null);
+    await elsewhere.delete("k");
+    equal(await elsewhere.get("k"), null);
+  }));
+
+Deno.test("[deno] denoKvStore: a KV that throws → store_unavailable; a non-string value → store_corrupt", async () => {
+  const password = api.generatePassword().password;
+  const broken = {
+    get: () => Promise.reject(new Error("KV unavailable")),
+    set: () => Promise.reject(new Error("KV unavailable")),
+    delete: () => Promise.reject(new Error("KV unavailable")),
+    list: () => {
+      throw new Error("KV unavailable");
+    },
+  };
+  const { ap } = service(api.denoKvStore(broken));
+  await rejects(() => ap.verify({ username: "alice", password }), storeError("store_unavailable"), "verify");
+  await rejects(() => ap.verifyRequest(request(basic("alice", password))), storeError("store_unavailable"), "verifyRequest");
+  await rejects(() => ap.list("alice"), storeError("store_unavailable"), "list");
+  await rejects(() => ap.create({ user: "alice", label: "x", scopes: ["email"] }), storeError("store_unavailable"), "create");
+
+  // A real KV, closed under the service.
+  const kv = await Deno.openKv(":memory:");
+  const closed = service(api.denoKvStore(kv));
+  const made = await closed.ap.create({ user: "alice", label: "x", scopes: ["email"] });
+  kv.close();
+  await rejects(() => closed.ap.verify({ username: "alice", password: made.password }), storeError("store_unavailable"), "closed KV");
+
+  // A value that is not a JSON string.
+  await withKv(async (kv2) => {
+    const { ap: ap2 } = service(api.denoKvStore(kv2));
+    const c = await ap2.create({ user: "alice", label: "y", scopes: ["email"] });
+    await kv2.set([BASE, `app-passwords/v1/record/${c.id}`], 42);
+    await rejects(() => ap2.verify({ username: "alice", password: c.password }), storeError("store_corrupt"), "number in KV");
+    await kv2.set([BASE, `app-passwords/v1/record/${c.id}`], { v: 1 });
+    await rejects(() => ap2.verify({ username: "alice", password: c.password }), storeError("store_corrupt"), "object in KV");
+  });
+});

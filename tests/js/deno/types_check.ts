@@ -1,0 +1,78 @@
+// Type-checked (never run) by scripts/test-deno.sh with `deno check`: the package's index.d.ts
+// is valid TypeScript and describes the API of SPEC section 7. Lines marked @ts-expect-error
+// must stay errors, so the types are not looser than the contract.
+// @ts-types="app-passwords/index.d.ts"
+import {
+  AppPasswordError,
+  AppPasswords,
+  denoKvStore,
+  generatePassword,
+  hashPassword,
+  looksLikeAppPassword,
+  memoryStore,
+  scopes,
+  verifyPasswordHash,
+  workersKvStore,
+} from "app-passwords";
+import type { HashParams, KeyValueStore, ListedAppPassword, ScopeInfo, VerifyResult } from "app-passwords/index.d.ts";
+
+export async function usage(kv: Deno.Kv, request: Request): Promise<Response | null> {
+  const store: KeyValueStore = denoKvStore(kv);
+  const light: HashParams = { memoryKiB: 64, iterations: 1, parallelism: 1 };
+  const ap = new AppPasswords({ store, hashing: light, pepper: new Uint8Array(32), now: () => Date.now() });
+  new AppPasswords({ store: memoryStore(), hashing: "owasp", prefix: "acme", pepper: "secret", realm: "x" });
+  new AppPasswords({ store: workersKvStore({}), touchIntervalMs: 1000, waitUntil: (p: Promise<unknown>) => void p, onError: (e: unknown) => console.error(e) });
+
+  const created = await ap.create({ user: "alice", label: "ci", scopes: ["repository:write"], expiresAt: new Date() });
+  const password: string = created.password;
+  const expires: number | null = created.expiresAt;
+  const listed: ListedAppPassword[] = await ap.list("alice");
+  const lastUsed: number | null = listed[0].lastUsedAt;
+  const revoked: boolean = await ap.revoke("alice", created.id);
+
+  const result: VerifyResult = await ap.verify({ username: "alice", password, require: ["repository"], purpose: "login" });
+  if (result.ok) {
+    const user: string = result.user;
+    const granted: string[] = result.scopes;
+    void user, granted;
+  } else {
+    const status: 401 | 403 = result.status;
+    const missing: string[] | undefined = result.missing;
+    void status, missing;
+  }
+  const fromRequest = await ap.verifyRequest(request, { require: ["issue"] });
+  if (!fromRequest.ok) return ap.unauthorized(fromRequest);
+
+  const catalog: ScopeInfo[] = scopes.catalog();
+  const closure: string[] = catalog[0].closure;
+  const encoded: string = scopes.encode(["repository"]);
+  const names: string[] = scopes.decode(encoded);
+  const enough: boolean = scopes.satisfies(names, ["repository"]);
+  const lacking: string[] = scopes.missing(names, ["issue"]);
+  const g: { id: string; password: string } = generatePassword({ prefix: "acme" });
+  const looks: boolean = looksLikeAppPassword(g.password);
+  const phc: string = hashPassword("pw", light);
+  const same: boolean = verifyPasswordHash("pw", phc);
+  try {
+    hashPassword("pw", "owasp");
+  } catch (e) {
+    if (e instanceof AppPasswordError) {
+      const code: string = e.code;
+      const asError: Error = e;
+      void code, asError;
+    }
+  }
+  void expires, lastUsed, revoked, closure, enough, lacking, looks, same;
+
+  // @ts-expect-error: the user is a string
+  await ap.create({ user: 1, label: "x", scopes: ["email"] });
+  // @ts-expect-error: scopes is an array of names
+  await ap.create({ user: "a", label: "x", scopes: "email" });
+  // @ts-expect-error: a store is required
+  new AppPasswords({});
+  // @ts-expect-error: purpose is "api" or "login"
+  await ap.verify({ username: "a", password: "b", purpose: "admin" });
+  // @ts-expect-error: no update API (S5)
+  ap.update;
+  return null;
+}
