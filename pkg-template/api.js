@@ -7,7 +7,6 @@ import {
   generatePassword as coreGeneratePassword,
   hashPassword as coreHashPassword,
   looksLikeAppPassword as coreLooksLikeAppPassword,
-  registerErrorClass,
   scopesCatalog,
   scopesDecode,
   scopesEncode,
@@ -32,11 +31,6 @@ export class AppPasswordError extends Error {
     this.name = "AppPasswordError";
     this.code = code;
   }
-}
-
-/** Called once by each runtime entry after the wasm module is instantiated. */
-export function setup() {
-  registerErrorClass(AppPasswordError);
 }
 
 const MESSAGES = {
