@@ -84,6 +84,9 @@ export class AppPasswords {
 
   /** Verifies username + password; never throws for wrong credentials. */
   async verify(options) {
+    // Garbage (bad prefix, length, alphabet, checksum) is refused synchronously, no store read.
+    const early = this.#core.precheck(options);
+    if (early) return early;
     const [result, pending] = await this.#core.verify(options);
     this.#background(pending, options && options.waitUntil);
     return result;
@@ -91,7 +94,10 @@ export class AppPasswords {
 
   /** Verifies the request's `Authorization: Basic` header. */
   async verifyRequest(request, options = {}) {
-    const [result, pending] = await this.#core.verifyHeader(headerOf(request), options.require);
+    const header = headerOf(request);
+    const early = this.#core.precheckHeader(header, options.require);
+    if (early) return early;
+    const [result, pending] = await this.#core.verifyHeader(header, options.require);
     this.#background(pending, options.waitUntil);
     return result;
   }

@@ -20,7 +20,7 @@ pub use cache::CacheConfig;
 pub use error::{Error, Result};
 pub use hash::{HashParams, Hasher, PhcHash, hash_password, verify_password_hash};
 pub use password::{
-    Malformed, OsRandom, ParsedPassword, Password, Prefix, RandomSource, generate,
+    Malformed, OsRandom, ParsedPassword, PooledOsRandom, Password, Prefix, RandomSource, generate,
     looks_like_app_password, parse,
 };
 pub use record::{IndexEntry, Record};

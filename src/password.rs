@@ -50,6 +50,57 @@ impl RandomSource for OsRandom {
     }
 }
 
+/// The OS CSPRNG read 256 bytes at a time. In WebAssembly each read is a call into
+/// `crypto.getRandomValues`, which costs more than the bytes themselves, so one read serves
+/// several passwords. Bytes are zeroized in the pool as they are handed out.
+pub struct PooledOsRandom {
+    pool: Zeroizing<[u8; 256]>,
+    used: usize,
+}
+
+impl PooledOsRandom {
+    /// An empty pool (filled on first use).
+    #[must_use]
+    pub fn new() -> Self {
+        Self { pool: Zeroizing::new([0u8; 256]), used: 256 }
+    }
+}
+
+impl Default for PooledOsRandom {
+    // Not derived: an all-zero pool marked unused would hand out zeros.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for PooledOsRandom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PooledOsRandom")
+    }
+}
+
+impl RandomSource for PooledOsRandom {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            if self.used >= self.pool.len() {
+                getrandom::fill(self.pool.as_mut_slice()).map_err(|_| Error::RandomUnavailable)?;
+                self.used = 0;
+            }
+            let available = self.pool.get_mut(self.used..).unwrap_or_default();
+            let wanted = buf.get_mut(filled..).unwrap_or_default();
+            let n = available.len().min(wanted.len());
+            if let (Some(src), Some(dst)) = (available.get_mut(..n), wanted.get_mut(..n)) {
+                dst.copy_from_slice(src);
+                src.zeroize();
+            }
+            self.used += n;
+            filled += n;
+        }
+        Ok(())
+    }
+}
+
 /// A validated password prefix: `[a-z][a-z0-9]{0,15}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefix(String);

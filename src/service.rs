@@ -319,7 +319,8 @@ pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
     store: S,
     config: Config,
     hasher: Hasher,
-    dummy: PhcHash,
+    /// A stored-record stand-in for unknown ids (see `with_parts`).
+    dummy_record: String,
     clock: C,
     rng: Mutex<R>,
     touched: Mutex<HashMap<String, Millis>>,
@@ -338,6 +339,10 @@ impl<S, C, R> core::fmt::Debug for AppPasswords<S, C, R> {
         f.debug_struct("AppPasswords").field("config", &self.config).finish_non_exhaustive()
     }
 }
+
+/// The id of the stand-in record verified for unknown ids (never a real id: `is_id` holds,
+/// but generation would have to draw twelve zeros).
+const DUMMY_ID: &str = "000000000000";
 
 /// Most entries of the last-touch map before it is cleared (bounds memory).
 const MAX_TOUCHED: usize = 10_000;
@@ -365,13 +370,27 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     pub fn with_parts(store: S, config: Config, clock: C, mut rng: R) -> Result<Self> {
         config.hashing.validate()?;
         let hasher = Hasher::new(config.pepper.as_deref())?;
-        // The dummy has the current profile and a random output no password can produce
-        // (probability 2^-256), so an unknown id costs the same Argon2 work as a known one.
+        // An unknown id goes through the same work as a known one with a wrong secret: this
+        // record is decoded, its hash parsed, its scopes decoded and Argon2 run against it.
+        // Its hash has the current profile and a random output no password can produce
+        // (probability 2^-256).
         let mut salt = [0u8; 16];
         let mut output = [0u8; 32];
         rng.fill(&mut salt)?;
         rng.fill(&mut output)?;
-        let dummy = PhcHash::argon2id(config.hashing, &salt, &output);
+        let mut one = ScopeSet::EMPTY;
+        one.insert(0);
+        let dummy_record = Record {
+            v: RECORD_VERSION,
+            id: DUMMY_ID.to_owned(),
+            user: "-".to_owned(),
+            label: "-".to_owned(),
+            scopes: config.catalog.encode(&one),
+            hash: PhcHash::argon2id(config.hashing, &salt, &output).to_phc(),
+            created_at: 0,
+            expires_at: None,
+        }
+        .to_json()?;
         let cache = match config.cache {
             Some(cache_config) => {
                 let mut key = [0u8; 32];
@@ -384,7 +403,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             store,
             config,
             hasher,
-            dummy,
+            dummy_record,
             clock,
             rng: Mutex::new(rng),
             touched: Mutex::new(HashMap::new()),
@@ -620,6 +639,35 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         Ok(result)
     }
 
+    /// What can be refused from the text alone, without a store read or a hash: a malformed
+    /// password (wrong prefix, length, alphabet, checksum). `None` means "go on and verify".
+    /// Lets a binding answer garbage synchronously; [`AppPasswords::verify`] does the same
+    /// check itself, so calling this is never required.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
+    pub fn precheck(&self, password: &str, require: &[&str]) -> Result<Option<Refusal>> {
+        self.config.catalog.parse_names(require.iter().copied())?;
+        Ok(password::parse(password, &self.config.prefix)
+            .err()
+            .map(|malformed| Refusal::invalid(Reason::Malformed(malformed))))
+    }
+
+    /// [`AppPasswords::precheck`] for an `Authorization` header: also refuses a missing or
+    /// unreadable Basic header.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::precheck`].
+    pub fn precheck_header(&self, header: Option<&str>, require: &[&str]) -> Result<Option<Refusal>> {
+        match parse_basic(header) {
+            Ok(credentials) => self.precheck(&credentials.password, require),
+            Err(e) => {
+                self.config.catalog.parse_names(require.iter().copied())?;
+                Ok(Some(Refusal::invalid(Reason::Header(e))))
+            }
+        }
+    }
+
     /// As [`AppPasswords::verify_header`], leaving the follow-up writes to the caller.
     ///
     /// # Errors
@@ -674,12 +722,13 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             }
         }
 
-        let id = parsed.id();
-        let Some(json) = self.store.get(&record_key(id)).await? else {
-            let _ = self.hasher.verify(parsed.text().as_bytes(), &self.dummy);
-            return refuse(Refusal::invalid(Reason::UnknownId));
+        let stored = self.store.get(&record_key(parsed.id())).await?;
+        let known = stored.is_some();
+        let (json, id) = match &stored {
+            Some(json) => (json.as_str(), parsed.id()),
+            None => (self.dummy_record.as_str(), DUMMY_ID),
         };
-        let record = Record::from_json(&json, id)?;
+        let record = Record::from_json(json, id)?;
         let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
         let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
         if granted.is_empty() {
@@ -687,7 +736,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             return Err(Error::StoreCorrupt("record has no scopes".into()));
         }
 
-        if !self.hasher.verify(parsed.text().as_bytes(), &phc) {
+        let secret_ok = self.hasher.verify(parsed.text().as_bytes(), &phc);
+        if !known {
+            return refuse(Refusal::invalid(Reason::UnknownId));
+        }
+        if !secret_ok {
             return refuse(Refusal::invalid(Reason::WrongSecret));
         }
         if !bool::from(record.user.as_bytes().ct_eq(request.username.as_bytes())) {

@@ -233,3 +233,23 @@ fn malformed_reason_strings_are_stable() {
     assert_eq!(Malformed::BadChecksum.reason(), "bad_checksum");
     assert_eq!(password::ID_LEN + password::SECRET_LEN + password::CHECK_LEN, 50);
 }
+
+#[test]
+fn pooled_os_random_fills_any_length_without_repeating_itself() {
+    use app_passwords::{PooledOsRandom, RandomSource};
+    let mut rng = PooledOsRandom::new();
+    let mut seen = std::collections::HashSet::new();
+    // Lengths that straddle the 256-byte pool in every way.
+    for len in [1usize, 31, 32, 255, 256, 257, 600, 32, 32, 32] {
+        let mut buf = vec![0u8; len];
+        rng.fill(&mut buf).unwrap();
+        if len >= 32 {
+            assert!(buf.iter().any(|&b| b != 0), "all zero at len {len}");
+            assert!(seen.insert(buf[..32].to_vec()), "a 32-byte block came out twice");
+        }
+    }
+    let a = generate(&apw(), &mut rng).unwrap();
+    let b = generate(&apw(), &mut rng).unwrap();
+    assert_ne!(a.expose(), b.expose());
+    assert!(parse(a.expose(), &apw()).is_ok());
+}

@@ -613,7 +613,7 @@ fn default_profile_service_round_trip() {
     let g = granted(block_on(svc.verify(api("alice", c.password.expose(), &["repository"]))).unwrap());
     assert_eq!(g.user, "alice");
     let record = Record::from_json(&block_on(app_passwords::Store::get(svc.store(), &record_key(&c.id))).unwrap().unwrap(), &c.id).unwrap();
-    assert!(record.hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{}", record.hash);
+    assert!(record.hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{}", record.hash);
 }
 
 #[test]
@@ -640,4 +640,39 @@ fn debug_output_never_shows_secrets() {
     assert!(!shown.contains(&format!("{pepper:?}")), "pepper bytes leaked");
     let hasher = app_passwords::Hasher::new(Some(&pepper)).unwrap();
     assert!(!format!("{hasher:?}").contains("PEPPER"));
+}
+
+#[test]
+fn precheck_refuses_garbage_without_the_store_and_passes_the_rest_on() {
+    let h = Harness::new();
+    let c = create(&h, "alice", "ci", &["repository"]);
+    // Well formed (known or unknown id): nothing to say before the store.
+    assert_eq!(h.svc.precheck(c.password.expose(), &["repository"]).unwrap(), None);
+    assert_eq!(h.svc.precheck(&common::with_other_secret(c.password.expose()), &[]).unwrap(), None);
+    // Malformed: the same refusal verify gives.
+    let mut typo = c.password.expose().to_owned();
+    typo.pop();
+    typo.push(if c.password.expose().ends_with('0') { '1' } else { '0' });
+    let early = h.svc.precheck(&typo, &[]).unwrap().unwrap();
+    let full = common::refused(verify(&h, common::api("alice", &typo, &[])));
+    assert_eq!(early, full);
+    assert_eq!(early.reason.as_str(), "bad_checksum");
+    // Headers: missing and unreadable ones are refused too; a host bug is still an error.
+    assert_eq!(h.svc.precheck_header(None, &[]).unwrap().unwrap().reason.as_str(), "missing_credentials");
+    assert_eq!(h.svc.precheck_header(Some("Bearer x"), &[]).unwrap().unwrap().reason.as_str(), "not_basic_auth");
+    let header = app_passwords::basic_header("alice", c.password.expose());
+    assert_eq!(h.svc.precheck_header(Some(&header), &[]).unwrap(), None);
+    assert_eq!(h.svc.precheck("x", &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
+    assert_eq!(h.svc.precheck_header(None, &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
+}
+
+#[test]
+fn an_unknown_id_goes_through_the_same_decoding_as_a_known_one() {
+    // The stand-in record for unknown ids must decode under any catalogue and profile, or an
+    // unknown id would be an error instead of a refusal.
+    let mut config = common::light_config();
+    config.catalog = common::catalog(r#"[{"name": "only"}]"#);
+    let h = Harness::with(Arc::new(app_passwords::MemoryStore::new()), config, 3);
+    let unknown = app_passwords::generate(&app_passwords::Prefix::default(), &mut common::SplitMix64::new(99)).unwrap();
+    assert_refused(verify(&h, common::api("alice", unknown.expose(), &[])), RefusalCode::InvalidCredentials, Reason::UnknownId);
 }

@@ -11,11 +11,11 @@ use super::convert::{self, Obj, field, ms, opt_ms, string_array};
 use super::error::invalid_argument;
 use super::store::JsStore;
 use crate::hash::{self, HashParams};
-use crate::password::{self, OsRandom, Prefix};
+use crate::password::{self, PooledOsRandom, Prefix};
 use crate::scope::Catalog;
 use crate::service::{
-    AppPasswords, Clock, Config, FollowUp, Millis, NewAppPassword, Purpose, VerifyRequest,
-    VerifyResult,
+    AppPasswords, Clock, Config, FollowUp, Millis, NewAppPassword, Purpose, Refusal,
+    VerifyRequest, VerifyResult,
 };
 
 /// `Date.now()`, or the host's `now()` option.
@@ -32,12 +32,21 @@ impl Clock for JsClock {
     }
 }
 
-type Service = AppPasswords<JsStore, JsClock, OsRandom>;
+type Service = AppPasswords<JsStore, JsClock, PooledOsRandom>;
 
 /// The service over a host store. The package's `AppPasswords` class wraps it.
 #[wasm_bindgen]
 pub struct AppPasswordsCore {
     inner: Rc<Service>,
+}
+
+fn refusal_js(r: &Refusal) -> JsValue {
+    let out = Obj::new()
+        .set("ok", false)
+        .set("status", r.status())
+        .set("code", r.code.as_str())
+        .set("reason", r.reason.as_str());
+    if r.missing.is_empty() { out } else { out.set("missing", string_array(&r.missing)) }.build()
 }
 
 fn verify_js(result: &VerifyResult) -> JsValue {
@@ -50,14 +59,7 @@ fn verify_js(result: &VerifyResult) -> JsValue {
             .set("scopes", string_array(&g.scopes))
             .set("cached", g.cached)
             .build(),
-        VerifyResult::Refused(r) => {
-            let out = Obj::new()
-                .set("ok", false)
-                .set("status", r.status())
-                .set("code", r.code.as_str())
-                .set("reason", r.reason.as_str());
-            if r.missing.is_empty() { out } else { out.set("missing", string_array(&r.missing)) }.build()
-        }
+        VerifyResult::Refused(r) => refusal_js(r),
     }
 }
 
@@ -95,6 +97,34 @@ fn scopes_js(catalog: &Catalog) -> JsValue {
         })
         .collect();
     list.into()
+}
+
+/// The arguments of `verify` and `precheck`, read and type-checked the same way for both.
+struct VerifyArgs {
+    username: String,
+    password: zeroize::Zeroizing<String>,
+    require: Vec<String>,
+    purpose: Purpose,
+}
+
+impl VerifyArgs {
+    fn read(options: &JsValue) -> Result<Self, JsValue> {
+        let purpose = match convert::opt_string(options, "purpose")?.as_deref() {
+            None | Some("api") => Purpose::Api,
+            Some("login") => Purpose::Login,
+            Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
+        };
+        Ok(Self {
+            username: convert::string(options, "username")?,
+            password: zeroize::Zeroizing::new(convert::string(options, "password")?),
+            require: convert::strings(&field(options, "require"), "require", true)?,
+            purpose,
+        })
+    }
+
+    fn require_refs(&self) -> Vec<&str> {
+        self.require.iter().map(String::as_str).collect()
+    }
 }
 
 /// Runs the follow-up writes of a verify as their own Promise (or `undefined`).
@@ -151,7 +181,7 @@ impl AppPasswordsCore {
         } else {
             JsClock(Some(now.dyn_into::<Function>().map_err(|_| invalid_argument("now must be a function"))?))
         };
-        let inner = Service::with_parts(store, config, clock, OsRandom)?;
+        let inner = Service::with_parts(store, config, clock, PooledOsRandom::new())?;
         Ok(Self { inner: Rc::new(inner) })
     }
 
@@ -216,17 +246,15 @@ impl AppPasswordsCore {
     pub fn verify(&self, options: JsValue) -> Promise {
         let service = Rc::clone(&self.inner);
         future_to_promise(async move {
-            let username = convert::string(&options, "username")?;
-            let password = zeroize::Zeroizing::new(convert::string(&options, "password")?);
-            let require = convert::strings(&field(&options, "require"), "require", true)?;
-            let purpose = match convert::opt_string(&options, "purpose")?.as_deref() {
-                None | Some("api") => Purpose::Api,
-                Some("login") => Purpose::Login,
-                Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
-            };
-            let require: Vec<&str> = require.iter().map(String::as_str).collect();
+            let args = VerifyArgs::read(&options)?;
+            let require = args.require_refs();
             let (result, follow_up) = service
-                .verify_deferred(VerifyRequest { username: &username, password: &password, require: &require, purpose })
+                .verify_deferred(VerifyRequest {
+                    username: &args.username,
+                    password: &args.password,
+                    require: &require,
+                    purpose: args.purpose,
+                })
                 .await?;
             pair(&result, follow_up_promise(&service, follow_up))
         })
@@ -243,6 +271,23 @@ impl AppPasswordsCore {
             let (result, follow_up) = service.verify_header_deferred(header.as_deref(), &require).await?;
             pair(&result, follow_up_promise(&service, follow_up))
         })
+    }
+
+    /// `precheck({ password, require? })`: the refusal of a malformed password, computed
+    /// synchronously without store or hash, or `undefined` (then call `verify`).
+    pub fn precheck(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let args = VerifyArgs::read(&options)?;
+        let refusal = self.inner.precheck(&args.password, &args.require_refs())?;
+        Ok(refusal.map_or(JsValue::UNDEFINED, |r| refusal_js(&r)))
+    }
+
+    /// `precheckHeader(header, require?)`: as `precheck`, for an `Authorization` header.
+    #[wasm_bindgen(js_name = precheckHeader)]
+    pub fn precheck_header(&self, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
+        let header = zeroize::Zeroizing::new(header.as_string());
+        let require = convert::strings(&require, "require", true)?;
+        let require: Vec<&str> = require.iter().map(String::as_str).collect();
+        Ok(self.inner.precheck_header(header.as_deref(), &require)?.map_or(JsValue::UNDEFINED, |r| refusal_js(&r)))
     }
 
     /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
@@ -264,7 +309,11 @@ pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
         Some(p) => Prefix::new(&p)?,
         None => Prefix::default(),
     };
-    let password = password::generate(&prefix, &mut OsRandom)?;
+    // try_borrow_mut: a getRandomValues polyfill that called back in here must not trap.
+    let password = GENERATOR_RANDOM.with(|rng| match rng.try_borrow_mut() {
+        Ok(mut pooled) => password::generate(&prefix, &mut *pooled),
+        Err(_) => password::generate(&prefix, &mut password::OsRandom),
+    })?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
@@ -295,6 +344,7 @@ pub fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsV
 }
 
 thread_local! {
+    static GENERATOR_RANDOM: std::cell::RefCell<PooledOsRandom> = std::cell::RefCell::new(PooledOsRandom::new());
     static DEFAULT_CATALOG: Option<Catalog> = Catalog::bitbucket().ok();
 }
 
