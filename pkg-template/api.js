@@ -48,6 +48,11 @@ function headerOf(request) {
   return Array.isArray(value) ? value[0] : value ?? null;
 }
 
+/** The core's refusal for credentials that are malformed on their face (its `precheck`). */
+function malformed(reason) {
+  return { ok: false, status: 401, code: "invalid_credentials", reason };
+}
+
 /** The app-password service over a host key-value store. */
 export class AppPasswords {
   #core;
@@ -85,8 +90,16 @@ export class AppPasswords {
   /** Verifies username + password; never throws for wrong credentials. */
   async verify(options) {
     // Garbage (bad prefix, length, alphabet, checksum) is refused synchronously, no store read.
-    const early = this.#core.precheck(options);
-    if (early) return early;
+    // Arguments of the wrong type go on to the core, which throws for them.
+    if (
+      options &&
+      typeof options.username === "string" &&
+      typeof options.password === "string" &&
+      (options.purpose === undefined || options.purpose === "api" || options.purpose === "login")
+    ) {
+      const reason = this.#core.precheck(options.password, options.require);
+      if (reason) return malformed(reason);
+    }
     const [result, pending] = await this.#core.verify(options);
     this.#background(pending, options && options.waitUntil);
     return result;
@@ -95,8 +108,8 @@ export class AppPasswords {
   /** Verifies the request's `Authorization: Basic` header. */
   async verifyRequest(request, options = {}) {
     const header = headerOf(request);
-    const early = this.#core.precheckHeader(header, options.require);
-    if (early) return early;
+    const reason = this.#core.precheckHeader(typeof header === "string" ? header : undefined, options.require);
+    if (reason) return malformed(reason);
     const [result, pending] = await this.#core.verifyHeader(header, options.require);
     this.#background(pending, options.waitUntil);
     return result;

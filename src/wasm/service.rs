@@ -273,21 +273,23 @@ impl AppPasswordsCore {
         })
     }
 
-    /// `precheck({ password, require? })`: the refusal of a malformed password, computed
-    /// synchronously without store or hash, or `undefined` (then call `verify`).
-    pub fn precheck(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let args = VerifyArgs::read(&options)?;
-        let refusal = self.inner.precheck(&args.password, &args.require_refs())?;
-        Ok(refusal.map_or(JsValue::UNDEFINED, |r| refusal_js(&r)))
-    }
-
-    /// `precheckHeader(header, require?)`: as `precheck`, for an `Authorization` header.
-    #[wasm_bindgen(js_name = precheckHeader)]
-    pub fn precheck_header(&self, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
-        let header = zeroize::Zeroizing::new(header.as_string());
+    /// `precheck(password, require?)`: the `reason` of the refusal of a malformed password
+    /// (always 401 `invalid_credentials`), found synchronously without store or hash, or
+    /// `undefined` (then call `verify`). Arguments are plain strings: reading an options
+    /// object field by field costs more than the check itself.
+    pub fn precheck(&self, password: &str, require: JsValue) -> Result<Option<String>, JsValue> {
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        Ok(self.inner.precheck_header(header.as_deref(), &require)?.map_or(JsValue::UNDEFINED, |r| refusal_js(&r)))
+        Ok(self.inner.precheck(password, &require)?.map(|r| r.reason.as_str().to_owned()))
+    }
+
+    /// `precheckHeader(header, require?)`: as `precheck`, for an `Authorization` header value.
+    #[wasm_bindgen(js_name = precheckHeader)]
+    pub fn precheck_header(&self, header: Option<String>, require: JsValue) -> Result<Option<String>, JsValue> {
+        let header = zeroize::Zeroizing::new(header);
+        let require = convert::strings(&require, "require", true)?;
+        let require: Vec<&str> = require.iter().map(String::as_str).collect();
+        Ok(self.inner.precheck_header(header.as_deref(), &require)?.map(|r| r.reason.as_str().to_owned()))
     }
 
     /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
