@@ -5,14 +5,12 @@
 //   node bench/browser.mjs          (BENCH_QUICK=1 for fewer rounds)
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
-import { benchDir, fmtMs, log, median, min, pkgDir, quantile, root, rounds, writeResult } from "./lib.mjs";
+import { benchDir, fmtMs, log, median, min, pkgDir, quantile, rounds, writeResult } from "./lib.mjs";
 
-const { chromium } = await import(join(root, "node_modules/playwright-core/index.mjs"));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+import { CHROMIUM_PATH as CHROMIUM, launchChromium } from "../tests/chromium.mjs";
 
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 const mounts = { "/pkg/": pkgDir, "/hash-wasm/": join(benchDir, "node_modules/hash-wasm/dist") };
@@ -46,17 +44,10 @@ const server = createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const url = `http://127.0.0.1:${server.address().port}/`;
 
-const userDataDir = mkdtempSync(join(tmpdir(), "app-passwords-bench-chromium-"));
-let context;
+let browser;
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--no-first-run", "--disable-sync", "--disable-quic",
-    ],
-  });
+  browser = await launchChromium();
+  const { context } = browser;
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -76,7 +67,6 @@ try {
   log(`chromium: correctness ${r.correct ? "OK" : "MISMATCH"}; one OWASP hash: ours ${fmtMs(out.oursMedianMs)} ms (min ${fmtMs(out.oursMinMs)}), hash-wasm ${fmtMs(out.hashWasmMedianMs)} ms (min ${fmtMs(out.hashWasmMinMs)}); ours/hash-wasm ${out.ratio.toFixed(2)} (n=${R})`);
   writeResult("browser", out);
 } finally {
-  await context?.close();
+  await browser?.close();
   server.close();
-  rmSync(userDataDir, { recursive: true, force: true });
 }

@@ -5,20 +5,19 @@
 // Screenshots go to tests/e2e/screenshots/ (gitignored). Run: node --test tests/e2e/
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
+import { CHROMIUM_PATH, launchChromium } from "../chromium.mjs";
 
 import { makeDataDir, removeDataDir, root, startHost } from "../host/host.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM = CHROMIUM_PATH;
 const SHOTS = join(root, "tests/e2e/screenshots");
 
 let dataDir;
 let host;
-let userDataDir;
+let browser;
 let context;
 let page;
 const problems = []; // console errors, page errors, CSP violations, failed requests
@@ -49,25 +48,13 @@ before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   dataDir = makeDataDir("e2e");
   host = await startHost({ dataDir });
-  userDataDir = mkdtempSync(join(tmpdir(), "app-passwords-chromium-"));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-      "--disable-quic",
-    ],
+  browser = await launchChromium({
     viewport: { width: 1100, height: 900 },
     colorScheme: "light",
     locale: "en-US",
     timezoneId: "UTC",
   });
+  context = browser.context;
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
   page.on("console", (msg) => {
@@ -78,10 +65,9 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
+  await browser?.close();
   await host?.stop();
   removeDataDir(dataDir);
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 test("sign in, create, use over Basic, see last used, revoke", async () => {

@@ -5,16 +5,15 @@
 // any failure, on zero tests, or on a timeout. Server, browser and profile are removed in every
 // case. Env: PKG_DIR (default pkg), CHROMIUM (default /usr/bin/chromium), BROWSER_TIMEOUT_MS.
 import { createServer } from "node:http";
-import { mkdtempSync, realpathSync, rmSync, statSync, createReadStream } from "node:fs";
-import { tmpdir } from "node:os";
+import { realpathSync, statSync, createReadStream } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { CHROMIUM_PATH, launchChromium } from "../../chromium.mjs";
 
 const root = realpathSync(fileURLToPath(new URL("../../../", import.meta.url)));
 const pkgDir = realpathSync(resolve(root, process.env.PKG_DIR || "pkg"));
 const testsDir = realpathSync(join(root, "tests"));
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const executablePath = CHROMIUM_PATH;
 const timeoutMs = Number(process.env.BROWSER_TIMEOUT_MS || 180_000);
 
 const TYPES = {
@@ -77,17 +76,15 @@ const server = createServer((req, res) => {
   createReadStream(file).pipe(res);
 });
 
-let context;
-let profile;
+let browser;
 let exitCode = 1;
 let cleaned = false;
 async function cleanup() {
   if (cleaned) return;
   cleaned = true;
-  if (context) await context.close().catch(() => {});
+  if (browser) await browser.close();
   await new Promise((r) => server.close(() => r()));
   server.closeAllConnections?.();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 }
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
@@ -100,21 +97,8 @@ try {
   await new Promise((r, j) => server.listen(0, "127.0.0.1", r).once("error", j));
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;
-  profile = mkdtempSync(join(tmpdir(), "app-passwords-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-      "--disable-quic",
-    ],
-  });
+  browser = await launchChromium();
+  const { context } = browser;
   // Nothing but our server: any other request is aborted (and reported).
   const blocked = [];
   await context.route("**/*", (route) => {
