@@ -159,6 +159,20 @@ impl Tombstone {
     pub fn to_json(&self) -> String {
         format!("{{\"v\":{},\"revokedAt\":{}}}", self.v, self.revoked_at)
     }
+
+    /// Decodes a tombstone. Anything else under a tombstone key is not taken as one: a store
+    /// returning garbage must not make a live password look revoked (and be tidied away).
+    ///
+    /// # Errors
+    /// [`Error::StoreCorrupt`].
+    pub fn from_json(json: &str) -> Result<Self> {
+        let bad = || Error::StoreCorrupt("tombstone is not valid JSON of the v1 shape".into());
+        let fields = Fields::parse(json, &["v", "revokedAt"]).ok_or_else(bad)?;
+        if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
+            return Err(bad());
+        }
+        Ok(Self { v: RECORD_VERSION, revoked_at: fields.u64("revokedAt").ok_or_else(bad)? })
+    }
 }
 
 /// Key of the record with this id.

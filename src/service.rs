@@ -554,12 +554,15 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
 
     async fn listed(&self, user: &str, id: &str) -> Result<Option<Listed>> {
         let index_key = index_key(user, id);
-        let (record, entry) = futures_util::future::join(
+        let (record, entry, tombstone) = futures_util::future::join3(
             self.store.get(&record_key(id)),
             self.store.get(&index_key),
+            self.store.get(&tombstone_key(id)),
         )
         .await;
-        let Some(record) = record? else {
+        // Listed exactly when it would verify: a tombstoned id is gone even if its record is not.
+        let record = if revoked(tombstone?)? { None } else { record? };
+        let Some(record) = record else {
             // A dangling entry (a revoke or create that failed halfway, or a lastUsedAt write
             // that raced a revoke): not a password any more. Tidy up, best effort.
             let _ = self.store.delete(&index_key).await;
@@ -722,7 +725,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             }
         }
 
-        let stored = self.store.get(&record_key(parsed.id())).await?;
+        // The tombstone is read with the record: a revoked id is refused even if a store write
+        // brought its record back (a re-hash upgrade racing the revoke, a dropped delete).
+        let (stored, tombstone) = futures_util::future::join(
+            self.store.get(&record_key(parsed.id())),
+            self.store.get(&tombstone_key(parsed.id())),
+        )
+        .await;
+        let stored = if revoked(tombstone?)? { None } else { stored? };
         let known = stored.is_some();
         let (json, id) = match &stored {
             Some(json) => (json.as_str(), parsed.id()),
@@ -871,6 +881,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     pub fn scope_set(&self, names: &[&str]) -> Result<ScopeSet> {
         self.config.catalog.parse_names(names.iter().copied())
     }
+}
+
+/// Whether a tombstone read says "revoked"; a value that is not a tombstone is an error.
+fn revoked(tombstone: Option<String>) -> Result<bool> {
+    tombstone.map_or(Ok(false), |json| Tombstone::from_json(&json).map(|_| true))
 }
 
 fn corrupt(err: Error) -> Error {

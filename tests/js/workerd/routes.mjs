@@ -12,17 +12,23 @@
 //   DELETE /revoke?user=&id=                                      -> 200 {revoked}
 //   GET    /kv-pages?prefix=&fill=N                               -> the adapter's own list() pages
 //   PUT    /raw?key=          body = raw value                    -> writes straight into KV
+//   GET    /raw?key=                                              -> {value}: KV, or the isolate
+//                                                                    Map with x-store: memory
 // Modifiers (request headers):
 //   x-now: <ms>          the service clock (moves time for expiry tests)
 //   x-page-size: <n>     the KV binding lists at most n keys a page (forces real KV cursors)
 //   x-store: broken      every store method throws / rejects (store_unavailable)
+//   x-store: memory      memoryStore over one Map that lives as long as the isolate: every
+//                        request of the isolate sees every completed write (strongly consistent)
 //   x-cache: <ttlMs>     use the isolate's long-lived service with the verified-credential cache
+//   x-hashing: light     Argon2id m=64 KiB, t=1, p=1 for new records (tests about the store, not
+//                        about hashing cost)
 // Errors: an AppPasswordError becomes {code, appPasswordError: true} with 400 for bad
 // arguments and 503 for store failures; anything else is a 500 with the message.
 
 import * as pkg from "../../../pkg/workerd.js";
 
-const { AppPasswords, AppPasswordError, workersKvStore } = pkg;
+const { AppPasswords, AppPasswordError, memoryStore, workersKvStore } = pkg;
 
 const STORE_CODES = new Set(["store_unavailable", "store_corrupt", "store_timeout"]);
 
@@ -83,11 +89,20 @@ function cachedServiceFor(env, request, ttlMs) {
   return ap;
 }
 
+// The isolate's own store (x-store: memory): one Map shared by every request of the isolate.
+const isolateMap = new Map();
+
+function storeFor(env, request) {
+  const kind = request.headers.get("x-store");
+  if (kind === "memory") return memoryStore(isolateMap);
+  return workersKvStore(kind === "broken" ? brokenNamespace : namespaceFor(env, request));
+}
+
 function serviceFor(env, request, ctx) {
   const cacheTtl = request.headers.get("x-cache");
   if (cacheTtl !== null) return cachedServiceFor(env, request, Number(cacheTtl));
-  const namespace = request.headers.get("x-store") === "broken" ? brokenNamespace : namespaceFor(env, request);
-  const options = { store: workersKvStore(namespace), waitUntil: (p) => ctx.waitUntil(p) };
+  const options = { store: storeFor(env, request), waitUntil: (p) => ctx.waitUntil(p) };
+  if (request.headers.get("x-hashing") === "light") options.hashing = { memoryKiB: 64, iterations: 1, parallelism: 1 };
   const now = request.headers.get("x-now");
   if (now !== null) options.now = () => Number(now);
   return new AppPasswords(options);
@@ -138,6 +153,12 @@ async function route(request, env, ctx) {
   if (path === "/raw" && method === "PUT") {
     await env.APP_PASSWORDS.put(url.searchParams.get("key"), await request.text());
     return json({ ok: true });
+  }
+
+  if (path === "/raw" && method === "GET") {
+    const key = url.searchParams.get("key") ?? "";
+    const memory = request.headers.get("x-store") === "memory";
+    return json({ value: memory ? (isolateMap.get(key) ?? null) : await env.APP_PASSWORDS.get(key) });
   }
 
   const ap = serviceFor(env, request, ctx);

@@ -1,7 +1,8 @@
 // The package inside workerd, through Miniflare (no wrangler): a Worker (worker.mjs) imports
 // pkg/workerd.js, gets the .wasm as a compiled module, and keeps app passwords in a real KV
 // namespace binding through workersKvStore(env.APP_PASSWORDS). This script drives it over HTTP
-// with mf.dispatchFetch, then runs the shared JS suite (tests/js/suite.mjs) inside the Worker.
+// with mf.dispatchFetch, storms it with concurrent mixed requests (concurrency.mjs), then runs
+// the shared JS suite (tests/js/suite.mjs) inside the Worker.
 //
 // Prints each test, ends with "N passed, M failed"; exits non-zero on any failure or when no
 // test ran. Miniflare is always disposed.
@@ -13,6 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare, Log, LogLevel } from "miniflare";
+import { defineConcurrencyTests } from "./concurrency.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
@@ -152,7 +154,7 @@ test("KV holds a record and an index entry, never the password (S4)", async () =
   }
   const record = JSON.parse(await kv.get(`app-passwords/v1/record/${state.alice.id}`));
   assert.equal(record.user, "alice");
-  assert.match(record.hash, /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+  assert.match(record.hash, /^\$argon2id\$v=19\$m=256,t=1,p=1\$/);
 });
 
 test("create refuses bad arguments with AppPasswordError codes", async () => {
@@ -430,6 +432,10 @@ test("a corrupt record: 503 store_corrupt, never ok", async () => {
   await call("PUT", `/raw?key=${encodeURIComponent(`app-passwords/v1/record/${id2}`)}`, { body: JSON.stringify(copy) });
   expectStoreError(await api(basic("alice", wellFormed(id2))), "store_corrupt");
 });
+
+// --------------------------------------------- concurrency: >= 1,000 mixed requests in flight
+
+defineConcurrencyTests({ test, call, basic, wrongSecret: (id) => wellFormed(id) });
 
 // ------------------------------------------------------------------ the shared suite, in workerd
 
