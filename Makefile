@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: help demo test test-rust test-wasm test-js test-node test-browser test-deno \
-        test-workerd test-host test-fuzz pkg bench fuzz clean
+        test-workerd test-host test-fuzz pkg bench bench-knobs fuzz clean
 
 help:
 	@echo "make demo          the example host on http://127.0.0.1:8787 (embedded store, persisted in .data/)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test-node     one runtime only (also test-browser, test-deno, test-workerd, test-wasm, test-host)"
 	@echo "make pkg           the npm package in pkg/"
 	@echo "make bench         benchmarks; writes docs/BENCHMARKS.md (BENCH_QUICK=1 for a fast pass)"
+	@echo "make bench-knobs   build variants (opt-level, simd128, LTO) measured; writes docs/BUILD-KNOBS.md"
 	@echo "make fuzz          every fuzz target for FUZZ_SECONDS (default 60) each"
 
 demo:
@@ -58,6 +59,9 @@ test-fuzz:
 
 bench: pkg
 	bash scripts/bench.sh
+
+bench-knobs:
+	bash scripts/bench-knobs.sh
 
 fuzz:
 	bash scripts/fuzz.sh

@@ -13,7 +13,7 @@ bash scripts/tools.sh wasm-target wasm-bindgen npm
 
 cargo build --lib --release --target wasm32-unknown-unknown
 wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords \
-  target/wasm32-unknown-unknown/release/app_passwords.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/app_passwords.wasm"
 # Never Debian's binaryen (old versions write modules that crash at load): the npm one only.
 node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
