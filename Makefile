@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: help demo test test-rust test-wasm test-js test-node test-browser test-deno \
-        test-workerd test-host test-fuzz pkg bench bench-knobs fuzz clean
+        test-workerd test-host test-fuzz test-leaks pkg bench bench-knobs fuzz clean
 
 help:
 	@echo "make demo          the example host on http://127.0.0.1:8787 (embedded store, persisted in .data/)"
@@ -21,7 +21,7 @@ help:
 demo:
 	bash scripts/demo.sh
 
-test: test-rust test-wasm test-js test-host test-fuzz
+test: test-rust test-wasm test-js test-host test-fuzz test-leaks
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -53,6 +53,9 @@ test-workerd: pkg
 	bash scripts/test-workerd.sh
 test-host: pkg
 	bash scripts/test-host.sh
+
+test-leaks:
+	python3 scripts/check-secret-scanning.py
 
 test-fuzz:
 	FUZZ_SMOKE=1 FUZZ_SECONDS=5 bash scripts/fuzz.sh
