@@ -15,8 +15,9 @@ const quick = process.env.BENCH_QUICK === "1";
 const variants = [
   { name: "shipped: opt-level z, argon2 + blake2 at 3, LTO, 1 codegen unit, simd128", env: {} },
   { name: "everything at opt-level 3", env: { CARGO_PROFILE_RELEASE_OPT_LEVEL: "3" } },
-  { name: "argon2 + blake2 at opt-level z too", env: { CARGO_PROFILE_RELEASE_PACKAGE_ARGON2_OPT_LEVEL: "z", CARGO_PROFILE_RELEASE_PACKAGE_BLAKE2_OPT_LEVEL: "z" } },
-  { name: "everything at opt-level s", env: { CARGO_PROFILE_RELEASE_OPT_LEVEL: "s", CARGO_PROFILE_RELEASE_PACKAGE_ARGON2_OPT_LEVEL: "s", CARGO_PROFILE_RELEASE_PACKAGE_BLAKE2_OPT_LEVEL: "s" } },
+  // Per-package opt-levels cannot be overridden from the environment, so argon2 and blake2
+  // stay at 3 in this variant; only the rest moves from "z" to "s".
+  { name: "opt-level s (argon2 + blake2 still at 3)", env: { CARGO_PROFILE_RELEASE_OPT_LEVEL: "s" } },
   { name: "without the simd128 target feature", env: { RUSTFLAGS: "-C target-feature=-simd128" } },
   { name: "thin LTO, 16 codegen units", env: { CARGO_PROFILE_RELEASE_LTO: "thin", CARGO_PROFILE_RELEASE_CODEGEN_UNITS: "16" } },
 ];
