@@ -7,10 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/tools.sh npm chromium
-if [ ! -f pkg/app_passwords_bg.wasm ] || [ ! -f pkg/node.js ] || [ ! -f pkg/workerd.js ] || [ ! -f pkg/web.js ]; then
-  bash scripts/build-pkg.sh
-fi
+bash scripts/tools.sh npm chromium pkg
 if [ ! -d bench/node_modules ]; then
   echo "==> npm ci in bench/ (the peers: hash-wasm, @node-rs/argon2, argon2, @noble/hashes)"
   (cd bench && npm ci --no-audit --no-fund)

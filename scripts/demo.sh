@@ -4,8 +4,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/tools.sh npm
-if [ ! -e pkg/workerd.js ] || [ ! -e pkg/app_passwords_bg.wasm ]; then
-  bash scripts/build-pkg.sh
-fi
+bash scripts/tools.sh npm pkg
 exec node examples/host/serve.mjs

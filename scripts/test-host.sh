@@ -7,10 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/tools.sh npm chromium
-if [ ! -e pkg/workerd.js ] || [ ! -e pkg/node.js ] || [ ! -e pkg/app_passwords_bg.wasm ]; then
-  bash scripts/build-pkg.sh
-fi
+bash scripts/tools.sh npm chromium pkg
 
 tap="$(mktemp -t app-passwords-host-tap.XXXXXX)"
 trap 'rm -f "$tap"' EXIT

@@ -8,8 +8,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/tools.sh npm
-if [ ! -f pkg/workerd.js ] || [ ! -f pkg/app_passwords_bg.wasm ]; then
-  bash scripts/build-pkg.sh
-fi
+bash scripts/tools.sh npm pkg
 exec node tests/js/workerd/run.mjs "$@"

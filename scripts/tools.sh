@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, each only when missing. Sourced or run with the
-# names of the tools to ensure: wasm-target wasm-bindgen npm chromium.
+# names of the tools to ensure: wasm-target wasm-bindgen npm chromium pkg.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -44,6 +44,17 @@ ensure_chromium() {
   fi
 }
 
+# The npm package in pkg/, built when any entry is missing (make pkg rebuilds it always).
+ensure_pkg() {
+  local f
+  for f in app_passwords_bg.wasm app_passwords.js node.js workerd.js web.js; do
+    if [ ! -f "$root/pkg/$f" ]; then
+      bash "$root/scripts/build-pkg.sh"
+      return
+    fi
+  done
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   for tool in "$@"; do
     case "$tool" in
@@ -51,6 +62,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       wasm-bindgen) ensure_wasm_bindgen ;;
       npm) ensure_npm ;;
       chromium) ensure_chromium ;;
+      pkg) ensure_pkg ;;
       *) echo "unknown tool $tool" >&2; exit 2 ;;
     esac
   done
