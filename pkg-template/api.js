@@ -59,6 +59,7 @@ export class AppPasswords {
   #waitUntil;
   #onError;
   #realm;
+  #cached;
 
   /**
    * @param {import("./index.d.ts").AppPasswordsOptions} options
@@ -70,6 +71,7 @@ export class AppPasswords {
     this.#waitUntil = waitUntil;
     this.#onError = onError;
     this.#realm = realm ?? "app-passwords";
+    this.#cached = core.cache != null;
   }
 
   /** Creates a password; the result holds it, the only time it is ever available. */
@@ -97,8 +99,14 @@ export class AppPasswords {
       typeof options.password === "string" &&
       (options.purpose === undefined || options.purpose === "api" || options.purpose === "login")
     ) {
-      const reason = this.#core.precheck(options.password, options.require);
-      if (reason) return malformed(reason);
+      if (this.#cached) {
+        // Malformed, or a fresh cached credential: answered without the async path.
+        const quick = this.#core.verifyCached(options.username, options.password, options.require, options.purpose === "login");
+        if (quick) return JSON.parse(quick);
+      } else {
+        const reason = this.#core.precheck(options.password, options.require);
+        if (reason) return malformed(reason);
+      }
     }
     const [result, pending] = await this.#core.verify(options);
     this.#background(pending, options && options.waitUntil);
@@ -108,8 +116,13 @@ export class AppPasswords {
   /** Verifies the request's `Authorization: Basic` header. */
   async verifyRequest(request, options = {}) {
     const header = headerOf(request);
-    const reason = this.#core.precheckHeader(typeof header === "string" ? header : undefined, options.require);
+    const value = typeof header === "string" ? header : undefined;
+    const reason = this.#core.precheckHeader(value, options.require);
     if (reason) return malformed(reason);
+    if (this.#cached) {
+      const quick = this.#core.verifyCachedHeader(value, options.require);
+      if (quick) return JSON.parse(quick);
+    }
     const [result, pending] = await this.#core.verifyHeader(header, options.require);
     this.#background(pending, options.waitUntil);
     return result;

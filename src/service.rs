@@ -656,6 +656,29 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             .map(|malformed| Refusal::invalid(Reason::Malformed(malformed))))
     }
 
+    /// The answer that needs neither a store read nor a write: the refusal of a malformed
+    /// password (as [`AppPasswords::precheck`]), or the verified-credential cache's answer for a
+    /// fresh credential whose `lastUsedAt` is not due. `None` otherwise: then call
+    /// [`AppPasswords::verify`], which reads the cache again and does the rest.
+    /// Synchronous, so a binding can answer repeated calls without entering its async path.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
+    pub fn verify_cached(&self, request: &VerifyRequest<'_>) -> Result<Option<VerifyResult>> {
+        let required = self.config.catalog.parse_names(request.require.iter().copied())?;
+        if let Err(malformed) = password::parse(request.password, &self.config.prefix) {
+            return Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Malformed(malformed)))));
+        }
+        let Some(cache) = &self.cache else { return Ok(None) };
+        let now = self.now();
+        let Some(tag) = cache.tag(request.username, request.password) else { return Ok(None) };
+        let Some(credential) = cache.get(&tag, now) else { return Ok(None) };
+        if credential.expires_at.is_some_and(|t| t <= now) || self.touch_due(&credential.id, now) {
+            return Ok(None);
+        }
+        Ok(Some(self.authorize(credential, request, &required, now, true).0))
+    }
+
     /// [`AppPasswords::precheck`] for an `Authorization` header: also refuses a missing or
     /// unreadable Basic header.
     ///
@@ -852,6 +875,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             self.store.put(&key, &entry.to_json()).await?;
         }
         Ok(())
+    }
+
+    /// Whether `lastUsedAt` of `id` is due at `now` (without marking it written).
+    fn touch_due(&self, id: &str, now: Millis) -> bool {
+        let touched = self.touched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        touched
+            .get(id)
+            .is_none_or(|last| now.saturating_sub(*last) >= self.config.touch_interval_ms)
     }
 
     fn should_touch(&self, id: &str, now: Millis) -> bool {

@@ -49,6 +49,31 @@ fn refusal_js(r: &Refusal) -> JsValue {
     if r.missing.is_empty() { out } else { out.set("missing", string_array(&r.missing)) }.build()
 }
 
+/// The same object as [`verify_js`], as JSON text.
+fn verify_json(result: &VerifyResult) -> String {
+    use crate::json::quote;
+    let names = |names: &[String]| names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(",");
+    match result {
+        VerifyResult::Granted(g) => format!(
+            "{{\"ok\":true,\"user\":{},\"id\":{},\"label\":{},\"scopes\":[{}],\"cached\":{}}}",
+            quote(&g.user),
+            quote(&g.id),
+            quote(&g.label),
+            names(&g.scopes),
+            g.cached
+        ),
+        VerifyResult::Refused(r) => {
+            let missing = if r.missing.is_empty() { String::new() } else { format!(",\"missing\":[{}]", names(&r.missing)) };
+            format!(
+                "{{\"ok\":false,\"status\":{},\"code\":{},\"reason\":{}{missing}}}",
+                r.status(),
+                quote(r.code.as_str()),
+                quote(r.reason.as_str())
+            )
+        }
+    }
+}
+
 fn verify_js(result: &VerifyResult) -> JsValue {
     match result {
         VerifyResult::Granted(g) => Obj::new()
@@ -281,6 +306,29 @@ impl AppPasswordsCore {
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
         Ok(self.inner.precheck(password, &require)?.map(|r| r.reason.as_str().to_owned()))
+    }
+
+    /// `verifyCached(username, password, require?, login?)`: the answer of the verified-credential
+    /// cache when it needs no store write, else `undefined` (then call `verify`).
+    #[wasm_bindgen(js_name = verifyCached)]
+    pub fn verify_cached(&self, username: &str, password: &str, require: JsValue, login: bool) -> Result<JsValue, JsValue> {
+        let require = convert::strings(&require, "require", true)?;
+        let require: Vec<&str> = require.iter().map(String::as_str).collect();
+        let purpose = if login { Purpose::Login } else { Purpose::Api };
+        let request = VerifyRequest { username, password, require: &require, purpose };
+        // JSON text, parsed by the shim: one string across the boundary instead of a property
+        // set per field, which dominated the cost of a cache hit.
+        Ok(self.inner.verify_cached(&request)?.map_or(JsValue::UNDEFINED, |r| JsValue::from_str(&verify_json(&r))))
+    }
+
+    /// `verifyCachedHeader(header, require?)`: `verifyCached` for an `Authorization` header.
+    #[wasm_bindgen(js_name = verifyCachedHeader)]
+    pub fn verify_cached_header(&self, header: Option<String>, require: JsValue) -> Result<JsValue, JsValue> {
+        let header = zeroize::Zeroizing::new(header);
+        let Ok(credentials) = crate::basic_auth::parse_basic(header.as_deref()) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        self.verify_cached(&credentials.username, &credentials.password, require, false)
     }
 
     /// `precheckHeader(header, require?)`: as `precheck`, for an `Authorization` header value.
