@@ -71,34 +71,9 @@ export const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(
 
 // ---------------------------------------------------------------- the password format (SPEC 2)
 
-export const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
+export { ALPHABET, crc32, randomBase62, withCheck } from "../tests/js/checksum.mjs";
+import { randomBase62, withCheck } from "../tests/js/checksum.mjs";
 
-export function crc32(ascii) {
-  let c = 0xffffffff;
-  for (let i = 0; i < ascii.length; i++) c = CRC_TABLE[(c ^ ascii.charCodeAt(i)) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** `head` + its 6-digit base62 CRC32. */
-export function withCheck(head) {
-  let n = crc32(head);
-  let digits = "";
-  for (let i = 0; i < 6; i++) {
-    digits = ALPHABET[n % 62] + digits;
-    n = Math.floor(n / 62);
-  }
-  return head + digits;
-}
-
-export const randomBase62 = (len) =>
-  Array.from({ length: len }, () => ALPHABET[Math.floor(Math.random() * 62)]).join("");
-
-/** A well-formed password (valid checksum) with this id and secret. */
 export const wellFormed = (id = randomBase62(12), secret = randomBase62(32), prefix = "apw") =>
   withCheck(`${prefix}_${id}${secret}`);
 

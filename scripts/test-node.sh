@@ -30,7 +30,7 @@ printf '{ "name": "app-passwords-consumer", "private": true, "type": "module" }\
 (cd "$project" && npm install --offline --no-audit --no-fund --ignore-scripts --no-package-lock \
   --cache "$work/npm-cache" "$tarball" >/dev/null)
 test -f "$project/node_modules/app-passwords/package.json"
-cp tests/js/suite.mjs tests/js/assert.mjs "$project/tests/js/"
+cp tests/js/suite.mjs tests/js/assert.mjs tests/js/checksum.mjs "$project/tests/js/"
 cp tests/js/node/run.test.mjs tests/js/node/package.test.mjs "$project/tests/js/node/"
 cp tests/vectors/*.json "$project/tests/vectors/"
 

@@ -12,11 +12,11 @@
 // (about 50-90 ms each in wasm) and the phc.json vectors (three of them use m=64 MiB).
 
 import { deepEqual, equal, fail, match, notEqual, ok, rejects, throws } from "./assert.mjs";
+import { ALPHABET, checkDigits, crc32, withCheck } from "./checksum.mjs";
 
 /** Argon2id parameters cheap enough to run hundreds of times. */
 export const LIGHT = Object.freeze({ memoryKiB: 64, iterations: 1, parallelism: 1 });
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const KEY_ROOT = "app-passwords/v1/";
 /** A fixed clock origin (2027-01-15): tests move `clock.t` instead of waiting. */
 const T0 = 1_800_000_000_000;
@@ -42,38 +42,10 @@ function basic(user, password) {
   return `Basic ${base64(utf8(`${user}:${password}`))}`;
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE, as zlib computes it): written here from SPEC section 2, not from the package. */
-function crc32(bytes) {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** The 6-digit base62 check of a CRC, most significant digit first. */
-function checkDigits(crc) {
-  let n = crc;
-  let out = "";
-  for (let i = 0; i < 6; i++) {
-    out = ALPHABET[n % 62] + out;
-    n = Math.floor(n / 62);
-  }
-  return out;
-}
-
 /** A well-formed password (right checksum) for any prefix, id and secret. */
 function makePassword(prefix, id, secret) {
   const body = `${prefix}_${id}${secret}`;
-  return body + checkDigits(crc32(utf8(body)));
+  return withCheck(body);
 }
 
 /** The key segment of a username: everything but `A-Z a-z 0-9 - . _ ~` percent-encoded. */

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare, Log, LogLevel } from "miniflare";
 import { defineConcurrencyTests } from "./concurrency.mjs";
+import { randomBase62, withCheck } from "../checksum.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
@@ -77,27 +78,6 @@ const revoke = (user, id, headers = {}) =>
 
 // An independent implementation of the password format (SPEC 2), to build well-formed
 // passwords the service never issued: unknown ids, right id with the wrong secret.
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(text) {
-  let c = 0xffffffff;
-  for (const byte of Buffer.from(text, "ascii")) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function withCheck(head) {
-  let n = crc32(head);
-  let digits = "";
-  for (let i = 0; i < 6; i++) {
-    digits = ALPHABET[n % 62] + digits;
-    n = Math.floor(n / 62);
-  }
-  return head + digits;
-}
-const randomBase62 = (len) => Array.from({ length: len }, () => ALPHABET[Math.floor(Math.random() * 62)]).join("");
 const wellFormed = (id = randomBase62(12), secret = randomBase62(32)) => withCheck(`apw_${id}${secret}`);
 
 function expectRefused(res, status, code, reason) {
