@@ -17,21 +17,11 @@ import {
 } from "./app_passwords.js";
 
 import { withTimeout } from "./stores.js";
+import { AppPasswordError } from "./errors.js";
+import { requireReady } from "./internal.js";
 
 export { memoryStore, workersKvStore, denoKvStore, redisStore, withTimeout } from "./stores.js";
-
-/** An error with a stable `code` (e.g. `store_unavailable`, `unknown_scope`). */
-export class AppPasswordError extends Error {
-  /**
-   * @param {string} message
-   * @param {string} code
-   */
-  constructor(message, code) {
-    super(message);
-    this.name = "AppPasswordError";
-    this.code = code;
-  }
-}
+export { AppPasswordError, isAppPasswordError } from "./errors.js";
 
 const MESSAGES = {
   invalid_credentials: "Invalid username or app password.",
@@ -65,6 +55,7 @@ export class AppPasswords {
    * @param {import("./index.d.ts").AppPasswordsOptions} options
    */
   constructor(options = {}) {
+    requireReady();
     const { waitUntil, onError, realm, storeTimeoutMs, ...core } = options ?? {};
     if (storeTimeoutMs !== undefined) core.store = withTimeout(core.store, storeTimeoutMs);
     this.#core = new AppPasswordsCore(core);
@@ -161,30 +152,34 @@ export class AppPasswords {
 
 /** A new password in the package's format, from the platform CSPRNG; nothing stored. */
 export function generatePassword(options) {
+  requireReady();
   return coreGeneratePassword(options);
 }
 
 /** Prefix, length, alphabet and checksum of an app password; no store access. */
 export function looksLikeAppPassword(candidate) {
+  requireReady();
   return coreLooksLikeAppPassword(candidate);
 }
 
 /** Argon2id PHC string of a (human) password; OWASP profile unless `params` says otherwise. */
 export function hashPassword(password, params) {
+  requireReady();
   return coreHashPassword(password, params);
 }
 
 /** Whether `password` matches any Argon2 PHC string; throws `invalid_hash` if unreadable. */
 export function verifyPasswordHash(password, phc) {
+  requireReady();
   return coreVerifyPasswordHash(password, phc);
 }
 
 /** Scope helpers over the default catalogue, or the catalogue passed last. */
 export const scopes = Object.freeze({
-  catalog: (catalog) => scopesCatalog(catalog),
-  normalize: (names, catalog) => scopesNormalize(names, catalog),
-  encode: (names, catalog) => scopesEncode(names, catalog),
-  decode: (encoded, catalog) => scopesDecode(encoded, catalog),
-  satisfies: (granted, required, catalog) => scopesSatisfies(granted, required, catalog),
-  missing: (granted, required, catalog) => scopesMissing(granted, required, catalog),
+  catalog: (catalog) => (requireReady(), scopesCatalog(catalog)),
+  normalize: (names, catalog) => (requireReady(), scopesNormalize(names, catalog)),
+  encode: (names, catalog) => (requireReady(), scopesEncode(names, catalog)),
+  decode: (encoded, catalog) => (requireReady(), scopesDecode(encoded, catalog)),
+  satisfies: (granted, required, catalog) => (requireReady(), scopesSatisfies(granted, required, catalog)),
+  missing: (granted, required, catalog) => (requireReady(), scopesMissing(granted, required, catalog)),
 });

@@ -121,23 +121,89 @@ export interface ScopeInfo {
   closure: string[];
 }
 
+/**
+ * The app-password service over a host key-value store: create, list, revoke and verify.
+ *
+ * @example
+ * import { AppPasswords, memoryStore } from "app-passwords";
+ * const ap = new AppPasswords({ store: memoryStore() });
+ * const { password } = await ap.create({ user: "alice", label: "CI", scopes: ["repository:write"] });
+ * const result = await ap.verify({ username: "alice", password, require: ["repository"] });
+ * // result.ok === true
+ */
 export class AppPasswords {
+  /**
+   * @param options the store and optional prefix, catalogue, hashing profile, pepper, clock, cache.
+   * @throws {AppPasswordError} `invalid_prefix`, `invalid_catalog`, `invalid_hash_params`, `invalid_argument`.
+   * @example
+   * const ap = new AppPasswords({ store: workersKvStore(env.APP_PASSWORDS), waitUntil: (p) => ctx.waitUntil(p) });
+   */
   constructor(options: AppPasswordsOptions);
+  /**
+   * Creates a password for `user`. The result holds the password: the only time it is available.
+   * @returns the password, its id, label, closed scopes, creation and expiry times.
+   * @throws {AppPasswordError} `invalid_user`, `invalid_label`, `unknown_scope`, `scope_not_grantable`,
+   *   `no_scopes`, `invalid_expiry`, or a store error (`store_unavailable`, ...); nothing is stored then.
+   * @example
+   * const { id, password } = await ap.create({ user: "alice", label: "CI deploy", scopes: ["repository:write"] });
+   */
   create(options: CreateOptions): Promise<CreatedAppPassword>;
+  /**
+   * The user's passwords, without the password or its hash.
+   * @throws {AppPasswordError} a store error.
+   * @example
+   * for (const p of await ap.list("alice")) console.log(p.id, p.label, p.lastUsedAt);
+   */
   list(user: string): Promise<ListedAppPassword[]>;
+  /**
+   * Revokes one password; it never verifies again.
+   * @returns `true` if that user had it, `false` otherwise.
+   * @throws {AppPasswordError} a store error.
+   * @example
+   * await ap.revoke("alice", id); // true
+   */
   revoke(user: string, id: string): Promise<boolean>;
+  /**
+   * Verifies a username and app password. Never throws for wrong credentials: the result says why.
+   * @throws {AppPasswordError} bad arguments or a store error (fails closed; never `ok: true`).
+   * @example
+   * const r = await ap.verify({ username: "alice", password, require: ["repository"] });
+   * if (!r.ok) console.log(r.status, r.code); // e.g. 403 "insufficient_scope"
+   */
   verify(options: VerifyOptions): Promise<VerifyResult>;
+  /**
+   * Verifies the request's `Authorization: Basic` header (RFC 7617), as curl `-u user:password` sends it.
+   * @throws {AppPasswordError} `invalid_argument` without headers, or a store error.
+   * @example
+   * const result = await ap.verifyRequest(request, { require: ["repository"] });
+   * if (!result.ok) return ap.unauthorized(result);
+   */
   verifyRequest(
     request: Request | { headers: Headers | Record<string, string | string[] | undefined> },
     options?: { require?: string[]; waitUntil?: (promise: Promise<unknown>) => void },
   ): Promise<VerifyResult>;
-  /** 401 with `WWW-Authenticate: Basic`, or 403, with a JSON body `{ error: { code, message, missing? } }`. */
+  /**
+   * 401 with `WWW-Authenticate: Basic`, or 403, with a JSON body `{ error: { code, message, missing? } }`.
+   * @example
+   * if (!result.ok) return ap.unauthorized(result);
+   */
   unauthorized(result: VerifyResult): Response;
+  /**
+   * This service's scope catalogue, in catalogue order.
+   * @example
+   * ap.catalog().filter((s) => s.grantable).map((s) => s.name);
+   */
   catalog(): ScopeInfo[];
+  /** The password prefix, e.g. `"apw"`. */
   readonly prefix: string;
 }
 
-/** Thrown for bad arguments and host failures; `code` is stable. */
+/**
+ * Thrown for bad arguments and host failures; `code` is stable.
+ * @example
+ * try { await ap.create({ user: "alice", label: "", scopes: ["repository"] }); }
+ * catch (e) { if (isAppPasswordError(e)) console.log(e.code); } // "invalid_label"
+ */
 export class AppPasswordError extends Error {
   constructor(message: string, code: string);
   readonly name: "AppPasswordError";
@@ -160,14 +226,53 @@ export class AppPasswordError extends Error {
     | "store_corrupt"
     | "store_timeout"
     | "id_collision"
+    | "not_initialized"
+    | "wasm_load_failed"
     | (string & {});
 }
 
+/**
+ * Whether `value` is an error thrown by this package (by shape, so it also holds across copies).
+ * @example
+ * catch (e) { if (isAppPasswordError(e) && e.code === "store_timeout") retryLater(); }
+ */
+export function isAppPasswordError(value: unknown): value is AppPasswordError;
+
+/**
+ * A new password in the package's format from the platform CSPRNG; nothing is stored.
+ * @throws {AppPasswordError} `invalid_prefix`, `random_unavailable`.
+ * @example
+ * const { id, password } = generatePassword(); // password: "apw_" + 50 base62 characters
+ */
 export function generatePassword(options?: { prefix?: string }): { id: string; password: string };
+/**
+ * Prefix, length, alphabet and CRC32 checksum of an app password; no store access. Lets a login
+ * form tell a person that app passwords cannot sign in.
+ * @example
+ * if (looksLikeAppPassword(form.password)) showError("Use your account password to sign in.");
+ */
 export function looksLikeAppPassword(candidate: string): boolean;
+/**
+ * Argon2id PHC string of a (human) password; OWASP profile (m=19456 KiB, t=2, p=1) by default.
+ * @throws {AppPasswordError} `invalid_hash_params`, `random_unavailable`.
+ * @example
+ * const phc = hashPassword("correct horse battery staple"); // "$argon2id$v=19$m=19456,t=2,p=1$..."
+ */
 export function hashPassword(password: string, params?: HashParams | "owasp"): string;
+/**
+ * Whether `password` matches an Argon2 PHC string (argon2id/i/d, v=16/19, any parameter order).
+ * @throws {AppPasswordError} `invalid_hash` when the string cannot be read.
+ * @example
+ * verifyPasswordHash("correct horse battery staple", phc); // true
+ */
 export function verifyPasswordHash(password: string, phc: string): boolean;
 
+/**
+ * Scope helpers over the default catalogue, or the catalogue passed last.
+ * @example
+ * scopes.normalize(["repository:write"]);                 // ["repository", "repository:write"]
+ * scopes.missing(["repository"], ["repository:write"]);   // ["repository:write"]
+ */
 export const scopes: {
   catalog(catalog?: CatalogDefinition | string): ScopeInfo[];
   normalize(names: string[], catalog?: CatalogDefinition | string): string[];
@@ -177,8 +282,36 @@ export const scopes: {
   missing(granted: string[], required: string[], catalog?: CatalogDefinition | string): string[];
 };
 
+/**
+ * A store in a JavaScript `Map`: tests, demos, one-process scripts. Strongly consistent.
+ * @example
+ * const ap = new AppPasswords({ store: memoryStore() });
+ */
 export function memoryStore(map?: Map<string, string>): KeyValueStore;
+/**
+ * A Workers KV namespace binding. Eventually consistent: a revoke can take about 60 s to reach
+ * other locations (`propagationDelayMs`).
+ * @example
+ * const ap = new AppPasswords({ store: workersKvStore(env.APP_PASSWORDS) });
+ */
 export function workersKvStore(namespace: unknown): KeyValueStore;
+/**
+ * A Deno KV handle (`await Deno.openKv()`); strongly consistent. Needs `--unstable-kv`.
+ * @example
+ * const ap = new AppPasswords({ store: denoKvStore(await Deno.openKv()) });
+ */
 export function denoKvStore(kv: unknown, options?: { base?: string }): KeyValueStore;
+/**
+ * A connected node-redis or ioredis client; strongly consistent.
+ * @example
+ * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const ap = new AppPasswords({ store: redisStore(client) });
+ */
 export function redisStore(client: unknown): KeyValueStore;
+/**
+ * Wraps a store so that any call slower than `ms` fails with `store_timeout` (fail closed).
+ * Same as the `storeTimeoutMs` option.
+ * @example
+ * const store = withTimeout(workersKvStore(env.APP_PASSWORDS), 2000);
+ */
 export function withTimeout(store: KeyValueStore, ms: number): KeyValueStore;

@@ -1,8 +1,25 @@
 // Start-up shared by the runtime entries; not part of the public API.
 import { registerErrorClass } from "./app_passwords.js";
-import { AppPasswordError } from "./api.js";
+import { AppPasswordError } from "./errors.js";
+
+let ready = false;
 
 /** Called once by each runtime entry after the wasm module is instantiated. */
 export function setup() {
   registerErrorClass(AppPasswordError);
+  ready = true;
+}
+
+/**
+ * Throws `not_initialized` until an entry has instantiated the wasm. The full entries do it on
+ * import, so only `app-passwords/slim` before `initialize()` resolves can get here: a clear error
+ * instead of a TypeError from inside the generated glue.
+ */
+export function requireReady() {
+  if (!ready) {
+    throw new AppPasswordError(
+      'app-passwords is not initialized: await initialize(source) from "app-passwords/slim" before using it',
+      "not_initialized",
+    );
+  }
 }

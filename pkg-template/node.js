@@ -1,4 +1,6 @@
-// Node.js entry: instantiate from the bytes next to this file (Node's fetch has no file:).
+// Node.js and Bun entry: instantiate from the bytes next to this file (Node's fetch has no
+// file:). No top-level await, so `require("app-passwords")` works where Node can require ESM
+// (20.19+, 22.12+, 24).
 import { readFileSync } from "node:fs";
 import { initSync } from "./app_passwords.js";
 import { setup } from "./internal.js";

@@ -18,7 +18,9 @@ wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_pass
 node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
   "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm"
-cp pkg-template/*.js pkg-template/index.d.ts pkg-template/package.json pkg-template/README.md "$stage/"
+cp pkg-template/*.js pkg-template/*.d.ts pkg-template/package.json pkg-template/README.md "$stage/"
+# The browser/Deno/default entry carries the wasm inside its JavaScript (see pkg-template/web.js).
+node scripts/inline-wasm.mjs "$stage"
 cp LICENSE-MIT LICENSE-APACHE "$stage/"
 rm -rf "$out" && mv "$stage" "$out"
 raw=$(stat -c %s "$out/app_passwords_bg.wasm")

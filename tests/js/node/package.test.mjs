@@ -77,6 +77,13 @@ test('package: import("app-passwords") works under the node condition', async ()
   })();
   assert.ok(err instanceof api.AppPasswordError && err instanceof Error, "errors are AppPasswordError");
   assert.equal(err.code, "invalid_prefix");
+  assert.equal(api.isAppPasswordError(err), true, "isAppPasswordError(thrown error)");
+  assert.equal(api.isAppPasswordError(new Error("x")), false, "isAppPasswordError(plain Error)");
+  assert.equal(api.isAppPasswordError({ name: "AppPasswordError", code: "x" }), false, "isAppPasswordError(plain object)");
+});
+
+test("package: no sideEffects flag (bundlers would drop the entries that initialise the wasm)", () => {
+  assert.equal(pkg.sideEffects, undefined);
 });
 
 test("package: every relative module the JS names (imports and JSDoc import() types) is in the tarball", () => {
