@@ -20,7 +20,16 @@ import { withTimeout } from "./stores.js";
 import { AppPasswordError } from "./errors.js";
 import { requireReady } from "./internal.js";
 
-export { memoryStore, workersKvStore, denoKvStore, redisStore, withTimeout } from "./stores.js";
+export {
+  memoryStore,
+  workersKvStore,
+  denoKvStore,
+  redisStore,
+  durableObjectStore,
+  serveDurableObjectStore,
+  AppPasswordsDurableObject,
+  withTimeout,
+} from "./stores.js";
 export { AppPasswordError, isAppPasswordError } from "./errors.js";
 
 const MESSAGES = {
@@ -78,6 +87,11 @@ export class AppPasswords {
   /** Revokes; `true` if that user had the password. */
   revoke(user, id) {
     return this.#core.revoke(user, id);
+  }
+
+  /** Revokes every password of `user` (account deletion); resolves to how many. */
+  revokeAll(user) {
+    return this.#core.revokeAll(user);
   }
 
   /** Verifies username + password; never throws for wrong credentials. */

@@ -6,6 +6,15 @@ export interface KeyValueStore {
   put(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
   list(prefix: string, cursor?: string): Promise<{ keys: string[]; cursor?: string }>;
+  /**
+   * Optional bulk read of up to 100 keys in one call (Workers KV bulk get, Redis MGET, Deno KV
+   * getMany). Missing keys map to `null` (or are left out). When present, the core uses it for
+   * every multi-key read: a verify reads its record and tombstone in one call, a list 100 keys
+   * a call.
+   */
+  getMany?(keys: string[]): Promise<Map<string, string | null> | Record<string, string | null>>;
+  /** Optional atomic add (absent counts as 0); resolves to the new value. */
+  increment?(key: string, delta: number): Promise<number>;
   /** "eventual" for Workers KV: a revoke can take `propagationDelayMs` to be seen elsewhere. */
   readonly consistency?: "strong" | "eventual";
   readonly propagationDelayMs?: number;
@@ -38,8 +47,16 @@ export interface AppPasswordsOptions {
   pepper?: string | Uint8Array;
   /** Clock, epoch milliseconds (default `Date.now`). */
   now?: () => number;
-  /** `lastUsedAt` is written at most once per interval per password and isolate (default 60000). */
+  /**
+   * `lastUsedAt` is written at most once per interval per password and isolate (default 600000,
+   * 10 minutes: a password used every minute costs at most 144 writes a day).
+   */
   touchIntervalMs?: number;
+  /**
+   * Most passwords one user may hold, 1 to 1000 (default 100): `create` past it throws
+   * `too_many_passwords`. `list` always returns every password.
+   */
+  maxPerUser?: number;
   /** Keeps the background `lastUsedAt` write alive, e.g. `(p) => ctx.waitUntil(p)` on Workers. */
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Receives errors of background writes (they never change a verify's answer). */
@@ -143,13 +160,16 @@ export class AppPasswords {
    * Creates a password for `user`. The result holds the password: the only time it is available.
    * @returns the password, its id, label, closed scopes, creation and expiry times.
    * @throws {AppPasswordError} `invalid_user`, `invalid_label`, `unknown_scope`, `scope_not_grantable`,
-   *   `no_scopes`, `invalid_expiry`, or a store error (`store_unavailable`, ...); nothing is stored then.
+   *   `no_scopes`, `invalid_expiry`, `too_many_passwords` (the user holds `maxPerUser` already), or a
+   *   store error (`store_unavailable`, ...); nothing is stored then.
    * @example
    * const { id, password } = await ap.create({ user: "alice", label: "CI deploy", scopes: ["repository:write"] });
    */
   create(options: CreateOptions): Promise<CreatedAppPassword>;
   /**
-   * The user's passwords, without the password or its hash.
+   * Every password of the user (never truncated), without the password or its hash. A password
+   * is listed exactly when it can verify (expiry aside). On Workers KV: one list call per 1,000
+   * keys and one bulk read per 100 keys (31 calls for 1,000 passwords).
    * @throws {AppPasswordError} a store error.
    * @example
    * for (const p of await ap.list("alice")) console.log(p.id, p.label, p.lastUsedAt);
@@ -163,6 +183,16 @@ export class AppPasswords {
    * await ap.revoke("alice", id); // true
    */
   revoke(user: string, id: string): Promise<boolean>;
+  /**
+   * Revokes every password of the user (e.g. when the account is deleted). Costs three writes per
+   * password: on Workers KV (1,000 operations per request) about 330 passwords per call; call it
+   * again until it resolves to 0.
+   * @returns how many passwords were revoked (as many `revoke` calls would have answered `true`).
+   * @throws {AppPasswordError} `invalid_user`, or a store error (then some may be revoked: call it again).
+   * @example
+   * const revoked = await ap.revokeAll("alice"); // e.g. 3
+   */
+  revokeAll(user: string): Promise<number>;
   /**
    * Verifies a username and app password. Never throws for wrong credentials: the result says why.
    * @throws {AppPasswordError} bad arguments or a store error (fails closed; never `ok: true`).
@@ -226,6 +256,8 @@ export class AppPasswordError extends Error {
     | "store_corrupt"
     | "store_timeout"
     | "id_collision"
+    | "too_many_passwords"
+    | "store_lacks_atomic"
     | "not_initialized"
     | "wasm_load_failed"
     | (string & {});
@@ -302,12 +334,43 @@ export function workersKvStore(namespace: unknown): KeyValueStore;
  */
 export function denoKvStore(kv: unknown, options?: { base?: string }): KeyValueStore;
 /**
- * A connected node-redis or ioredis client; strongly consistent.
+ * A connected node-redis (v4, v5) or ioredis (v5) client; strongly consistent. MGET for bulk
+ * reads, INCRBY for `increment`, SCAN for `list`. Create node-redis clients with
+ * `disableOfflineQueue: true` (ioredis: `enableOfflineQueue: false`) or pass `storeTimeoutMs`, so
+ * calls fail while Redis is down instead of waiting for it.
  * @example
  * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
  * const ap = new AppPasswords({ store: redisStore(client) });
  */
 export function redisStore(client: unknown): KeyValueStore;
+/**
+ * A Durable Object's storage (`ctx.storage`, inside the object), or a stub of an object whose
+ * class serves this store (`AppPasswordsDurableObject`). Strongly consistent: a revoke is seen at
+ * once everywhere. Bulk reads and an atomic `increment`.
+ * @example
+ * // Inside a Durable Object:
+ * const ap = new AppPasswords({ store: durableObjectStore(this.ctx.storage) });
+ * // In a Worker, through a stub:
+ * const stub = env.APP_PASSWORDS_DO.get(env.APP_PASSWORDS_DO.idFromName("app-passwords"));
+ * const ap2 = new AppPasswords({ store: durableObjectStore(stub) });
+ */
+export function durableObjectStore(storageOrStub: unknown): KeyValueStore;
+/**
+ * Answers one `durableObjectStore(stub)` request inside a Durable Object, from its storage.
+ * @example
+ * export class MyObject { constructor(state) { this.state = state; }
+ *   fetch(request) { return serveDurableObjectStore(this.state.storage, request); } }
+ */
+export function serveDurableObjectStore(storage: unknown, request: Request): Promise<Response>;
+/**
+ * A Durable Object class serving `durableObjectStore(stub)`: export it from the Worker and bind it.
+ * @example
+ * export { AppPasswordsDurableObject } from "app-passwords";
+ */
+export class AppPasswordsDurableObject {
+  constructor(state: { storage: unknown }, env?: unknown);
+  fetch(request: Request): Promise<Response>;
+}
 /**
  * Wraps a store so that any call slower than `ms` fails with `store_timeout` (fail closed).
  * Same as the `storeTimeoutMs` option.

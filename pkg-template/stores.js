@@ -1,7 +1,31 @@
-// Key-value store adapters. Each returns an object with async get/put/delete/list, the only
-// interface the core uses (SPEC section 4). Keys are ASCII strings; values are JSON strings.
+// Key-value store adapters. Each returns an object with async get/put/delete/list, the
+// interface the core uses (SPEC section 4), and where the backend has them the optional
+// getMany(keys) (a bulk read: the core reads a verify's record and tombstone in one call, and
+// a list 100 keys a call) and increment(key, delta) (an atomic add). Keys are ASCII strings;
+// values are JSON strings.
 
 const PAGE = 1000;
+/** Most keys the core passes to one getMany call (Workers KV's bulk get limit). */
+const MANY = 100;
+
+/** `value` as an integer for increment(), or a thrown Error (never NaN arithmetic). */
+function integerOf(value) {
+  if (value === null || value === undefined) return 0;
+  const n = typeof value === "string" && /^-?\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new Error("increment() of a value that is not an integer");
+  return n;
+}
+
+function checkDelta(delta) {
+  if (!Number.isSafeInteger(delta)) throw new TypeError("increment() needs an integer delta");
+}
+
+/** `keys` in slices of `size`. */
+function slices(keys, size) {
+  const out = [];
+  for (let i = 0; i < keys.length; i += size) out.push(keys.slice(i, i + size));
+  return out;
+}
 
 /**
  * A store in a JavaScript Map: for tests, demos and one-process scripts.
@@ -15,11 +39,21 @@ export function memoryStore(map = new Map()) {
     async get(key) {
       return map.has(key) ? map.get(key) : null;
     },
+    async getMany(keys) {
+      return new Map(keys.map((key) => [key, map.has(key) ? map.get(key) : null]));
+    },
     async put(key, value) {
       map.set(key, value);
     },
     async delete(key) {
       map.delete(key);
+    },
+    async increment(key, delta) {
+      checkDelta(delta);
+      // Synchronous between the read and the write: nothing else runs in between.
+      const next = integerOf(map.get(key)) + delta;
+      map.set(key, String(next));
+      return next;
     },
     async list(prefix, cursor) {
       const keys = [...map.keys()].filter((k) => k.startsWith(prefix) && (cursor === undefined || k > cursor)).sort();
@@ -35,6 +69,8 @@ export function memoryStore(map = new Map()) {
  * Workers KV is eventually consistent: a revoke (a delete) can take up to about 60 seconds
  * to be seen in other locations, so a revoked password may still verify there until then.
  * It also allows one write per second per key: the core never rewrites a shared value.
+ * Reads of several keys use KV's bulk get (`namespace.get(keys, "text")`, up to 100 keys), one
+ * of the 1,000 operations a Worker invocation may make. No atomic increment (KV has none).
  * @param {KVNamespace} namespace the binding (`env.APP_PASSWORDS`).
  * @returns {import("./index.d.ts").KeyValueStore}
  */
@@ -47,6 +83,14 @@ export function workersKvStore(namespace) {
     propagationDelayMs: 60_000,
     async get(key) {
       return namespace.get(key);
+    },
+    async getMany(keys) {
+      const out = new Map();
+      for (const slice of slices(keys, MANY)) {
+        const found = await namespace.get(slice, "text");
+        for (const key of slice) out.set(key, found.get(key) ?? null);
+      }
+      return out;
     },
     async put(key, value) {
       await namespace.put(key, value);
@@ -64,9 +108,14 @@ export function workersKvStore(namespace) {
   };
 }
 
+/** Deno KV's getMany takes at most 10 keys. */
+const DENO_MANY = 10;
+
 /**
  * A Deno KV database (`await Deno.openKv()`). Keys are stored as `[base, key]`; reads are
- * strongly consistent, so a revoke is seen at once by every later verify.
+ * strongly consistent, so a revoke is seen at once by every later verify. Bulk reads use
+ * `kv.getMany` (10 keys a call, the calls made together); `increment` is a check-and-set loop
+ * over the string value (Deno KV's own `sum` works only on `Deno.KvU64` values).
  * @param {Deno.Kv} kv
  * @param {{ base?: string }} [options] first key part (default "app-passwords").
  * @returns {import("./index.d.ts").KeyValueStore}
@@ -75,11 +124,18 @@ export function denoKvStore(kv, { base = "app-passwords" } = {}) {
   if (!kv || typeof kv.get !== "function" || typeof kv.list !== "function") {
     throw new TypeError("denoKvStore needs a Deno.Kv (await Deno.openKv())");
   }
+  const strong = { consistency: "strong" };
   return {
     consistency: "strong",
     async get(key) {
-      const entry = await kv.get([base, key], { consistency: "strong" });
+      const entry = await kv.get([base, key], strong);
       return entry.value ?? null;
+    },
+    async getMany(keys) {
+      const answers = await Promise.all(slices(keys, DENO_MANY).map((slice) => kv.getMany(slice.map((k) => [base, k]), strong)));
+      const out = new Map();
+      for (const entry of answers.flat()) out.set(entry.key[1], entry.value ?? null);
+      return out;
     },
     async put(key, value) {
       const result = await kv.set([base, key], value);
@@ -87,6 +143,17 @@ export function denoKvStore(kv, { base = "app-passwords" } = {}) {
     },
     async delete(key) {
       await kv.delete([base, key]);
+    },
+    async increment(key, delta) {
+      checkDelta(delta);
+      for (let attempt = 0; attempt < 64; attempt++) {
+        const entry = await kv.get([base, key], strong);
+        const next = integerOf(entry.value) + delta;
+        // Commits only if nobody wrote the key since we read it (versionstamp check).
+        const result = await kv.atomic().check(entry).set([base, key], String(next)).commit();
+        if (result.ok) return next;
+      }
+      throw new Error("Deno KV increment kept conflicting");
     },
     async list(prefix, cursor) {
       // Keys are ASCII, so everything starting with `prefix` sorts before prefix + U+FFFF.
@@ -104,8 +171,14 @@ export function denoKvStore(kv, { base = "app-passwords" } = {}) {
 const GLOB = /[*?[\]\\]/g;
 
 /**
- * A Redis client for Node: node-redis v4/v5 (`createClient()`, connected) or ioredis.
- * Strongly consistent on one primary.
+ * A Redis client for Node: node-redis v4/v5 (`createClient()`, connected) or ioredis 5.
+ * Strongly consistent on one primary. Bulk reads are `MGET`, `increment` is `INCRBY`, and
+ * `list` walks `SCAN ... MATCH prefix*` until it has a page of keys or the scan ends (SCAN may
+ * answer empty pages and may repeat a key: the core counts each key once).
+ *
+ * While Redis is down, node-redis queues commands until it reconnects: create its client with
+ * `disableOfflineQueue: true` (ioredis: `enableOfflineQueue: false`), or pass `storeTimeoutMs`,
+ * so calls fail with a coded error instead of waiting.
  * @param {object} client
  * @returns {import("./index.d.ts").KeyValueStore}
  */
@@ -113,11 +186,31 @@ export function redisStore(client) {
   if (!client || typeof client.get !== "function" || typeof client.scan !== "function") {
     throw new TypeError("redisStore needs a connected node-redis or ioredis client");
   }
-  const ioredis = typeof client.setex === "function" && typeof client.sAdd !== "function";
+  // node-redis names commands in camelCase (mGet, incrBy); ioredis in lower case (mget, incrby).
+  const nodeRedis = typeof client.mGet === "function";
+  if (!nodeRedis && typeof client.mget !== "function") {
+    throw new TypeError("redisStore needs a node-redis (mGet) or ioredis (mget) client");
+  }
+  const scan = async (cursor, match) => {
+    if (nodeRedis) {
+      // node-redis 5 takes and returns string cursors; v4 returns numbers and stringifies
+      // what it is given, so a string cursor suits both.
+      const reply = await client.scan(String(cursor), { MATCH: match, COUNT: PAGE });
+      return [String(reply.cursor), reply.keys];
+    }
+    const [next, keys] = await client.scan(cursor, "MATCH", match, "COUNT", PAGE);
+    return [String(next), keys];
+  };
   return {
     consistency: "strong",
     async get(key) {
       return (await client.get(key)) ?? null;
+    },
+    async getMany(keys) {
+      if (keys.length === 0) return new Map();
+      const values = nodeRedis ? await client.mGet(keys) : await client.mget(keys);
+      if (!Array.isArray(values) || values.length !== keys.length) throw new Error("MGET answered a different number of values");
+      return new Map(keys.map((key, i) => [key, values[i] ?? null]));
     },
     async put(key, value) {
       await client.set(key, value);
@@ -125,28 +218,207 @@ export function redisStore(client) {
     async delete(key) {
       await client.del(key);
     },
+    async increment(key, delta) {
+      checkDelta(delta);
+      const next = nodeRedis ? await client.incrBy(key, delta) : await client.incrby(key, delta);
+      return Number(next);
+    },
     async list(prefix, cursor) {
       const match = prefix.replace(GLOB, "\\$&") + "*";
-      const start = cursor ?? "0";
-      let next;
-      let keys;
-      if (ioredis) {
-        [next, keys] = await client.scan(start, "MATCH", match, "COUNT", PAGE);
-      } else {
-        const reply = await client.scan(String(start), { MATCH: match, COUNT: PAGE });
-        next = reply.cursor;
-        keys = reply.keys;
-      }
-      next = String(next);
-      return next === "0" ? { keys } : { keys, cursor: next };
+      const keys = new Set();
+      let next = cursor ?? "0";
+      // SCAN visits COUNT slots a call, matching or not: keep going until a page's worth of
+      // keys or the end (cursor "0"), so one list() call is one page for the core.
+      do {
+        const [after, found] = await scan(next, match);
+        for (const key of found) keys.add(key);
+        next = after;
+      } while (next !== "0" && keys.size < PAGE);
+      return next === "0" ? { keys: [...keys] } : { keys: [...keys], cursor: next };
     },
   };
+}
+
+/** Serializes increments on one Durable Object storage within this isolate. */
+const incrementQueues = new WeakMap();
+
+/**
+ * A Durable Object's storage: strongly consistent on Workers, so a revoke is seen at once by
+ * every later verify in every location (all requests for the object go to one instance).
+ *
+ * Pass either the object's own storage (`this.ctx.storage`, inside the Durable Object: run
+ * `AppPasswords` there) or a stub of an object that serves this store
+ * (`env.APP_PASSWORDS_DO.get(id)`, whose class is `AppPasswordsDurableObject` or calls
+ * `serveDurableObjectStore(storage, request)`): then each store call is one request to it.
+ *
+ * `increment` is atomic: Durable Object storage operations are serialized, and while one is
+ * in flight the object's input gate holds back every other event, so no other request can
+ * run between the read and the write; increments made concurrently by the same request are
+ * queued one after the other here.
+ * @param {DurableObjectStorage | DurableObjectStub} storageOrStub
+ * @returns {import("./index.d.ts").KeyValueStore}
+ */
+export function durableObjectStore(storageOrStub) {
+  const target = storageOrStub;
+  if (target && typeof target.fetch === "function") return durableObjectStubStore(target);
+  if (!target || ["get", "put", "delete", "list"].some((m) => typeof target[m] !== "function")) {
+    throw new TypeError("durableObjectStore needs a Durable Object's storage (ctx.storage) or a stub");
+  }
+  const storage = target;
+  const text = (value) => (value === undefined || value === null ? null : value);
+  return {
+    consistency: "strong",
+    async get(key) {
+      return text(await storage.get(key));
+    },
+    async getMany(keys) {
+      const out = new Map();
+      // storage.get(keys[]) answers a Map of the keys found (at most 128 a call).
+      for (const slice of slices(keys, MANY)) {
+        const found = await storage.get(slice);
+        for (const key of slice) out.set(key, text(found.get(key)));
+      }
+      return out;
+    },
+    async put(key, value) {
+      await storage.put(key, value);
+    },
+    async delete(key) {
+      await storage.delete(key);
+    },
+    async increment(key, delta) {
+      checkDelta(delta);
+      const previous = incrementQueues.get(storage) ?? Promise.resolve();
+      const run = previous.then(async () => {
+        const next = integerOf(text(await storage.get(key))) + delta;
+        await storage.put(key, String(next));
+        return next;
+      });
+      incrementQueues.set(storage, run.catch(() => {}));
+      return run;
+    },
+    async list(prefix, cursor) {
+      const found = await storage.list(cursor === undefined ? { prefix, limit: PAGE } : { prefix, startAfter: cursor, limit: PAGE });
+      const keys = [...found.keys()];
+      return keys.length === PAGE ? { keys, cursor: keys[keys.length - 1] } : { keys };
+    },
+  };
+}
+
+const STORE_URL = "https://app-passwords.durable-object/store";
+
+/** The store calls of durableObjectStore(stub), one request each to the object. */
+function durableObjectStubStore(stub) {
+  const call = async (body) => {
+    const response = await stub.fetch(STORE_URL, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => null);
+    if (!response.ok || !answer || typeof answer !== "object") {
+      throw new Error(`the Durable Object store answered ${response.status}${answer && answer.error ? `: ${answer.error}` : ""}`);
+    }
+    return answer;
+  };
+  return {
+    consistency: "strong",
+    async get(key) {
+      return (await call({ op: "get", key })).value ?? null;
+    },
+    async getMany(keys) {
+      const { values } = await call({ op: "getMany", keys });
+      return new Map(keys.map((key) => [key, values?.[key] ?? null]));
+    },
+    async put(key, value) {
+      await call({ op: "put", key, value });
+    },
+    async delete(key) {
+      await call({ op: "delete", key });
+    },
+    async increment(key, delta) {
+      return (await call({ op: "increment", key, delta })).value;
+    },
+    async list(prefix, cursor) {
+      const { keys, cursor: next } = await call({ op: "list", prefix, cursor });
+      return next ? { keys, cursor: next } : { keys };
+    },
+  };
+}
+
+/**
+ * Serves `durableObjectStore(stub)` calls from inside a Durable Object: `fetch(request)` of
+ * the object's class returns this for requests to the store (`AppPasswordsDurableObject` is
+ * such a class).
+ * @param {DurableObjectStorage} storage the object's `ctx.storage`.
+ * @param {Request} request
+ * @returns {Promise<Response>}
+ */
+export async function serveDurableObjectStore(storage, request) {
+  const reply = (value, status = 200) =>
+    new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+  let body;
+  try {
+    body = await request.json();
+  } catch {
+    return reply({ error: "not JSON" }, 400);
+  }
+  const store = durableObjectStore(storage);
+  const str = (v) => typeof v === "string";
+  try {
+    switch (body && body.op) {
+      case "get":
+        if (str(body.key)) return reply({ value: await store.get(body.key) });
+        break;
+      case "getMany":
+        if (Array.isArray(body.keys) && body.keys.length <= MANY && body.keys.every(str)) {
+          return reply({ values: Object.fromEntries(await store.getMany(body.keys)) });
+        }
+        break;
+      case "put":
+        if (str(body.key) && str(body.value)) return reply({ ok: true, value: await store.put(body.key, body.value) });
+        break;
+      case "delete":
+        if (str(body.key)) return reply({ ok: true, value: await store.delete(body.key) });
+        break;
+      case "increment":
+        if (str(body.key) && Number.isSafeInteger(body.delta)) return reply({ value: await store.increment(body.key, body.delta) });
+        break;
+      case "list":
+        if (str(body.prefix) && (body.cursor === undefined || body.cursor === null || str(body.cursor))) {
+          return reply(await store.list(body.prefix, body.cursor ?? undefined));
+        }
+        break;
+    }
+  } catch (err) {
+    return reply({ error: String((err && err.message) || err) }, 500);
+  }
+  return reply({ error: "bad store request" }, 400);
+}
+
+/**
+ * A Durable Object class that serves `durableObjectStore(stub)`: export it from the Worker and
+ * bind it (`durable_objects.bindings = [{ name = "APP_PASSWORDS_DO", class_name =
+ * "AppPasswordsDurableObject" }]`), then `durableObjectStore(env.APP_PASSWORDS_DO.get(
+ * env.APP_PASSWORDS_DO.idFromName("app-passwords")))`.
+ */
+export class AppPasswordsDurableObject {
+  /** @param {{ storage: DurableObjectStorage }} state */
+  constructor(state) {
+    this.storage = state.storage;
+  }
+
+  /** @param {Request} request */
+  fetch(request) {
+    return serveDurableObjectStore(this.storage, request);
+  }
 }
 
 /**
  * Wraps a store so that any call that has not settled within `ms` rejects with an error whose
  * `code` is "store_timeout" (the service then throws AppPasswordError "store_timeout": it
  * fails closed, it never waits forever). `new AppPasswords({ storeTimeoutMs })` applies it.
+ * The optional methods (getMany, increment) are wrapped when the store has them.
  * @param {import("./index.d.ts").KeyValueStore} store
  * @param {number} ms
  * @returns {import("./index.d.ts").KeyValueStore}
@@ -174,7 +446,7 @@ export function withTimeout(store, ms) {
           },
         );
     });
-  return {
+  const wrapped = {
     consistency: store.consistency,
     propagationDelayMs: store.propagationDelayMs,
     get: call("get"),
@@ -182,4 +454,7 @@ export function withTimeout(store, ms) {
     delete: call("delete"),
     list: call("list"),
   };
+  if (typeof store.getMany === "function") wrapped.getMany = call("getMany");
+  if (typeof store.increment === "function") wrapped.increment = call("increment");
+  return wrapped;
 }

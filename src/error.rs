@@ -45,6 +45,12 @@ pub enum Error {
     StoreTimeout,
     /// Could not find a free id after several tries (a broken random source or store).
     IdCollision,
+    /// The user already holds `maxPerUser` passwords: revoke one first.
+    TooManyPasswords,
+    /// The store has no atomic `increment`, and the operation needs one.
+    StoreLacksAtomic,
+    /// A setting or argument outside its documented range.
+    InvalidArgument(&'static str),
 }
 
 impl Error {
@@ -69,6 +75,9 @@ impl Error {
             Self::StoreCorrupt(_) => "store_corrupt",
             Self::StoreTimeout => "store_timeout",
             Self::IdCollision => "id_collision",
+            Self::TooManyPasswords => "too_many_passwords",
+            Self::StoreLacksAtomic => "store_lacks_atomic",
+            Self::InvalidArgument(_) => "invalid_argument",
         }
     }
 }
@@ -95,6 +104,11 @@ impl fmt::Display for Error {
             Self::StoreCorrupt(why) => write!(f, "the key-value store returned bad data: {why}"),
             Self::StoreTimeout => f.write_str("the key-value store did not answer in time"),
             Self::IdCollision => f.write_str("could not allocate a unique id"),
+            Self::TooManyPasswords => {
+                f.write_str("this user already has the most app passwords allowed (maxPerUser)")
+            }
+            Self::StoreLacksAtomic => f.write_str("the key-value store has no atomic increment"),
+            Self::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
         }
     }
 }

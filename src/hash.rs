@@ -253,12 +253,16 @@ impl PhcHash {
     }
 }
 
-/// Computes Argon2 hashes, reusing its working memory between calls (one allocation, grown
-/// as needed) and holding the optional pepper. Cheap to share: calls serialize on a lock,
-/// which is uncontended in a single-threaded wasm instance.
+/// Most idle working-memory buffers a [`Hasher`] keeps for reuse.
+const MAX_POOLED_BUFFERS: usize = 16;
+
+/// Computes Argon2 hashes, reusing working memory between calls and holding the optional
+/// pepper. Shared by every thread of a native server: each hash takes a buffer from a small
+/// pool (the lock is held only to take it and to give it back, never during the hash), so N
+/// threads hash on N cores. A single-threaded wasm instance uses one buffer over and over.
 pub struct Hasher {
     pepper: Option<Zeroizing<Vec<u8>>>,
-    memory: Mutex<Vec<Block>>,
+    memory: Mutex<Vec<Vec<Block>>>,
 }
 
 impl fmt::Debug for Hasher {
@@ -326,9 +330,8 @@ impl Hasher {
                 .map_err(|_| Error::InvalidHashParams("bad pepper"))?,
             None => Argon2::new(*algorithm, *version, argon_params),
         };
-        // A poisoned lock only means another call panicked mid-hash; the memory is still
-        // just scratch space, so take it.
-        let mut memory = self.memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Take a buffer (or start a new one); the lock is released before the hash runs.
+        let mut memory = self.take_buffer();
         if memory.len() < blocks {
             let extra = blocks - memory.len();
             memory
@@ -337,9 +340,27 @@ impl Hasher {
             memory.resize(blocks, Block::new());
         }
         let scratch = memory.get_mut(..blocks).ok_or(Error::InvalidHashParams("memory"))?;
-        argon
+        let result = argon
             .hash_password_into_with_memory(password, salt, out, scratch)
-            .map_err(|_| Error::InvalidHashParams("rejected by Argon2"))
+            .map_err(|_| Error::InvalidHashParams("rejected by Argon2"));
+        self.give_back(memory);
+        result
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<Vec<Block>>> {
+        // A poisoned lock only means another call panicked; the pool holds scratch space only.
+        self.memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn take_buffer(&self) -> Vec<Block> {
+        self.pool().pop().unwrap_or_default()
+    }
+
+    fn give_back(&self, buffer: Vec<Block>) {
+        let mut pool = self.pool();
+        if pool.len() < MAX_POOLED_BUFFERS {
+            pool.push(buffer);
+        }
     }
 
     /// Hashes `password` with Argon2id v=19 and a fresh 16-byte salt from `rng`.
@@ -352,9 +373,27 @@ impl Hasher {
         params: &HashParams,
         rng: &mut impl RandomSource,
     ) -> Result<String> {
+        let salt = Self::salt(rng)?;
+        self.hash_with_salt(password, params, &salt)
+    }
+
+    /// A fresh 16-byte salt from `rng` (draw it, release the RNG, then hash: a shared RNG is
+    /// never held for the length of an Argon2 computation).
+    ///
+    /// # Errors
+    /// [`Error::RandomUnavailable`].
+    pub fn salt(rng: &mut impl RandomSource) -> Result<[u8; SALT_LEN]> {
         let mut salt = [0u8; SALT_LEN];
         rng.fill(&mut salt)?;
-        let mut phc = PhcHash::argon2id(*params, &salt, &[]);
+        Ok(salt)
+    }
+
+    /// Hashes `password` with Argon2id v=19 and the given salt.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] for bad parameters.
+    pub fn hash_with_salt(&self, password: &[u8], params: &HashParams, salt: &[u8]) -> Result<String> {
+        let mut phc = PhcHash::argon2id(*params, salt, &[]);
         let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
         self.compute(password, &phc, out.as_mut_slice())?;
         phc.hash = out.to_vec();

@@ -6,7 +6,7 @@
 //! answer). A wrong password is a [`VerifyResult::Refused`], never an error; a failing store is
 //! an [`Error`], never a success.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use futures_util::future::join_all;
@@ -22,7 +22,7 @@ use crate::record::{
     user_prefix,
 };
 use crate::scope::{Catalog, ScopeSet};
-use crate::store::Store;
+use crate::store::{MAX_GET_MANY, Store};
 
 /// Epoch milliseconds.
 pub type Millis = u64;
@@ -65,10 +65,14 @@ pub struct Config {
     pub hashing: HashParams,
     /// Optional pepper: Argon2's secret input, kept by the host outside the store.
     pub pepper: Option<Vec<u8>>,
-    /// `lastUsedAt` is written at most once per this interval per password and process.
+    /// `lastUsedAt` is written at most once per this interval per password and process
+    /// (default 10 minutes: a password used every minute costs at most 144 writes a day).
     pub touch_interval_ms: Millis,
     /// Opt-in cache of verified credentials (see [`crate::cache`] for its staleness bound).
     pub cache: Option<CacheConfig>,
+    /// Most passwords one user may hold (default [`DEFAULT_MAX_PER_USER`], at most
+    /// [`MAX_PER_USER_LIMIT`]): `create` past it fails with [`Error::TooManyPasswords`].
+    pub max_per_user: usize,
 }
 
 impl core::fmt::Debug for Config {
@@ -79,13 +83,14 @@ impl core::fmt::Debug for Config {
             .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
             .field("touch_interval_ms", &self.touch_interval_ms)
             .field("cache", &self.cache)
+            .field("max_per_user", &self.max_per_user)
             .finish_non_exhaustive()
     }
 }
 
 impl Config {
     /// The defaults: prefix `apw`, Bitbucket's catalogue, the light app-password profile,
-    /// no pepper, `lastUsedAt` at most once a minute.
+    /// no pepper, `lastUsedAt` at most once every 10 minutes, no cache, 100 passwords a user.
     ///
     /// # Errors
     /// Only if the embedded catalogue were unreadable.
@@ -95,8 +100,9 @@ impl Config {
             catalog: Catalog::bitbucket()?,
             hashing: HashParams::APP_PASSWORD,
             pepper: None,
-            touch_interval_ms: 60_000,
+            touch_interval_ms: DEFAULT_TOUCH_INTERVAL_MS,
             cache: None,
+            max_per_user: DEFAULT_MAX_PER_USER,
         })
     }
 }
@@ -158,8 +164,8 @@ pub enum Purpose {
     Login,
 }
 
-/// What `verify` is asked.
-#[derive(Debug, Clone, Copy)]
+/// What `verify` is asked. Its `Debug` never shows the password.
+#[derive(Clone, Copy)]
 pub struct VerifyRequest<'a> {
     /// The username the client sent.
     pub username: &'a str,
@@ -169,6 +175,17 @@ pub struct VerifyRequest<'a> {
     pub require: &'a [&'a str],
     /// API call or login.
     pub purpose: Purpose,
+}
+
+impl core::fmt::Debug for VerifyRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifyRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("require", &self.require)
+            .field("purpose", &self.purpose)
+            .finish()
+    }
 }
 
 /// The public refusal codes (what a client may be told).
@@ -307,11 +324,65 @@ impl VerifyResult {
 }
 
 /// Store writes a successful verify leaves to do after the answer: `lastUsedAt`, and a
-/// re-hash when the record's Argon2 parameters are not the current profile.
-#[derive(Debug)]
+/// re-hash when the record's Argon2 parameters are not the current profile (the hash itself
+/// is computed then too, after the answer). Holds the password for that re-hash: zeroized on
+/// drop, never in `Debug`.
 pub struct FollowUp {
     touch: Option<(String, Millis)>,
-    upgrade: Option<Record>,
+    upgrade: Option<Upgrade>,
+}
+
+/// A re-hash to do: the record as read, and the password that verified against it.
+struct Upgrade {
+    record: Record,
+    password: zeroize::Zeroizing<String>,
+}
+
+impl core::fmt::Debug for FollowUp {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FollowUp")
+            .field("touch", &self.touch)
+            .field("upgrade", &self.upgrade.as_ref().map(|u| u.record.id.as_str()))
+            .finish()
+    }
+}
+
+/// Ids (with their owner) revoked through this instance: a verify of this instance that
+/// completes after the revoke refuses them, even if it read the record before the tombstone
+/// was written, and the cache never answers for them (checked at insert and at hit).
+#[derive(Default)]
+struct RevokedSet {
+    by_id: HashMap<String, Vec<(String, u64)>>,
+    order: VecDeque<(String, u64)>,
+    next_token: u64,
+}
+
+impl RevokedSet {
+    fn contains(&self, id: &str, user: &str) -> bool {
+        self.by_id.get(id).is_some_and(|users| users.iter().any(|(u, _)| u == user))
+    }
+
+    fn insert(&mut self, id: &str, user: &str) -> u64 {
+        self.next_token = self.next_token.wrapping_add(1);
+        let token = self.next_token;
+        if self.order.len() >= MAX_REVOKED {
+            if let Some((old_id, old_token)) = self.order.pop_front() {
+                self.remove(&old_id, old_token);
+            }
+        }
+        self.by_id.entry(id.to_owned()).or_default().push((user.to_owned(), token));
+        self.order.push_back((id.to_owned(), token));
+        token
+    }
+
+    fn remove(&mut self, id: &str, token: u64) {
+        if let Some(users) = self.by_id.get_mut(id) {
+            users.retain(|(_, t)| *t != token);
+            if users.is_empty() {
+                self.by_id.remove(id);
+            }
+        }
+    }
 }
 
 /// The app-password service over a host store.
@@ -325,6 +396,9 @@ pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
     rng: Mutex<R>,
     touched: Mutex<HashMap<String, Millis>>,
     cache: Option<VerifiedCache>,
+    revoked: Mutex<RevokedSet>,
+    /// Ids whose re-hash upgrade this instance has already scheduled (at most once each).
+    upgraded: Mutex<HashSet<String>>,
 }
 
 /// The default clock of the platform.
@@ -340,16 +414,52 @@ impl<S, C, R> core::fmt::Debug for AppPasswords<S, C, R> {
     }
 }
 
+/// An entry of the revoked set that is removed again on drop unless kept.
+struct RevokeMark<'a, S, C, R> {
+    service: &'a AppPasswords<S, C, R>,
+    id: String,
+    token: Option<u64>,
+}
+
+impl<S, C, R> RevokeMark<'_, S, C, R> {
+    fn keep(mut self) {
+        self.token = None;
+    }
+}
+
+impl<S, C, R> Drop for RevokeMark<'_, S, C, R> {
+    fn drop(&mut self) {
+        if let Some(token) = self.token {
+            self.service.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.id, token);
+        }
+    }
+}
+
 /// The id of the stand-in record verified for unknown ids (never a real id: `is_id` holds,
 /// but generation would have to draw twelve zeros).
 const DUMMY_ID: &str = "000000000000";
 
 /// Most entries of the last-touch map before it is cleared (bounds memory).
 const MAX_TOUCHED: usize = 10_000;
-/// Most passwords `list` returns for one user.
-pub const MAX_LIST: usize = 1000;
+/// Most entries of the revoked set; the oldest is dropped first. A revoke needs its entry only
+/// while verifies that started before it are still in flight.
+const MAX_REVOKED: usize = 10_000;
+/// Most ids remembered as upgraded before the set is cleared (bounds memory).
+const MAX_UPGRADED: usize = 10_000;
+/// Default of [`Config::touch_interval_ms`]: 10 minutes.
+pub const DEFAULT_TOUCH_INTERVAL_MS: Millis = 600_000;
+/// Default of [`Config::max_per_user`].
+pub const DEFAULT_MAX_PER_USER: usize = 100;
+/// Largest [`Config::max_per_user`] accepted.
+pub const MAX_PER_USER_LIMIT: usize = 1000;
+/// Most index entries `list` reads for one user before it reports the store as corrupt
+/// rather than truncate (ten times the largest cap: concurrent creates and entries a failed
+/// write left can pass the cap, but not by this much).
+const MAX_LIST_KEYS: usize = 10 * MAX_PER_USER_LIMIT;
 /// Most pages `list` reads (bounds a store that keeps handing out new cursors).
-const MAX_LIST_PAGES: usize = 1000;
+const MAX_LIST_PAGES: usize = 10_000;
+/// How many passwords `revoke_all` works on at once.
+const REVOKE_ALL_BATCH: usize = 50;
 
 #[cfg(not(target_arch = "wasm32"))]
 impl<S: Store> AppPasswords<S> {
@@ -369,6 +479,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// [`Error::InvalidHashParams`] for a bad profile or pepper; [`Error::RandomUnavailable`].
     pub fn with_parts(store: S, config: Config, clock: C, mut rng: R) -> Result<Self> {
         config.hashing.validate()?;
+        if !(1..=MAX_PER_USER_LIMIT).contains(&config.max_per_user) {
+            return Err(Error::InvalidArgument("maxPerUser must be from 1 to 1000"));
+        }
         let hasher = Hasher::new(config.pepper.as_deref())?;
         // An unknown id goes through the same work as a known one with a wrong secret: this
         // record is decoded, its hash parsed, its scopes decoded and Argon2 run against it.
@@ -408,6 +521,8 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             rng: Mutex::new(rng),
             touched: Mutex::new(HashMap::new()),
             cache,
+            revoked: Mutex::new(RevokedSet::default()),
+            upgraded: Mutex::new(HashSet::new()),
         })
     }
 
@@ -462,12 +577,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             return Err(Error::InvalidExpiry);
         }
         let granted = catalog.close(&chosen);
+        if self.count_entries(new.user, self.config.max_per_user).await? >= self.config.max_per_user {
+            return Err(Error::TooManyPasswords);
+        }
 
         let password = self.unused_password().await?;
         let id = password.id().to_owned();
-        let hash = self.with_rng(|rng| {
-            self.hasher.hash(password.expose().as_bytes(), &self.config.hashing, rng)
-        })?;
+        let salt = self.with_rng(|rng| Hasher::salt(rng))?;
+        let hash = self.hasher.hash_with_salt(password.expose().as_bytes(), &self.config.hashing, &salt)?;
         let record = Record {
             v: RECORD_VERSION,
             id: id.clone(),
@@ -479,11 +596,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             expires_at: new.expires_at,
         };
         // Record first: if the index write then fails, an unlisted record nobody has the
-        // password to is harmless, and we remove it.
+        // password to is harmless, and we remove it (and the entry, in case the failed write
+        // was applied after all).
         let record_key = record_key(&id);
         self.store.put(&record_key, &record.to_json()?).await?;
         let entry = IndexEntry { v: RECORD_VERSION, last_used_at: None };
-        if let Err(err) = self.store.put(&index_key(new.user, &id), &entry.to_json()).await {
+        let index_key = index_key(new.user, &id);
+        if let Err(err) = self.store.put(&index_key, &entry.to_json()).await {
+            let _ = self.store.delete(&index_key).await;
             let _ = self.store.delete(&record_key).await;
             return Err(err);
         }
@@ -497,99 +617,141 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         })
     }
 
-    /// A fresh password whose id has no record and no tombstone.
+    /// A fresh password whose id has no record and no tombstone (both read in one call).
     async fn unused_password(&self) -> Result<Password> {
         for _ in 0..4 {
             let password = self.with_rng(|rng| password::generate(&self.config.prefix, rng))?;
             let id = password.id();
-            let (record, tombstone) = futures_util::future::join(
-                self.store.get(&record_key(id)),
-                self.store.get(&tombstone_key(id)),
-            )
-            .await;
-            if record?.is_none() && tombstone?.is_none() {
+            let values = self.get_exact(&[&record_key(id), &tombstone_key(id)]).await?;
+            if values.iter().all(Option::is_none) {
                 return Ok(password);
             }
         }
         Err(Error::IdCollision)
     }
 
-    /// `user`'s passwords, oldest first, at most [`MAX_LIST`]. Never the password or hash.
-    ///
-    /// # Errors
-    /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
-    pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
-        record::validate_user(user)?;
+    /// One `get_many` call; an answer of the wrong length is the store's corruption.
+    async fn get_exact(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        let values = self.store.get_many(keys).await?;
+        if values.len() != keys.len() {
+            return Err(Error::StoreCorrupt("get_many answered a different number of values".into()));
+        }
+        Ok(values)
+    }
+
+    /// The values of `keys`, [`MAX_GET_MANY`] a call, the calls made concurrently.
+    async fn read_many(&self, keys: &[String]) -> Result<Vec<Option<String>>> {
+        let calls = keys.chunks(MAX_GET_MANY).map(|chunk| async move {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            self.get_exact(&refs).await
+        });
+        let mut values = Vec::with_capacity(keys.len());
+        for chunk in join_all(calls).await {
+            values.extend(chunk?);
+        }
+        Ok(values)
+    }
+
+    /// The ids of `user`'s index entries, each once, reading pages until the store says the
+    /// listing ended, or until `stop_at` ids were seen. Never a silent truncation: a store
+    /// that hands out more entries than any cap allows is reported as corrupt.
+    async fn index_ids(&self, user: &str, stop_at: usize) -> Result<BTreeSet<String>> {
         let prefix = user_prefix(user);
-        let mut ids = Vec::new();
+        let mut ids = BTreeSet::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_LIST_PAGES {
             let page = self.store.list(&prefix, cursor.as_deref()).await?;
             for key in page.keys {
                 let id = key.strip_prefix(&prefix).unwrap_or_default();
-                if is_id(id) && ids.len() < MAX_LIST {
-                    ids.push(id.to_owned());
+                // Some stores (Redis SCAN) may return a key twice: a set counts it once.
+                if is_id(id) {
+                    ids.insert(id.to_owned());
                 }
+            }
+            if ids.len() > MAX_LIST_KEYS {
+                return Err(Error::StoreCorrupt("more index entries than any cap allows".into()));
+            }
+            if ids.len() >= stop_at {
+                return Ok(ids);
             }
             match page.cursor {
-                Some(next) if ids.len() < MAX_LIST && Some(&next) != cursor.as_ref() => {
-                    cursor = Some(next);
-                }
-                _ => break,
+                // A store that repeats its cursor has nothing more to give.
+                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                _ => return Ok(ids),
             }
         }
-        // Some stores (Redis SCAN) may return a key twice.
-        ids.sort_unstable();
-        ids.dedup();
-        let items = join_all(ids.iter().map(|id| self.listed(user, id))).await;
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            if let Some(listed) = item? {
-                out.push(listed);
+        Err(Error::StoreCorrupt("list did not end".into()))
+    }
+
+    /// How many index entries `user` has, counting up to `stop_at`.
+    async fn count_entries(&self, user: &str, stop_at: usize) -> Result<usize> {
+        Ok(self.index_ids(user, stop_at).await?.len())
+    }
+
+    /// Every password of `user`, oldest first: never the password or its hash, never
+    /// truncated. A password is listed exactly when it could verify: its record exists, is
+    /// `user`'s, and has no tombstone. One `list` call per page of keys and one bulk read per
+    /// 100 keys (record, tombstone and index entry of each id): 31 calls for 1,000
+    /// passwords on Workers KV. An index entry whose record is missing is not listed and not
+    /// deleted (on an eventually consistent store the miss may be stale); one with a
+    /// tombstone is tidied away.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
+    pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
+        record::validate_user(user)?;
+        let ids: Vec<String> = self.index_ids(user, usize::MAX).await?.into_iter().collect();
+        let keys: Vec<String> = ids
+            .iter()
+            .flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)])
+            .collect();
+        let values = self.read_many(&keys).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        let mut values = values.into_iter();
+        for id in &ids {
+            let (record, tombstone, entry) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
+            if revoked(tombstone)? {
+                // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
+                // it): not a password any more. Tidy up, best effort.
+                let _ = self.store.delete(&index_key(user, id)).await;
+                if record.is_some() {
+                    let _ = self.store.delete(&record_key(id)).await;
+                }
+                continue;
             }
+            let Some(record) = record else { continue };
+            let record = Record::from_json(&record, id)?;
+            if record.user != user {
+                return Err(Error::StoreCorrupt("index entry points at another user's record".into()));
+            }
+            let last_used_at = match entry {
+                Some(json) => IndexEntry::from_json(&json)?.last_used_at,
+                None => None,
+            };
+            let scopes = self.config.catalog.decode(&record.scopes).map_err(corrupt)?;
+            out.push(Listed {
+                id: record.id,
+                label: record.label,
+                scopes: self.config.catalog.names(&scopes),
+                created_at: record.created_at,
+                expires_at: record.expires_at,
+                last_used_at,
+            });
         }
         out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
         Ok(out)
     }
 
-    async fn listed(&self, user: &str, id: &str) -> Result<Option<Listed>> {
-        let index_key = index_key(user, id);
-        let (record, entry, tombstone) = futures_util::future::join3(
-            self.store.get(&record_key(id)),
-            self.store.get(&index_key),
-            self.store.get(&tombstone_key(id)),
-        )
-        .await;
-        // Listed exactly when it would verify: a tombstoned id is gone even if its record is not.
-        let record = if revoked(tombstone?)? { None } else { record? };
-        let Some(record) = record else {
-            // A dangling entry (a revoke or create that failed halfway, or a lastUsedAt write
-            // that raced a revoke): not a password any more. Tidy up, best effort.
-            let _ = self.store.delete(&index_key).await;
-            return Ok(None);
-        };
-        let record = Record::from_json(&record, id)?;
-        if record.user != user {
-            return Err(Error::StoreCorrupt("index entry points at another user's record".into()));
-        }
-        let last_used_at = match entry? {
-            Some(json) => IndexEntry::from_json(&json)?.last_used_at,
-            None => None,
-        };
-        let scopes = self.config.catalog.decode(&record.scopes).map_err(corrupt)?;
-        Ok(Some(Listed {
-            id: record.id,
-            label: record.label,
-            scopes: self.config.catalog.names(&scopes),
-            created_at: record.created_at,
-            expires_at: record.expires_at,
-            last_used_at,
-        }))
-    }
-
     /// Revokes `user`'s password `id`. Returns `false` when that user has no such password.
     /// After it returns `true`, the password never verifies again on a strongly consistent
     /// store; on Workers KV other locations see it within KV's propagation delay (~60 s).
+    /// On this instance it is refused at once (cache included), even by a verify already in
+    /// flight, and also when the record was already gone.
+    ///
+    /// One bulk read (record, tombstone, index entry), then the tombstone, the record delete
+    /// and the index delete: 4 store calls. A record that reads as missing while `user`'s
+    /// index entry exists may be a stale read: the tombstone is written anyway, so the
+    /// password cannot stay usable while unlisted.
     ///
     /// # Errors
     /// Store errors (then the revoke may be partial: call it again).
@@ -597,24 +759,125 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         if record::validate_user(user).is_err() || !is_id(id) {
             return Ok(false);
         }
-        let key = record_key(id);
-        let Some(json) = self.store.get(&key).await? else {
-            self.store.delete(&index_key(user, id)).await?;
-            return Ok(false);
-        };
-        let record = Record::from_json(&json, id)?;
-        if record.user != user {
-            return Ok(false);
+        let mark = self.mark_revoked(id, user);
+        let keys = [record_key(id), tombstone_key(id), index_key(user, id)];
+        let values = self.get_exact(&[&keys[0], &keys[1], &keys[2]]).await?;
+        let mut values = values.into_iter();
+        let (record, tombstone, entry) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
+        let revoked = self.revoke_read(user, id, record, tombstone, entry.is_some()).await?;
+        mark.keep();
+        Ok(revoked)
+    }
+
+    /// Revokes every password `user` has (account deletion). Returns how many were revoked
+    /// (as many `revoke` calls would have answered `true`). Costs one page listing, one bulk
+    /// read per 50 passwords, and three writes per password: on Workers KV (1,000 operations a
+    /// request) about 330 passwords a request; call it again to finish, it resumes where
+    /// it stopped.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUser`]; store errors (then some may be revoked: call it again).
+    pub async fn revoke_all(&self, user: &str) -> Result<usize> {
+        record::validate_user(user)?;
+        let ids: Vec<String> = self.index_ids(user, usize::MAX).await?.into_iter().collect();
+        let mut count = 0;
+        for batch in ids.chunks(REVOKE_ALL_BATCH) {
+            let marks: Vec<RevokeMark<'_, S, C, R>> = batch.iter().map(|id| self.mark_revoked(id, user)).collect();
+            let keys: Vec<String> =
+                batch.iter().flat_map(|id| [record_key(id), tombstone_key(id)]).collect();
+            let values = self.read_many(&keys).await?;
+            let mut values = values.into_iter();
+            let revokes = batch.iter().map(|id| {
+                let (record, tombstone) = (values.next().flatten(), values.next().flatten());
+                // The index entry was just listed: it exists.
+                self.revoke_read(user, id, record, tombstone, true)
+            });
+            let results = join_all(revokes.collect::<Vec<_>>()).await;
+            let mut failure = None;
+            for (mark, result) in marks.into_iter().zip(results) {
+                match result {
+                    Ok(revoked) => {
+                        mark.keep();
+                        count += usize::from(revoked);
+                    }
+                    // Dropping the mark undoes it: that password stays usable.
+                    Err(err) => failure = failure.or(Some(err)),
+                }
+            }
+            if let Some(err) = failure {
+                return Err(err);
+            }
+        }
+        Ok(count)
+    }
+
+    /// The decision and writes of a revoke, once record, tombstone and index entry are read.
+    async fn revoke_read(
+        &self,
+        user: &str,
+        id: &str,
+        record: Option<String>,
+        tombstone: Option<String>,
+        has_entry: bool,
+    ) -> Result<bool> {
+        let record_key = record_key(id);
+        let index_key = index_key(user, id);
+        if revoked(tombstone)? {
+            // Revoked already. What a revoke that stopped halfway left of this user's password
+            // is removed, and then this call is the one that finished it (true).
+            let mine = match &record {
+                Some(json) => Record::from_json(json, id)?.user == user,
+                None => has_entry,
+            };
+            if !mine {
+                return Ok(false);
+            }
+            if record.is_some() {
+                self.store.delete(&record_key).await?;
+            }
+            if has_entry {
+                self.store.delete(&index_key).await?;
+            }
+            self.forget_touch(id);
+            return Ok(true);
+        }
+        match record {
+            Some(json) => {
+                let record = Record::from_json(&json, id)?;
+                if record.user != user {
+                    return Ok(false);
+                }
+            }
+            // Neither a record nor an entry of this user: nothing of theirs to revoke. (A
+            // tombstone here could revoke another user's password whose record read stale.)
+            None if !has_entry => return Ok(false),
+            // The entry says the id is this user's; the record may be a stale miss. Revoke.
+            None => {}
         }
         let tombstone = Tombstone { v: RECORD_VERSION, revoked_at: self.now() };
         self.store.put(&tombstone_key(id), &tombstone.to_json()).await?;
-        self.store.delete(&key).await?;
-        self.store.delete(&index_key(user, id)).await?;
+        self.store.delete(&record_key).await?;
+        self.store.delete(&index_key).await?;
         self.forget_touch(id);
+        Ok(true)
+    }
+
+    /// Adds `(id, user)` to the revoked set and drops cached credentials of that password.
+    /// The mark is undone when the returned guard is dropped without [`RevokeMark::keep`]:
+    /// a revoke that failed or was cancelled leaves the password usable in the store, so this
+    /// instance must not refuse it either (verify and list keep agreeing).
+    fn mark_revoked(&self, id: &str, user: &str) -> RevokeMark<'_, S, C, R> {
+        let token = self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id, user);
         if let Some(cache) = &self.cache {
             cache.evict_id(id);
         }
-        Ok(true)
+        RevokeMark { service: self, id: id.to_owned(), token: Some(token) }
+    }
+
+    /// Whether `(id, user)` was revoked through this instance.
+    fn is_revoked_here(&self, id: &str, user: &str) -> bool {
+        let revoked = self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        !revoked.by_id.is_empty() && revoked.contains(id, user)
     }
 
     /// Verifies credentials and performs the follow-up writes before returning.
@@ -673,7 +936,10 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let now = self.now();
         let Some(tag) = cache.tag(request.username, request.password) else { return Ok(None) };
         let Some(credential) = cache.get(&tag, now) else { return Ok(None) };
-        if credential.expires_at.is_some_and(|t| t <= now) || self.touch_due(&credential.id, now) {
+        if credential.expires_at.is_some_and(|t| t <= now)
+            || self.touch_due(&credential.id, now)
+            || self.is_revoked_here(&credential.id, &credential.user)
+        {
             return Ok(None);
         }
         Ok(Some(self.authorize(credential, request, &required, now, true).0))
@@ -741,6 +1007,10 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         if let (Some(cache), Some(tag)) = (&self.cache, &tag) {
             if let Some(credential) = cache.get(tag, now) {
                 // The tag covers the username, so the owner matched when it was cached.
+                if self.is_revoked_here(&credential.id, &credential.user) {
+                    cache.evict_id(&credential.id);
+                    return refuse(Refusal::invalid(Reason::UnknownId));
+                }
                 if credential.expires_at.is_some_and(|t| t <= now) {
                     return refuse(Refusal::invalid(Reason::Expired));
                 }
@@ -748,14 +1018,13 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             }
         }
 
-        // The tombstone is read with the record: a revoked id is refused even if a store write
-        // brought its record back (a re-hash upgrade racing the revoke, a dropped delete).
-        let (stored, tombstone) = futures_util::future::join(
-            self.store.get(&record_key(parsed.id())),
-            self.store.get(&tombstone_key(parsed.id())),
-        )
-        .await;
-        let stored = if revoked(tombstone?)? { None } else { stored? };
+        // The tombstone is read with the record, in one call: a revoked id is refused even if
+        // a store write brought its record back (a re-hash upgrade racing the revoke, a
+        // dropped delete).
+        let values = self.get_exact(&[&record_key(parsed.id()), &tombstone_key(parsed.id())]).await?;
+        let mut values = values.into_iter();
+        let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
+        let stored = if revoked(tombstone)? { None } else { stored };
         let known = stored.is_some();
         let (json, id) = match &stored {
             Some(json) => (json.as_str(), parsed.id()),
@@ -782,6 +1051,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         if record.expires_at.is_some_and(|t| t <= now) {
             return refuse(Refusal::invalid(Reason::Expired));
         }
+        // A revoke through this instance that completed while this verify was reading or
+        // hashing wins: refused, and never cached.
+        if self.is_revoked_here(&record.id, &record.user) {
+            return refuse(Refusal::invalid(Reason::UnknownId));
+        }
         let credential = Credential {
             id: record.id.clone(),
             user: record.user.clone(),
@@ -791,14 +1065,20 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         };
         if let (Some(cache), Some(tag)) = (&self.cache, tag) {
             cache.insert(tag, credential.clone(), now);
+            // Checked again after the insert: a revoke marks, then evicts; whichever order the
+            // two ran in on another thread, the entry does not survive it.
+            if self.is_revoked_here(&record.id, &record.user) {
+                cache.evict_id(&record.id);
+            }
         }
         let (result, mut follow_up) = self.authorize(credential, &request, &required, now, false);
-        if result.is_ok() && !phc.is_current(&self.config.hashing) {
-            // Re-hash under the current profile, written after the answer (upgrade in place).
-            let hash = self.with_rng(|rng| {
-                self.hasher.hash(parsed.text().as_bytes(), &self.config.hashing, rng)
-            })?;
-            let upgrade = Some(Record { hash, ..record });
+        if result.is_ok() && !phc.is_current(&self.config.hashing) && self.first_upgrade(&record.id) {
+            // Re-hash under the current profile after the answer (upgrade in place), at most
+            // once per password per instance.
+            let upgrade = Some(Upgrade {
+                record,
+                password: zeroize::Zeroizing::new(parsed.text().to_owned()),
+            });
             follow_up = Some(match follow_up {
                 Some(f) => FollowUp { upgrade, ..f },
                 None => FollowUp { touch: None, upgrade },
@@ -860,7 +1140,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// # Errors
     /// Store errors.
     pub async fn complete(&self, follow_up: FollowUp) -> Result<()> {
-        if let Some(record) = follow_up.upgrade {
+        if let Some(Upgrade { record, password }) = follow_up.upgrade {
+            let salt = self.with_rng(|rng| Hasher::salt(rng))?;
+            let hash = self.hasher.hash_with_salt(password.as_bytes(), &self.config.hashing, &salt)?;
+            drop(password);
+            let record = Record { hash, ..record };
             let key = record_key(&record.id);
             self.store.put(&key, &record.to_json()?).await?;
             // A revoke writes its tombstone before deleting the record, so if it ran
@@ -898,6 +1182,18 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         }
         touched.insert(id.to_owned(), now);
         true
+    }
+
+    /// Whether this is the first re-hash upgrade of `id` scheduled by this instance.
+    fn first_upgrade(&self, id: &str) -> bool {
+        let mut upgraded = self.upgraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if upgraded.contains(id) {
+            return false;
+        }
+        if upgraded.len() >= MAX_UPGRADED {
+            upgraded.clear();
+        }
+        upgraded.insert(id.to_owned())
     }
 
     fn forget_touch(&self, id: &str) {

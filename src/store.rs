@@ -2,11 +2,19 @@
 //!
 //! The core does no I/O except through [`Store`]. The JavaScript bindings implement it over
 //! any object with `get`/`put`/`delete`/`list` returning Promises (Workers KV, Deno KV, Redis,
-//! a `Map`). Consistency is the store's: on an eventually consistent store (Workers KV) a
-//! revocation can take up to its propagation delay (about 60 seconds) to be seen elsewhere.
+//! a `Map`), and optional `getMany`/`increment`. Consistency is the store's: on an eventually
+//! consistent store (Workers KV) a revocation can take up to its propagation delay (about 60
+//! seconds) to be seen elsewhere.
+//!
+//! Every multi-key read of the core goes through [`Store::get_many`] with at most
+//! [`MAX_GET_MANY`] keys: a verify reads its record and tombstone in one call, a list reads
+//! 100 keys a call. A store without a bulk read keeps the default method (one `get` after
+//! another); one with it (Workers KV bulk get, Redis `MGET`, Deno KV `getMany`) answers the
+//! whole batch as one operation, which is what Workers KV's 1,000 operations per invocation
+//! count.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 
@@ -45,13 +53,93 @@ pub trait Store {
     /// # Errors
     /// When the store fails.
     async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage>;
+
+    /// The values at `keys` (at most [`MAX_GET_MANY`]), in the same order, `None` where
+    /// absent. The default reads them one `get` after another; stores with a bulk read
+    /// override it so a batch costs one operation.
+    ///
+    /// # Errors
+    /// When the store fails (any key failing fails the batch).
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
+
+    /// Atomically adds `delta` to the integer at `key` (absent counts as 0) and returns the
+    /// new value. The default answers [`Error::StoreLacksAtomic`]: a store without an atomic
+    /// add must say so, never emulate it with a read and a write that could race.
+    ///
+    /// # Errors
+    /// [`Error::StoreLacksAtomic`] when unsupported; [`Error::StoreCorrupt`] when the value is
+    /// not an integer; store failures.
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
+        let _ = (key, delta);
+        Err(Error::StoreLacksAtomic)
+    }
 }
 
-/// A store in memory (a sorted map): for tests, demos and single-process servers.
-#[derive(Debug, Default)]
+/// Most keys the core passes to one [`Store::get_many`] call (Workers KV's bulk get limit).
+pub const MAX_GET_MANY: usize = 100;
+
+impl<S: Store + ?Sized> Store for &S {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        (**self).get(key).await
+    }
+    async fn put(&self, key: &str, value: &str) -> Result<()> {
+        (**self).put(key, value).await
+    }
+    async fn delete(&self, key: &str) -> Result<()> {
+        (**self).delete(key).await
+    }
+    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
+        (**self).list(prefix, cursor).await
+    }
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        (**self).get_many(keys).await
+    }
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
+        (**self).increment(key, delta).await
+    }
+}
+
+impl<S: Store + ?Sized> Store for Arc<S> {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        (**self).get(key).await
+    }
+    async fn put(&self, key: &str, value: &str) -> Result<()> {
+        (**self).put(key, value).await
+    }
+    async fn delete(&self, key: &str) -> Result<()> {
+        (**self).delete(key).await
+    }
+    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
+        (**self).list(prefix, cursor).await
+    }
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        (**self).get_many(keys).await
+    }
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
+        (**self).increment(key, delta).await
+    }
+}
+
+/// A store in memory (a sorted map): for tests, demos and single-process servers. Strongly
+/// consistent; bulk reads and atomic increments under one lock.
+#[derive(Debug)]
 pub struct MemoryStore {
     map: Mutex<BTreeMap<String, String>>,
     page_size: usize,
+}
+
+impl Default for MemoryStore {
+    /// The same as [`MemoryStore::new`] (1000 keys a page; a derived default would list
+    /// nothing).
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MemoryStore {
@@ -104,6 +192,26 @@ impl Store for MemoryStore {
     async fn delete(&self, key: &str) -> Result<()> {
         self.lock().remove(key);
         Ok(())
+    }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        let map = self.lock();
+        Ok(keys.iter().map(|key| map.get(*key).cloned()).collect())
+    }
+
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
+        let mut map = self.lock();
+        let current = match map.get(key) {
+            Some(text) => text
+                .parse::<i64>()
+                .map_err(|_| Error::StoreCorrupt("increment of a value that is not an integer".into()))?,
+            None => 0,
+        };
+        let next = current
+            .checked_add(delta)
+            .ok_or_else(|| Error::StoreCorrupt("increment overflows".into()))?;
+        map.insert(key.to_owned(), next.to_string());
+        Ok(next)
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {

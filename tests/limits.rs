@@ -73,20 +73,34 @@ fn hash_password_takes_up_to_4096_bytes_and_a_pepper_up_to_64() {
 }
 
 #[test]
-fn list_returns_at_most_1000_passwords_per_user() {
+fn list_returns_every_password_and_create_stops_at_max_per_user() {
     use app_passwords::record::{IndexEntry, RECORD_VERSION, Record, index_key, record_key};
-    use app_passwords::service::MAX_LIST;
-    // Written straight into the store (1001 creates would hash 1001 times for nothing).
-    let h = Harness::new();
+    use app_passwords::service::{DEFAULT_MAX_PER_USER, MAX_PER_USER_LIMIT};
+    // Written straight into the store (1,500 creates would hash 1,500 times for nothing),
+    // past every cap, as concurrent creates or a lowered cap could leave them.
+    let mut config = common::light_config();
+    config.max_per_user = MAX_PER_USER_LIMIT;
+    let h = Harness::with(std::sync::Arc::new(app_passwords::MemoryStore::new()), config, 1);
     let template = create(&h, "alice", "seed").unwrap();
     let seed = block_on(app_passwords::Store::get(h.svc.store(), &record_key(&template.id))).unwrap().unwrap();
     let seed = Record::from_json(&seed, &template.id).unwrap();
-    for i in 0..MAX_LIST {
+    for i in 0..1499 {
         let id = format!("{i:012}");
         let record = Record { v: RECORD_VERSION, id: id.clone(), created_at: i as u64, ..seed.clone() };
         h.put_raw(&record_key(&id), &record.to_json().unwrap());
         h.put_raw(&index_key("alice", &id), &IndexEntry { v: RECORD_VERSION, last_used_at: None }.to_json());
     }
-    // 1001 passwords are stored; 1000 are listed.
-    assert_eq!(block_on(h.svc.list("alice")).unwrap().len(), MAX_LIST);
+    // 1,500 passwords are stored; all 1,500 are listed, none silently dropped.
+    assert_eq!(block_on(h.svc.list("alice")).unwrap().len(), 1500);
+    // The cap refuses the next create, at the default and at the largest cap.
+    assert_eq!(create(&h, "alice", "one more").unwrap_err().code(), "too_many_passwords");
+    assert_eq!(DEFAULT_MAX_PER_USER, 100);
+    let mut config = common::light_config();
+    for bad in [0, MAX_PER_USER_LIMIT + 1] {
+        config.max_per_user = bad;
+        assert_eq!(
+            app_passwords::AppPasswords::new(app_passwords::MemoryStore::new(), config.clone()).unwrap_err().code(),
+            "invalid_argument"
+        );
+    }
 }

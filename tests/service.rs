@@ -602,7 +602,8 @@ fn service_construction_checks_its_parts() {
     assert_eq!(config.prefix.as_str(), "apw");
     assert_eq!(config.hashing, HashParams::APP_PASSWORD);
     assert_eq!(config.pepper, None);
-    assert_eq!(config.touch_interval_ms, 60_000);
+    assert_eq!(config.touch_interval_ms, 600_000, "10 minutes: at most 144 writes a day per password");
+    assert_eq!(config.max_per_user, 100);
     assert!(AppPasswords::new(MemoryStore::new(), config).is_ok());
 }
 

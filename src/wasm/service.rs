@@ -173,7 +173,7 @@ fn pair(result: &VerifyResult, pending: JsValue) -> Result<JsValue, JsValue> {
 
 #[wasm_bindgen]
 impl AppPasswordsCore {
-    /// `new AppPasswordsCore({ store, prefix?, catalog?, hashing?, pepper?, now?, touchIntervalMs? })`
+    /// `new AppPasswordsCore({ store, prefix?, catalog?, hashing?, pepper?, now?, touchIntervalMs?, cache?, maxPerUser? })`
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<AppPasswordsCore, JsValue> {
         let store = JsStore::new(field(&options, "store")).map_err(|m| invalid_argument(&m))?;
@@ -190,6 +190,15 @@ impl AppPasswordsCore {
                 .as_f64()
                 .and_then(convert::millis)
                 .ok_or_else(|| invalid_argument("touchIntervalMs must be a non-negative number"))?;
+        }
+        let max_per_user = field(&options, "maxPerUser");
+        if !max_per_user.is_undefined() {
+            config.max_per_user = max_per_user
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && (1.0..=1000.0).contains(n))
+                .and_then(convert::millis)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| invalid_argument("maxPerUser must be an integer from 1 to 1000"))?;
         }
         let cache = field(&options, "cache");
         if !cache.is_undefined() && !cache.is_null() {
@@ -263,6 +272,17 @@ impl AppPasswordsCore {
             let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
             let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
             Ok(JsValue::from_bool(service.revoke(&user, &id).await?))
+        })
+    }
+
+    /// `revokeAll(user)` → Promise of the number of passwords revoked.
+    #[wasm_bindgen(js_name = revokeAll)]
+    pub fn revoke_all(&self, user: JsValue) -> Promise {
+        let service = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+            let count = service.revoke_all(&user).await?;
+            Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
         })
     }
 

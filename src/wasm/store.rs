@@ -1,8 +1,10 @@
 //! The host store: any JS object with `get`/`put`/`delete`/`list` returning Promises
-//! (duck-typed). A method that throws or rejects becomes `store_unavailable`; a value of the
-//! wrong type becomes `store_corrupt`. Never a success.
+//! (duck-typed), and optionally `getMany(keys)` (a bulk read: a `Map` or a plain object,
+//! missing keys `null`) and `increment(key, delta)` (an atomic add). A method that throws or
+//! rejects becomes `store_unavailable`; a value of the wrong type becomes `store_corrupt`.
+//! Never a success.
 
-use js_sys::{Array, Promise, Reflect};
+use js_sys::{Array, Map, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -26,11 +28,17 @@ extern "C" {
         prefix: &str,
         cursor: JsValue,
     ) -> core::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, structural, js_name = getMany)]
+    fn get_many(this: &JsKeyValueStore, keys: &Array) -> core::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, structural)]
+    fn increment(this: &JsKeyValueStore, key: &str, delta: f64) -> core::result::Result<JsValue, JsValue>;
 }
 
 /// The core's [`Store`] over a JS store object.
 pub struct JsStore {
     inner: JsKeyValueStore,
+    has_get_many: bool,
+    has_increment: bool,
 }
 
 impl JsStore {
@@ -45,8 +53,23 @@ impl JsStore {
                 return Err(format!("store must have a {method}() method returning a Promise"));
             }
         }
-        Ok(Self { inner: object.unchecked_into() })
+        let has = |method: &str| {
+            Reflect::get(&object, &JsValue::from_str(method)).is_ok_and(|f| f.is_function())
+        };
+        let (has_get_many, has_increment) = (has("getMany"), has("increment"));
+        Ok(Self { inner: object.unchecked_into(), has_get_many, has_increment })
     }
+}
+
+/// A value read from the store: a string, or absent (`null`/`undefined`).
+fn value(value: JsValue, what: &str) -> Result<Option<String>> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| Error::StoreCorrupt(format!("{what} resolved to something other than a string or null")))
 }
 
 /// A readable message from whatever JS threw.
@@ -78,14 +101,51 @@ async fn settle(called: core::result::Result<JsValue, JsValue>) -> Result<JsValu
 
 impl Store for JsStore {
     async fn get(&self, key: &str) -> Result<Option<String>> {
-        let value = settle(self.inner.get(key)).await?;
-        if value.is_null() || value.is_undefined() {
-            return Ok(None);
+        value(settle(self.inner.get(key)).await?, "get()")
+    }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        if !self.has_get_many {
+            let mut values = Vec::with_capacity(keys.len());
+            for key in keys {
+                values.push(self.get(key).await?);
+            }
+            return Ok(values);
         }
-        value
-            .as_string()
-            .map(Some)
-            .ok_or_else(|| Error::StoreCorrupt("get() resolved to something other than a string or null".into()))
+        let array: Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        let answer = settle(self.inner.get_many(&array)).await?;
+        let bad = || Error::StoreCorrupt("getMany() must resolve to a Map or an object of strings or null".into());
+        if answer.is_null() || !answer.is_object() {
+            return Err(bad());
+        }
+        // A Map (Workers KV bulk get answers one) or a plain object; a key it lacks is absent.
+        let map = answer.dyn_ref::<Map>();
+        keys.iter()
+            .map(|key| {
+                let k = JsValue::from_str(key);
+                let v = match map {
+                    Some(map) => map.get(&k),
+                    None => Reflect::get(&answer, &k).map_err(|_| bad())?,
+                };
+                value(v, "getMany()")
+            })
+            .collect()
+    }
+
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
+        if !self.has_increment {
+            return Err(Error::StoreLacksAtomic);
+        }
+        #[allow(clippy::cast_precision_loss)] // |delta| is small; checked below
+        let delta_f = delta as f64;
+        let answer = settle(self.inner.increment(key, delta_f)).await?;
+        let number = answer
+            .as_f64()
+            .or_else(|| answer.as_string().and_then(|s| s.parse::<f64>().ok()))
+            .filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0)
+            .ok_or_else(|| Error::StoreCorrupt("increment() must resolve to an integer".into()))?;
+        #[allow(clippy::cast_possible_truncation)] // an integer within 2^53, checked above
+        Ok(number as i64)
     }
 
     async fn put(&self, key: &str, value: &str) -> Result<()> {
