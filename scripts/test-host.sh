@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The example host's tests: HTTP (tests/host/) and end to end in headless Chromium
+# The example host's tests: HTTP and in-process (tests/host/*.test.mjs) and end to end in headless Chromium
 # (tests/e2e/). Each file starts the host itself (workerd through Miniflare) on a free port of
 # 127.0.0.1 over a temporary data folder, and always stops it.
 # Prints one line per test and ends with "N passed, M failed"; exits non-zero on any failure
@@ -16,7 +16,7 @@ status=0
 node --test --test-concurrency=1 --test-timeout=180000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" \
-  tests/host/http.test.mjs tests/e2e/page.test.mjs || status=$?
+  tests/host/*.test.mjs tests/e2e/page.test.mjs || status=$?
 
 # The TAP summary counts tests (suites are not counted in `# pass` / `# fail`).
 passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n1)

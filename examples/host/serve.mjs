@@ -4,7 +4,8 @@
 //
 // Environment
 //   PORT             port on 127.0.0.1 (default 8787; 0 picks a free one)
-//   DATA_DIR         where the KV namespace is kept (default .data at the repo root; KV in DATA_DIR/kv)
+//   DATA_DIR         where state is kept (default .data at the repo root): KV in DATA_DIR/kv,
+//                    the rate-limit Durable Objects in DATA_DIR/do
 //   DEMO_PASSWORD    password of the account `demo`; when unset one is generated for this run
 //                    and printed once
 //   EXTRA_ACCOUNTS   optional JSON {"username": "password", ...}: more accounts
@@ -16,14 +17,13 @@
 // with a new generated password signs in with the new one, and every app password is kept.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
+import { root, sharedOptions, workerOptions } from "./miniflare.mjs";
 
 function fail(message) {
   console.error(`serve: ${message}`);
@@ -51,10 +51,7 @@ if (port !== 0) {
 const dataDir = resolve(process.env.DATA_DIR || join(root, ".data"));
 const kvDir = join(dataDir, "kv");
 mkdirSync(kvDir, { recursive: true });
-
-// Same compatibility date as the deployed Worker.
-const wrangler = readFileSync(join(here, "wrangler.toml"), "utf8");
-const compatibilityDate = /^compatibility_date\s*=\s*"([0-9-]+)"/m.exec(wrangler)?.[1] ?? "2025-09-01";
+mkdirSync(join(dataDir, "do"), { recursive: true });
 
 const generated = !process.env.DEMO_PASSWORD;
 // 144 bits from the OS CSPRNG, base64url: 24 characters, never shaped like an app password.
@@ -80,28 +77,14 @@ if (process.env.PEPPER) bindings.PEPPER = process.env.PEPPER;
 const signals = ["SIGINT", "SIGTERM"];
 const listenersBefore = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
 
+// The same Worker, bindings and Durable Object class as wrangler.toml (examples/host/miniflare.mjs).
 const mf = new Miniflare({
-  host: "127.0.0.1",
-  port,
-  log: new Log(process.env.MINIFLARE_LOG === "debug" ? LogLevel.DEBUG : LogLevel.WARN),
-  compatibilityDate,
-  modules: true,
-  scriptPath: join(here, "worker.js"),
-  modulesRoot: root,
-  modulesRules: [
-    { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-    { type: "CompiledWasm", include: ["**/*.wasm"] },
-  ],
-  kvNamespaces: { APP_PASSWORDS: "app-passwords" },
-  kvPersist: kvDir,
-  assets: {
-    directory: join(root, "www"),
-    binding: "ASSETS",
-    // wrangler.toml's run_worker_first = true: the Worker adds the security headers.
-    routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
-  },
-  bindings,
-  cf: false,
+  ...sharedOptions({
+    port,
+    dataDir,
+    log: new Log(process.env.MINIFLARE_LOG === "debug" ? LogLevel.DEBUG : LogLevel.WARN),
+  }),
+  ...workerOptions({ bindings }),
 });
 
 // Miniflare's own exit hook answers SIGINT/SIGTERM by killing workerd and exiting at once;

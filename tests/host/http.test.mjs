@@ -536,7 +536,7 @@ describe("persistence across restarts", () => {
 
     // 1. Stop, start again on the same data with the same account password.
     assert.equal(await host.stop(), 0, "the launcher exits 0 on SIGTERM");
-    host = await startHost({ dataDir, env: { DEMO_PASSWORD: oldPassword } });
+    host = await startHost({ dataDir, env: { DEMO_PASSWORD: oldPassword, EXTRA_ACCOUNTS: JSON.stringify({ alice: ALICE_PASSWORD }) } });
     assert.equal(host.password, null, "a given DEMO_PASSWORD is not printed");
     assert.ok(!host.output().includes(oldPassword));
     demo.base = host.url;
@@ -551,7 +551,7 @@ describe("persistence across restarts", () => {
 
     // 2. Restart with a newly generated demo password.
     await host.stop();
-    host = await startHost({ dataDir });
+    host = await startHost({ dataDir, env: { EXTRA_ACCOUNTS: JSON.stringify({ alice: ALICE_PASSWORD }) } });
     assert.ok(host.password && host.password !== oldPassword, "a new password is printed");
     demoPassword = host.password;
     demo.base = host.url;
