@@ -196,10 +196,29 @@ test("the sign-in form refuses an app password and says why; sign out works", as
   assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
 });
 
+test("past the sign-in limit for a username, the form says when to try again", async () => {
+  // 10 failed sign-ins per username in 15 minutes (examples/host/README.md, "Limits"); a
+  // username of its own, so demo is not locked out.
+  await page.fill("#login-username", "mallory");
+  for (let i = 1; i <= 10; i++) {
+    await page.fill("#login-password", `wrong password ${i}`);
+    await page.click("#login-submit");
+    await assertText("#login-error", /Incorrect username or password/);
+    await page.evaluate(() => (document.querySelector("#login-error").textContent = ""));
+  }
+  await page.fill("#login-password", "wrong password 11");
+  await page.click("#login-submit");
+  await assertText("#login-error", /Too many failed sign-ins for this account\. Try again in \d+ minutes\./);
+  assert.equal(await page.locator("#app-view").isVisible(), false);
+  await shot("8-rate-limited");
+
+  assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
+});
+
 // Chromium logs every 4xx fetch ("Failed to load resource: ... status of 401"): those are the
-// expected refusals (no session yet, wrong password, app password at sign-in).
+// expected refusals (no session yet, wrong password, app password at sign-in, rate limited).
 function unexpected() {
-  return problems.filter((p) => !/^console: Failed to load resource: the server responded with a status of 40[13]/.test(p));
+  return problems.filter((p) => !/^console: Failed to load resource: the server responded with a status of (40[13]|429)/.test(p));
 }
 
 async function assertText(selector, pattern) {
