@@ -127,11 +127,20 @@ impl<S: Store + ?Sized> Store for Arc<S> {
 }
 
 /// A store in memory (a sorted map): for tests, demos and single-process servers. Strongly
-/// consistent; bulk reads and atomic increments under one lock.
-#[derive(Debug)]
+/// consistent; bulk reads and atomic increments under one lock. Its `Debug` shows the number
+/// of keys, never the values (records hold password hashes).
 pub struct MemoryStore {
     map: Mutex<BTreeMap<String, String>>,
     page_size: usize,
+}
+
+impl core::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &self.len())
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for MemoryStore {
