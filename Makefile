@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: help demo test test-rust test-wasm test-js test-node test-browser test-deno \
-        test-workerd test-host test-fuzz test-leaks pkg bench bench-knobs fuzz clean
+        test-workerd test-host test-fuzz test-leaks test-docs pkg bench bench-knobs fuzz clean
 
 help:
 	@echo "make demo          the example host on http://127.0.0.1:8787 (embedded store, persisted in .data/)"
@@ -13,6 +13,7 @@ help:
 	@echo "                   workerd and Deno, the example host (HTTP + end to end), a fuzz smoke"
 	@echo "make test-rust     the Rust suite only: clippy -D warnings, unit/integration/doc tests, wasm32 build"
 	@echo "make test-node     one runtime only (also test-browser, test-deno, test-workerd, test-wasm, test-host)"
+	@echo "make test-docs     every code sample of the docs, run in the runtime it names"
 	@echo "make pkg           the npm package in pkg/"
 	@echo "make bench         benchmarks; writes docs/BENCHMARKS.md (BENCH_QUICK=1 for a fast pass)"
 	@echo "make bench-knobs   build variants (opt-level, simd128, LTO) measured; writes docs/BUILD-KNOBS.md"
@@ -21,7 +22,7 @@ help:
 demo:
 	bash scripts/demo.sh
 
-test: test-rust test-wasm test-js test-host test-fuzz test-leaks
+test: test-rust test-wasm test-js test-host test-fuzz test-leaks test-docs
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -30,6 +31,7 @@ test-rust:
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo test
 	cargo build --lib --target wasm32-unknown-unknown
+	bash scripts/check-crate.sh
 
 test-wasm:
 	bash scripts/test-wasm.sh
@@ -56,6 +58,9 @@ test-host: pkg
 
 test-leaks:
 	python3 scripts/check-secret-scanning.py
+
+test-docs: pkg
+	bash scripts/test-docs.sh
 
 test-fuzz:
 	FUZZ_SMOKE=1 FUZZ_SECONDS=5 bash scripts/fuzz.sh

@@ -69,7 +69,7 @@ export function log(...args) {
 
 export const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
 
-// ---------------------------------------------------------------- the password format (SPEC 2)
+// ---------------------------------------------------------------- the password format (docs/design.md#the-password)
 
 export { ALPHABET, crc32, randomBase62, withCheck } from "../tests/js/checksum.mjs";
 import { randomBase62, withCheck } from "../tests/js/checksum.mjs";

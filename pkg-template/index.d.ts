@@ -1,6 +1,6 @@
 // Types of the app-passwords package. Times are epoch milliseconds.
 
-/** The host's key-value store (SPEC section 4). All methods are async. */
+/** The host's key-value store (docs/design.md#storage in the repository). All methods are async. */
 export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   put(key: string, value: string): Promise<void>;

@@ -1,5 +1,5 @@
 // Key-value store adapters. Each returns an object with async get/put/delete/list, the
-// interface the core uses (SPEC section 4), and where the backend has them the optional
+// interface the core uses (docs/design.md#storage in the repository), and where the backend has them the optional
 // getMany(keys) (a bulk read: the core reads a verify's record and tombstone in one call, and
 // a list 100 keys a call) and increment(key, delta) (an atomic add). Keys are ASCII strings;
 // values are JSON strings.

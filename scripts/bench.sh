@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: the benchmarks of SPEC section 5, written to docs/BENCHMARKS.md.
+# `make bench`: the benchmarks behind docs/design.md#hashing, written to docs/BENCHMARKS.md.
 # Installs what it needs when missing: the root dev tools (Miniflare, playwright-core, wasm-opt),
 # Chromium, the package in pkg/, and the peers in bench/ (pinned in bench/package-lock.json).
 # BENCH_QUICK=1: fewer rounds (about 1 minute instead of about 5). Extra arguments go to

@@ -4,6 +4,12 @@ tests/vectors/passwords.json, without gitleaks: the rule's regex is run with Pyt
 ASCII mode (Go's RE2 \\b is ASCII-only), its entropy threshold with gitleaks' Shannon entropy,
 and the doc's Python and JavaScript (node, when present) checksum validators on every vector.
 
+Then the repository passes its own rule: every git-tracked file is scanned for (a) any string
+of the password's shape, with any prefix, whose checksum holds (a real password): allowed only
+under the allowlisted paths (tests/vectors/, fuzz/corpus/); and (b) what gitleaks would report
+with this config (regex, entropy, both allowlists), in the files and in every commit of the
+history: nothing may be left.
+
     python3 scripts/check-secret-scanning.py
 """
 import json
@@ -84,8 +90,8 @@ for placeholder in ("apw_" + "x" * 50, "apw_" + "0123456789" * 5, "apw_" + "ab" 
 
 # The doc's validators.
 doc = (ROOT / "docs" / "secret-scanning.md").read_text(encoding="utf-8")
-py_src = re.search(r"Python:\n\n```python\n(.*?)```", doc, re.S).group(1)
-js_src = re.search(r"JavaScript \(browsers, Node, Workers\):\n\n```js\n(.*?)```", doc, re.S).group(1)
+py_src = re.search(r"Python:\n\n```python[^\n]*\n(.*?)```", doc, re.S).group(1)
+js_src = re.search(r"JavaScript \(browsers, Node, Workers\):\n\n```js[^\n]*\n(.*?)```", doc, re.S).group(1)
 ns = {}
 exec(py_src, ns)
 cases = [(v["password"], v["prefix"], True) for v in vectors["valid"]]
@@ -119,6 +125,56 @@ console.log(`js ${cases.length - bad} ${bad}`);
         passed += int(good_bad.group(1))
 else:
     print("node not found: JavaScript validator not run")
+
+# The repository against its own rule.
+allowlists = rule.get("allowlists", [])
+allowed_paths = [re.compile(p) for a in allowlists for p in a.get("paths", [])]
+allowed_matches = [re.compile(r) for a in allowlists if a.get("regexTarget") == "match" for r in a.get("regexes", [])]
+check(all(a.get("regexTarget") in (None, "match") for a in allowlists), "allowlists target the match (or paths)")
+for r in allowed_matches:
+    # An exact string, or strings differing only in the last character: never a wider pattern.
+    check(re.fullmatch(r"\^apw_[0-9A-Za-z]{49}(?:[0-9A-Za-z]|\[[0-9A-Za-z]{2,4}\])\$", r.pattern) is not None,
+          f"allowlisted exact strings, never a pattern: {r.pattern}")
+
+
+def path_allowed(path):
+    return any(p.search(path) for p in allowed_paths)
+
+
+def reported(path, text):
+    """What gitleaks would report in one file with this config."""
+    if path_allowed(path):
+        return []
+    return [m for m in gitleaks_findings(text) if not any(r.search(m) for r in allowed_matches)]
+
+
+ANY_PREFIX = re.compile(r"\b[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{50}\b", re.ASCII)
+tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+scanned = 0
+for path in filter(None, tracked):
+    file = ROOT / path
+    if not file.is_file():
+        continue
+    text = file.read_bytes().decode("utf-8", errors="ignore")
+    scanned += 1
+    real = [m.group(0) for m in ANY_PREFIX.finditer(text) if ns["check_digits"](m.group(0)[:-6]) == m.group(0)[-6:]]
+    check(not real or path_allowed(path), f"{path}: a checksum-valid password outside the allowlisted paths: {real[:3]}")
+    left = reported(path, text)
+    check(not left, f"{path}: gitleaks would report {left[:3]}")
+check(scanned > 50, f"scanned the tracked files ({scanned})")
+print(f"repository: {scanned} tracked files scanned")
+
+# Every commit: what `gitleaks git --config docs/gitleaks.toml .` reads.
+revs = subprocess.run(["git", "rev-list", "--all"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+history = subprocess.run(["git", "grep", "-I", "-o", "-E", "apw_[0-9A-Za-z]{50}", *revs], cwd=ROOT, capture_output=True, text=True)
+check(history.returncode in (0, 1), "git grep over the history")
+hits = 0
+for line in history.stdout.splitlines():
+    rev, path, match = line.split(":", 2)
+    hits += 1
+    left = reported(path, match)
+    check(not left, f"{rev[:10]}:{path}: gitleaks would report {left}")
+print(f"history: {len(revs)} commits, {hits} password-shaped strings, all allowlisted or not reported")
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -29,7 +29,7 @@ fi
 flags=(--no-config --no-lock --no-remote --no-npm --import-map "$import_map")
 start=$(date +%s%N)
 
-echo "==> $("$deno" --version | head -n1): deno check (index.d.ts against SPEC section 7)"
+echo "==> $("$deno" --version | head -n1): deno check (index.d.ts against the documented API)"
 "$deno" check "${flags[@]}" tests/js/deno/types_check.ts
 
 echo "==> deno test (shared suite + Deno KV)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, each only when missing. Sourced or run with the
-# names of the tools to ensure: wasm-target wasm-bindgen npm chromium pkg.
+# names of the tools to ensure: wasm-target wasm-bindgen npm chromium pkg redis docs-npm.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -44,6 +44,25 @@ ensure_chromium() {
   fi
 }
 
+# Debian's Redis, for the Redis sample of the package README (scripts/test-docs.sh starts it on
+# a loopback port of its own and stops it).
+ensure_redis() {
+  if ! command -v redis-server >/dev/null; then
+    echo "==> apt-get install redis-server"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  fi
+}
+
+# The third-party packages the documented samples import (tests/docs/package.json: node-redis).
+ensure_docs_npm() {
+  if [ ! -d "$root/tests/docs/node_modules/redis" ]; then
+    echo "==> npm ci in tests/docs (packages the documented samples use)"
+    (cd "$root/tests/docs" && npm ci --no-audit --no-fund)
+  fi
+}
+
 # The npm package in pkg/, built when any entry is missing (make pkg rebuilds it always).
 ensure_pkg() {
   local f
@@ -63,6 +82,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       npm) ensure_npm ;;
       chromium) ensure_chromium ;;
       pkg) ensure_pkg ;;
+      redis) ensure_redis ;;
+      docs-npm) ensure_docs_npm ;;
       *) echo "unknown tool $tool" >&2; exit 2 ;;
     esac
   done

@@ -17,9 +17,9 @@ pub enum Error {
     InvalidUser(&'static str),
     /// A scope name is not in the catalogue.
     UnknownScope(String),
-    /// A scope exists but may never be granted to an app password (S7).
+    /// A scope exists but may never be granted to an app password (docs/design.md#grantable-and-not-grantable).
     ScopeNotGrantable(String),
-    /// A password must hold at least one scope (S2).
+    /// A password must hold at least one scope (docs/design.md#scopes-are-fixed-at-creation).
     NoScopes,
     /// Too many scopes were named in one call.
     TooManyScopes,

@@ -4,7 +4,7 @@
 //! A set is a bitset over catalogue positions, so positions are append-only: a new scope goes
 //! at the end and a retired one keeps its place. Granting closes the set under implication
 //! and the closed set is what is stored, so a later catalogue edit never widens or narrows an
-//! existing password (S5).
+//! existing password (docs/design.md#scopes-are-fixed-at-creation).
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use miniserde::json::Value;

@@ -1,6 +1,6 @@
 //! [`AppPasswords`]: create, list, revoke and verify, over any [`Store`].
 //!
-//! Verification follows one fixed order (SPEC 6): Basic header → password format → store get
+//! Verification follows one fixed order (docs/design.md#order-of-checks): Basic header → password format → store get
 //! by id → Argon2 verify (against a dummy hash when the id is unknown, so timing does not
 //! tell) → owner → expiry → purpose → grantable → scopes → `lastUsedAt` (throttled, after the
 //! answer). A wrong password is a [`VerifyResult::Refused`], never an error; a failing store is
@@ -160,7 +160,7 @@ pub enum Purpose {
     /// An API call: the use app passwords exist for.
     #[default]
     Api,
-    /// Signing in to the website: always refused for app passwords (S6).
+    /// Signing in to the website: always refused for app passwords (docs/design.md#order-of-checks).
     Login,
 }
 
@@ -1034,7 +1034,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
         let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
         if granted.is_empty() {
-            // create never stores an empty set (S2): this record was not written by us.
+            // create never stores an empty set (docs/design.md#scopes-are-fixed-at-creation): this record was not written by us.
             return Err(Error::StoreCorrupt("record has no scopes".into()));
         }
 

@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 // Test helpers outside #[test] functions are test code too (see .clippy.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! Stores that fail or lie (SPEC section 6: "fail closed, never ok: true"). Every case ends
+//! Stores that fail or lie (docs/design.md#errors: "a verify fails closed"). Every case ends
 //! in an `Err` with the right code, or a refusal, and never in a grant.
 
 mod common;

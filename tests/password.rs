@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 // Test helpers outside #[test] functions are test code too (see .clippy.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! The password format (SPEC section 2): generation, prefix rules, parsing order, checksum,
+//! The password format (docs/design.md#the-password): generation, prefix rules, parsing order, checksum,
 //! and the rejection sampling behind "uniform over the alphabet".
 
 mod common;

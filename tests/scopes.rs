@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 // Test helpers outside #[test] functions are test code too (see .clippy.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! Scopes (SPEC section 3): the default catalogue, closure, text form, strict compact
+//! Scopes (docs/design.md#scopes): the default catalogue, closure, text form, strict compact
 //! encoding, and catalogue validation.
 
 mod common;

@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 // Test helpers outside #[test] functions are test code too (see .clippy.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! The service (SPEC sections 1, 4, 6): create, list, revoke, verify, the verification
+//! The service (docs/design.md: rules, storage, verification): create, list, revoke, verify, the verification
 //! matrix, lastUsedAt throttling, expiry, scopes frozen at creation, re-hash upgrades, pepper.
 
 mod common;

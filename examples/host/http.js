@@ -62,7 +62,7 @@ export function isApiPath(pathname) {
   return pathname === "/login" || pathname === "/logout" || pathname === "/api" || pathname.startsWith("/api/");
 }
 
-/** Cross-site protection for every state-changing request (SPEC 8). */
+/** Cross-site protection for every state-changing request (README.md, "Cross-site protection"). */
 export function checkSameOrigin(request, url) {
   const origin = request.headers.get("origin");
   if (origin !== null && origin !== url.origin) {

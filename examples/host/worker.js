@@ -1,4 +1,4 @@
-// The example host (SPEC section 8): a Cloudflare Worker, modules format. The same modules run
+// The example host (README.md beside this file): a Cloudflare Worker, modules format. The same modules run
 // locally in workerd through Miniflare (examples/host/serve.mjs, `make demo`) and deploy to
 // Cloudflare unchanged (examples/host/wrangler.toml). README.md beside it maps the files.
 //

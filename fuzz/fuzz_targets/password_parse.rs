@@ -1,5 +1,5 @@
 //! `password::parse` with the default prefix and `looks_like_app_password` on arbitrary text,
-//! checked against an independent re-implementation of SPEC section 2 (prefix, length,
+//! checked against an independent re-implementation of docs/design.md#the-password (prefix, length,
 //! alphabet, checksum, in that order).
 #![no_main]
 
@@ -23,7 +23,7 @@ fn crc32_reference(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// The SPEC section 2 verdict for `candidate` with prefix `prefix`.
+/// The verdict of docs/design.md#the-password for `candidate` with prefix `prefix`.
 fn reference(candidate: &str, prefix: &str) -> Result<(), Malformed> {
     let Some(body) = candidate
         .strip_prefix(prefix)

@@ -14,7 +14,7 @@ use app_passwords::{
 
 pub use pollster::block_on;
 
-/// The base62 alphabet in digit-value order (SPEC section 2), written out again here.
+/// The base62 alphabet in digit-value order (docs/design.md#the-password), written out again here.
 pub const ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// A light Argon2id profile for tests that are not about hashing cost.
@@ -114,7 +114,7 @@ pub fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-/// The six check digits SPEC section 2 describes, computed here from scratch.
+/// The six check digits docs/design.md#checksum describes, computed here from scratch.
 pub fn check_digits(head: &str) -> String {
     let mut value = crc32(head.as_bytes());
     let alphabet = ALPHABET.as_bytes();

@@ -1,4 +1,4 @@
-// HTTP tests of the example host (SPEC section 8): every API row, each refusal, curl-style use
+// HTTP tests of the example host (examples/host/README.md#the-http-api): every API row, each refusal, curl-style use
 // and persistence across a restart. The host runs for real: workerd through Miniflare, on a
 // free port of 127.0.0.1, over a temporary data folder. Run: node --test tests/host/
 

@@ -1,4 +1,4 @@
-// The app-password checksum (SPEC section 2), written from the spec and not from the package,
+// The app-password checksum (docs/design.md#checksum), written from the design and not from the package,
 // so the suites and benchmarks can make well-formed passwords and check the package's. No
 // runtime-specific imports: the shared suite loads this in Node, Deno, Chromium and workerd.
 

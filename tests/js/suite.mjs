@@ -192,7 +192,7 @@ export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
     for (const name of ["create", "list", "revoke", "verify", "verifyRequest", "unauthorized", "catalog"]) {
       equal(typeof ap[name], "function", `AppPasswords#${name}`);
     }
-    // S5: permissions cannot be adjusted after creation: there is no update.
+    // Permissions cannot be adjusted after creation: there is no update (design.md#scopes-are-fixed-at-creation).
     equal(ap.update, undefined, "no update method");
     equal(ap.prefix, "apw", "default prefix");
     const err = new AppPasswordError("m", "c");
@@ -241,7 +241,7 @@ export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
     ok(map.has(tombstoneKey(created.id)), "tombstone written");
   });
 
-  t(`[${runtime}] storage: only a salted Argon2id hash is stored, under the documented keys (S4)`, async () => {
+  t(`[${runtime}] storage: only a salted Argon2id hash is stored, under the documented keys (design.md#records)`, async () => {
     const { ap, map } = harness();
     const a = await ap.create({ user: "alice", label: "one", scopes: ["repository"] });
     const b = await ap.create({ user: "alice", label: "one", scopes: ["repository"] });
@@ -573,7 +573,7 @@ export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
     sameResult(await ap2.verify({ username: "alice", password: c2.password, require: ["repository:admin"] }), refusal(403, "insufficient_scope", "missing_scopes", ["repository:admin"]));
   });
 
-  t(`[${runtime}] refusal: purpose "login" → 403 login_not_allowed (S6)`, async () => {
+  t(`[${runtime}] refusal: purpose "login" → 403 login_not_allowed (design.md#order-of-checks)`, async () => {
     const { ap, c } = await aliceWith();
     sameResult(await ap.verify({ username: "alice", password: c.password, purpose: "login" }), refusal(403, "login_not_allowed", "login_refused"));
     sameResult(await ap.verify({ username: "alice", password: c.password, purpose: "api" }), { ok: true, user: "alice", id: c.id, label: "refusals", scopes: c.scopes });
@@ -582,7 +582,7 @@ export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
     sameResult(await ap.verify({ username: "bob", password: c.password, purpose: "login" }), invalid("wrong_user"));
   });
 
-  t(`[${runtime}] refusal: workspace management (workspace:admin) → 403 not_allowed_for_app_passwords (S7)`, async () => {
+  t(`[${runtime}] refusal: workspace management (workspace:admin) → 403 not_allowed_for_app_passwords (design.md#grantable-and-not-grantable)`, async () => {
     const every = api.scopes.catalog().filter((s) => s.grantable).map((s) => s.name);
     const { ap, c } = await aliceWith(every);
     sameResult(

@@ -340,7 +340,7 @@ async fn service_create_verify_refuse_revoke() {
     assert_eq!(refusal(&r).reason, Reason::WrongUser);
     assert_eq!(refusal(&r).status(), 401);
 
-    // Login refused (S6): 403 login_not_allowed.
+    // Login refused (docs/design.md#order-of-checks): 403 login_not_allowed.
     let login = VerifyRequest {
         purpose: Purpose::Login,
         ..verify_request("alice", &password, &[])

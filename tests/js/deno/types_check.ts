@@ -1,5 +1,5 @@
 // Type-checked (never run) by scripts/test-deno.sh with `deno check`: the package's index.d.ts
-// is valid TypeScript and describes the API of SPEC section 7. Lines marked @ts-expect-error
+// is valid TypeScript and describes the documented API (pkg-template/README.md). Lines marked @ts-expect-error
 // must stay errors, so the types are not looser than the contract.
 // @ts-types="app-passwords/index.d.ts"
 import {
@@ -72,7 +72,7 @@ export async function usage(kv: Deno.Kv, request: Request): Promise<Response | n
   new AppPasswords({});
   // @ts-expect-error: purpose is "api" or "login"
   await ap.verify({ username: "a", password: "b", purpose: "admin" });
-  // @ts-expect-error: no update API (S5)
+  // @ts-expect-error: no update API (design.md#scopes-are-fixed-at-creation)
   ap.update;
   return null;
 }

@@ -76,7 +76,7 @@ const list = (user, headers = {}) => call("GET", `/list?user=${encodeURIComponen
 const revoke = (user, id, headers = {}) =>
   call("DELETE", `/revoke?user=${encodeURIComponent(user)}&id=${encodeURIComponent(id)}`, { headers });
 
-// An independent implementation of the password format (SPEC 2), to build well-formed
+// An independent implementation of the password format (docs/design.md#the-password), to build well-formed
 // passwords the service never issued: unknown ids, right id with the wrong secret.
 const wellFormed = (id = randomBase62(12), secret = randomBase62(32)) => withCheck(`apw_${id}${secret}`);
 
@@ -121,7 +121,7 @@ test("create returns the password once, in the spec format", async () => {
   state.alice = c;
 });
 
-test("KV holds a record and an index entry, never the password (S4)", async () => {
+test("KV holds a record and an index entry, never the password (design.md#records)", async () => {
   const kv = await mf.getKVNamespace("APP_PASSWORDS");
   const { keys } = await kv.list({ prefix: "app-passwords/v1/" });
   const names = keys.map((k) => k.name);
@@ -203,7 +203,7 @@ test("missing scope: 403 insufficient_scope with missing", async () => {
   assert.deepEqual(issue.body.error.missing, ["issue"]);
 });
 
-test("workspace admin required: 403 not_allowed_for_app_passwords (S7)", async () => {
+test("workspace admin required: 403 not_allowed_for_app_passwords (design.md#grantable-and-not-grantable)", async () => {
   const res = await api(basic("alice", state.alice.password), ["workspace:admin"]);
   expectRefused(res, 403, "not_allowed_for_app_passwords", "scope_not_grantable");
   assert.deepEqual(res.body.error.missing, ["workspace:admin"]);
@@ -215,7 +215,7 @@ test("an unknown required scope is a host error (400 unknown_scope), not a refus
   assert.equal(res.body.code, "unknown_scope");
 });
 
-test("login purpose: 403 login_not_allowed (S6); bad login still 401", async () => {
+test("login purpose: 403 login_not_allowed (design.md#order-of-checks); bad login still 401", async () => {
   const res = await call("POST", "/login", { json: { username: "alice", password: state.alice.password } });
   expectRefused(res, 403, "login_not_allowed", "login_refused");
   const wrong = await call("POST", "/login", { json: { username: "bob", password: state.alice.password } });
