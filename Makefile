@@ -15,6 +15,8 @@ help:
 	@echo "make test-node     one runtime only (also test-browser, test-deno, test-workerd, test-wasm, test-host)"
 	@echo "make test-docs     every code sample of the docs, run in the runtime it names"
 	@echo "make pkg           the npm package in pkg/"
+	@echo "make test-packaging the packed package as users build it: wrangler, Vite, webpack, esbuild,"
+	@echo "                   Node 20/22/24, Bun, Deno, app-passwords/slim, publint, attw, tsc"
 	@echo "make bench         benchmarks; writes docs/BENCHMARKS.md (BENCH_QUICK=1 for a fast pass)"
 	@echo "make bench-knobs   build variants (opt-level, simd128, LTO) measured; writes docs/BUILD-KNOBS.md"
 	@echo "make fuzz          every fuzz target for FUZZ_SECONDS (default 60) each"
@@ -22,7 +24,7 @@ help:
 demo:
 	bash scripts/demo.sh
 
-test: test-rust test-wasm test-js test-host test-fuzz test-leaks test-docs
+test: test-rust test-wasm test-js test-host test-fuzz test-leaks test-docs test-packaging
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -58,6 +60,10 @@ test-host: pkg
 
 test-leaks:
 	python3 scripts/check-secret-scanning.py
+
+.PHONY: test-packaging
+test-packaging: pkg
+	bash scripts/test-packaging.sh
 
 test-docs: pkg
 	bash scripts/test-docs.sh

@@ -18,6 +18,15 @@ wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_pass
 node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
   "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm"
+# The glue's fallback wasm URL is never taken (each entry hands it the module; slim's initialize()
+# requires a source), but Vite and webpack see `new URL('app_passwords_bg.wasm', import.meta.url)`
+# and copy the .wasm into every app as an unused asset: the fallback becomes an error.
+fallback="module_or_path = new URL('app_passwords_bg.wasm', import.meta.url);"
+if [ "$(grep -cF "$fallback" "$stage/app_passwords.js")" != 1 ]; then
+  echo "build-pkg: the wasm-bindgen glue no longer has its default wasm URL; update this step" >&2
+  exit 1
+fi
+sed -i "s|$fallback|throw new Error('app-passwords: no wasm source given');|" "$stage/app_passwords.js"
 cp pkg-template/*.js pkg-template/*.d.ts pkg-template/package.json pkg-template/README.md "$stage/"
 # The browser/Deno/default entry carries the wasm inside its JavaScript (see pkg-template/web.js).
 node scripts/inline-wasm.mjs "$stage"

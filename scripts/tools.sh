@@ -63,6 +63,22 @@ ensure_docs_npm() {
   fi
 }
 
+# The tools users build the package with, pinned in tests/packaging/package-lock.json (wrangler,
+# Vite, webpack, esbuild, Node 22 and 24, Bun, TypeScript, publint, attw): npm ci when one is
+# missing or the lockfile is newer than the install.
+ensure_packaging() {
+  local dir="$root/tests/packaging" f
+  for f in wrangler/bin/wrangler.js vite/bin/vite.js webpack-cli/bin/cli.js esbuild/bin/esbuild \
+           node22/bin/node node24/bin/node @oven/bun-linux-x64/bin/bun typescript/bin/tsc \
+           typescript5/bin/tsc publint/src/cli.js @arethetypeswrong/cli/dist/index.js; do
+    if [ ! -e "$dir/node_modules/$f" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "==> npm ci in tests/packaging (wrangler, vite, webpack, esbuild, node 22/24, bun, tsc, publint, attw)"
+      (cd "$dir" && npm ci --no-audit --no-fund)
+      return
+    fi
+  done
+}
+
 # The npm package in pkg/, built when any entry is missing (make pkg rebuilds it always).
 ensure_pkg() {
   local f
@@ -82,6 +98,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       npm) ensure_npm ;;
       chromium) ensure_chromium ;;
       pkg) ensure_pkg ;;
+      packaging) ensure_packaging ;;
       redis) ensure_redis ;;
       docs-npm) ensure_docs_npm ;;
       *) echo "unknown tool $tool" >&2; exit 2 ;;
