@@ -301,6 +301,7 @@ async function wrangler() {
     PATH: `${dirname(NODE22)}:${process.env.PATH}`,
     WRANGLER_SEND_METRICS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false", // no fetch of the Request.cf placeholder (offline)
+    WRANGLER_HIDE_BANNER: "true", // and no npm update check behind the banner
     XDG_CONFIG_HOME: join(WORK, "wrangler-config"),
     WRANGLER_LOG_PATH: join(WORK, "logs"),
   };
