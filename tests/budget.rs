@@ -1,6 +1,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! The store-call budget of SPEC section 4, measured through the public API over a store that
+//! The store-call budget of docs/design.md#store-calls, measured through the public API over a store that
 //! counts its calls (a bulk read of up to 100 keys counts as one, as Workers KV bills it), and
 //! the consistency rules of issue #10: the per-user cap, no stale read making a live password
 //! vanish, a revoke winning over a verify in flight (cache included), the `lastUsedAt` write

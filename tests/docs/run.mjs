@@ -5,7 +5,8 @@
 //
 // Each fence says what it is, after its language, in its info string:
 //
-//   ```js node              run as is with `node` (saved as an .mjs file in the project)
+//   ```js node              run as is with `node` (saved as an .mjs file in the project), on this
+//                           Node and on Node 22 and 24 when tests/packaging has them: same output
 //   ```js node redis        the same, with a Redis server of its own on a loopback port (REDIS_URL)
 //   ```js deno              run with `deno run` and no permission flag at all
 //   ```js deno file:main.js saved as main.js in the project; a later ```sh block must run it
@@ -200,13 +201,29 @@ export function compareOutput(actual, expected) {
 
 // ------------------------------------------------------------------------------ runtimes
 
+// Node samples run on this Node (20, what the repository's tools use) and, when the packaging
+// tests have installed them (scripts/tools.sh packaging), on Node 22 and 24 too: same output.
+const otherNodes = ["node22", "node24"]
+  .map((name) => join(root, "tests/packaging/node_modules", name, "bin/node"))
+  .filter((path) => existsSync(path));
+export const nodeVersions = [process.version];
+
 async function runNode(block, ctx) {
   const file = join(ctx.project, `sample-${ctx.slug}-${block.line}.mjs`);
   writeFileSync(file, block.code);
   const env = { ...sampleEnv };
   if (block.words.redis) env.REDIS_URL = await ctx.redisUrl();
   const result = await run(process.execPath, [file], { cwd: ctx.project, env, timeoutMs: 60_000 });
-  if (result.code !== 0) throw failure("node", result);
+  if (result.code !== 0) throw failure(`node ${process.version}`, result);
+  for (const node of otherNodes) {
+    const other = await run(node, [file], { cwd: ctx.project, env, timeoutMs: 60_000 });
+    const version = (await run(node, ["--version"])).stdout.trim();
+    if (!nodeVersions.includes(version)) nodeVersions.push(version);
+    if (other.code !== 0) throw failure(`node ${version}`, other);
+    if (other.stdout !== result.stdout) {
+      throw new Error(`node ${version} printed something else:\n${other.stdout}--- node ${process.version}:\n${result.stdout}`);
+    }
+  }
   return result.stdout;
 }
 
@@ -515,6 +532,7 @@ if (!filter || "references".includes(filter)) {
   const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
     .split("\0")
     .filter((f) => f && /\.(md|rs|js|mjs|ts|sh|py|toml|json|html|css)$/.test(f) && !f.startsWith("fuzz/corpus/"))
+    .filter((f) => f !== "tests/docs/run.mjs") // this file names what it looks for
     .filter((f) => existsSync(join(root, f)));
   const design = readFileSync(join(root, "docs/design.md"), "utf8");
   const anchors = new Set(parseBlocksHeadings(design).map(slug));
@@ -554,6 +572,7 @@ const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 const secs = ((Date.now() - started) / 1000).toFixed(1);
 console.log(`\nper runtime: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+console.log(`node samples ran on: ${nodeVersions.join(", ")}`);
 console.log(`docs: ${secs} s`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed || passed === 0 ? 1 : 0);
