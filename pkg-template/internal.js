@@ -12,13 +12,14 @@ export function setup() {
 
 /**
  * Throws `not_initialized` until an entry has instantiated the wasm. The full entries do it on
- * import, so only `app-passwords/slim` before `initialize()` resolves can get here: a clear error
- * instead of a TypeError from inside the generated glue.
+ * import, so only `app-passwords/slim` before `initialize()` resolves (or a bundler that dropped an
+ * entry's start-up) can get here: a clear error instead of a TypeError from inside the glue.
  */
 export function requireReady() {
   if (!ready) {
     throw new AppPasswordError(
-      'app-passwords is not initialized: await initialize(source) from "app-passwords/slim" before using it',
+      'app-passwords is not initialized: with "app-passwords/slim", await initialize(source) first; ' +
+        "with the main entry, the bundler dropped the module that instantiates the wasm (a sideEffects setting?)",
       "not_initialized",
     );
   }
