@@ -35,6 +35,14 @@ export default async function (block, ctx, { root, sampleEnv }) {
     rmSync(dataDir, { recursive: true, force: true });
   };
   ctx.cleanups.push(stop);
+  // If the run itself dies before its cleanups, the demo (and its workerd) must not outlive it.
+  process.on("exit", () => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already stopped
+    }
+  });
   await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`make demo did not print its URL in 120 s:\n${out}`)), 120_000);
     const check = () => {
