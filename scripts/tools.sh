@@ -79,6 +79,16 @@ ensure_packaging() {
   done
 }
 
+# The toolchain of Cargo.toml's rust-version (the MSRV check in scripts/check-crate.sh).
+ensure_msrv() {
+  local msrv
+  msrv="$(sed -n 's/^rust-version = "\([0-9.]*\)"$/\1/p' "$root/Cargo.toml")"
+  if ! rustup toolchain list | grep -q "^$msrv"; then
+    echo "==> rustup toolchain install $msrv --profile minimal (the MSRV check, once)"
+    rustup toolchain install "$msrv" --profile minimal
+  fi
+}
+
 # The npm package in pkg/, built when any entry is missing (make pkg rebuilds it always).
 ensure_pkg() {
   local f
@@ -98,6 +108,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       npm) ensure_npm ;;
       chromium) ensure_chromium ;;
       pkg) ensure_pkg ;;
+      msrv) ensure_msrv ;;
       packaging) ensure_packaging ;;
       redis) ensure_redis ;;
       docs-npm) ensure_docs_npm ;;
