@@ -298,9 +298,12 @@ export function durableObjectStore(storageOrStub) {
       return run;
     },
     async list(prefix, cursor) {
-      const found = await storage.list(cursor === undefined ? { prefix, limit: PAGE } : { prefix, startAfter: cursor, limit: PAGE });
-      const keys = [...found.keys()];
-      return keys.length === PAGE ? { keys, cursor: keys[keys.length - 1] } : { keys };
+      // One key more than a page says whether another page follows.
+      const options = cursor === undefined ? { prefix, limit: PAGE + 1 } : { prefix, startAfter: cursor, limit: PAGE + 1 };
+      const keys = [...(await storage.list(options)).keys()];
+      if (keys.length <= PAGE) return { keys };
+      keys.length = PAGE;
+      return { keys, cursor: keys[PAGE - 1] };
     },
   };
 }

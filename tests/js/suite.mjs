@@ -180,7 +180,7 @@ export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
   // The package's surface.
 
   t(`[${runtime}] exports: the documented API is there`, async () => {
-    for (const name of ["AppPasswords", "AppPasswordError", "memoryStore", "workersKvStore", "denoKvStore", "redisStore", "generatePassword", "looksLikeAppPassword", "hashPassword", "verifyPasswordHash"]) {
+    for (const name of ["AppPasswords", "AppPasswordError", "memoryStore", "workersKvStore", "denoKvStore", "redisStore", "durableObjectStore", "serveDurableObjectStore", "AppPasswordsDurableObject", "withTimeout", "generatePassword", "looksLikeAppPassword", "hashPassword", "verifyPasswordHash"]) {
       equal(typeof api[name], "function", `export ${name}`);
     }
     equal(typeof api.scopes, "object", "export scopes");
@@ -189,7 +189,7 @@ export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
     }
     ok(Object.isFrozen(api.scopes), "scopes is frozen");
     const { ap } = harness();
-    for (const name of ["create", "list", "revoke", "verify", "verifyRequest", "unauthorized", "catalog"]) {
+    for (const name of ["create", "list", "revoke", "revokeAll", "verify", "verifyRequest", "unauthorized", "catalog"]) {
       equal(typeof ap[name], "function", `AppPasswords#${name}`);
     }
     // Permissions cannot be adjusted after creation: there is no update (design.md#scopes-are-fixed-at-creation).
@@ -1725,6 +1725,435 @@ export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
     sameResult(await h.ap.verify({ username: "kv user", password: made[0].password }), invalid("unknown_id"));
     const failing = harness({ store: api.workersKvStore({ ...namespace, get: () => Promise.reject(new Error("KV GET failed: 503")) }) });
     await rejectsHost(() => failing.ap.verify({ username: "kv user", password: made[1].password }), "store_unavailable");
+  });
+
+
+  // ---------------------------------------------------------------------------------------
+  // Scale and consistency (issue #10): the store-call budget through a counting store (a bulk
+  // read of up to 100 keys counts as one, as Workers KV bills it), the per-user cap, stale
+  // reads, a revoke racing a verify, the lastUsedAt write budget. Figures are in the test
+  // names (every runner prints those) and asserted exactly; they are also logged.
+
+  /** The cheapest Argon2id profile: these tests are about store calls. */
+  const FAST = Object.freeze({ memoryKiB: 8, iterations: 1, parallelism: 1 });
+  const figure = (text) => console.log(`budget [${runtime}]: ${text}`);
+
+  /** A memoryStore over `map` that counts calls; getMany (<= 100 keys) counts as one. */
+  function countingStore(map = new Map()) {
+    const base = api.memoryStore(map);
+    const c = { calls: 0, puts: [], bulkTooBig: 0 };
+    const count = () => (c.calls += 1);
+    return {
+      c,
+      map,
+      reset() {
+        c.calls = 0;
+        c.puts = [];
+      },
+      store: {
+        consistency: "strong",
+        get: (k) => (count(), base.get(k)),
+        getMany: (keys) => {
+          count();
+          if (keys.length > 100) c.bulkTooBig += 1;
+          return base.getMany(keys);
+        },
+        put: (k, v) => (count(), c.puts.push(k), base.put(k, v)),
+        delete: (k) => (count(), base.delete(k)),
+        list: (p, cur) => (count(), base.list(p, cur)),
+        increment: (k, d) => (count(), base.increment(k, d)),
+      },
+    };
+  }
+
+  t(`[${runtime}] budget: 1,500 creates at maxPerUser 1000 → 1,000 made, 500 too_many_passwords; list of 1,000 = 31 store calls (≤ 40); verify incl. lastUsedAt = 2 (≤ 2); create = 4, revoke = 4 (≤ 6)`, async () => {
+    const counting = countingStore();
+    const h = harness({ store: counting.store, config: { hashing: FAST, maxPerUser: 1000 } });
+    const made = [];
+    let refused = 0;
+    let createMost = 0;
+    for (let i = 0; i < 1500; i++) {
+      counting.reset();
+      try {
+        made.push(await h.ap.create({ user: "alice", label: `p${i}`, scopes: ["repository"] }));
+      } catch (err) {
+        equal(err.code, "too_many_passwords");
+        ok(err instanceof AppPasswordError);
+        refused += 1;
+      }
+      createMost = Math.max(createMost, counting.c.calls);
+    }
+    figure(`1,500 creates at maxPerUser 1000: ${made.length} made, ${refused} refused too_many_passwords; most store calls of a create: ${createMost}`);
+    deepEqual([made.length, refused], [1000, 500]);
+    equal(createMost, 4);
+
+    counting.reset();
+    const listed = await h.ap.list("alice");
+    figure(`list of ${listed.length} passwords: ${counting.c.calls} store calls (budget 40)`);
+    equal(listed.length, 1000, "every password listed");
+    deepEqual(listed.map((l) => l.id).sort(), made.map((m) => m.id).sort());
+    equal(counting.c.calls, 31);
+    equal(counting.c.bulkTooBig, 0, "no bulk read over 100 keys");
+
+    counting.reset();
+    const r = await h.ap.verify({ username: "alice", password: made[0].password });
+    await h.settle(); // the lastUsedAt write, after the answer
+    figure(`verify incl. its lastUsedAt write: ${counting.c.calls} store calls (budget 2)`);
+    equal(r.ok, true);
+    equal(counting.c.calls, 2);
+    deepEqual(counting.c.puts, [indexKey("alice", made[0].id)]);
+
+    counting.reset();
+    equal(await h.ap.revoke("alice", made[0].id), true);
+    figure(`revoke: ${counting.c.calls} store calls (budget 6)`);
+    equal(counting.c.calls, 4);
+    counting.reset();
+    await h.ap.create({ user: "alice", label: "one more", scopes: ["repository"] });
+    figure(`create at 999 passwords: ${counting.c.calls} store calls (budget 6)`);
+    equal(counting.c.calls, 4);
+  });
+
+  t(`[${runtime}] budget: one password used every minute for a day → 144 lastUsedAt writes (≤ 144, default touchIntervalMs)`, async () => {
+    const counting = countingStore();
+    const h = harness({ store: counting.store, config: { hashing: FAST } });
+    const c = await h.ap.create({ user: "alice", label: "cron", scopes: ["repository"] });
+    counting.reset();
+    for (let minute = 0; minute < 24 * 60; minute++) {
+      h.clock.t = T0 + minute * 60_000;
+      equal((await h.ap.verify({ username: "alice", password: c.password })).ok, true);
+      await h.settle();
+    }
+    figure(`one password used every minute for a day: ${counting.c.puts.length} lastUsedAt writes (budget 144)`);
+    equal(counting.c.puts.length, 144);
+    ok(counting.c.puts.every((k) => k === indexKey("alice", c.id)));
+  });
+
+  t(`[${runtime}] cap: maxPerUser defaults to 100, accepts 1 to 1000, and list is never truncated`, async () => {
+    const map = new Map();
+    const h = harness({ map, config: { hashing: FAST } });
+    for (let i = 0; i < 100; i++) await h.ap.create({ user: "bob", label: `b${i}`, scopes: ["email"] });
+    await rejectsHost(() => h.ap.create({ user: "bob", label: "101st", scopes: ["email"] }), "too_many_passwords");
+    await h.ap.create({ user: "carol", label: "other user", scopes: ["email"] });
+    // Past the cap (a cap raised elsewhere, or creates racing): every one is still listed.
+    const wider = harness({ map, config: { hashing: FAST, maxPerUser: 110 } });
+    for (let i = 0; i < 10; i++) await wider.ap.create({ user: "bob", label: `w${i}`, scopes: ["email"] });
+    equal((await h.ap.list("bob")).length, 110);
+    for (const bad of [0, 1001, 1.5, -1, "100", NaN, null]) {
+      throwsArg(() => new AppPasswords({ store: api.memoryStore(), maxPerUser: bad }), "invalid_argument", `maxPerUser ${bad}`);
+    }
+    const one = harness({ config: { hashing: FAST, maxPerUser: 1 } });
+    await one.ap.create({ user: "d", label: "x", scopes: ["email"] });
+    await rejectsHost(() => one.ap.create({ user: "d", label: "y", scopes: ["email"] }), "too_many_passwords");
+  });
+
+  t(`[${runtime}] revokeAll: every password of one user, counted; other users untouched`, async () => {
+    const counting = countingStore();
+    const h = harness({ store: counting.store, config: { hashing: FAST, maxPerUser: 1000 } });
+    const mine = [];
+    for (let i = 0; i < 120; i++) mine.push(await h.ap.create({ user: "alice", label: `a${i}`, scopes: ["email"] }));
+    const theirs = await h.ap.create({ user: "bob", label: "b", scopes: ["email"] });
+    equal(typeof h.ap.revokeAll, "function");
+    counting.reset();
+    equal(await h.ap.revokeAll("alice"), 120);
+    figure(`revokeAll of 120 passwords: ${counting.c.calls} store calls`);
+    deepEqual(await h.ap.list("alice"), []);
+    for (const c of mine.slice(0, 5)) sameResult(await h.ap.verify({ username: "alice", password: c.password }), invalid("unknown_id"));
+    equal((await h.ap.verify({ username: "bob", password: theirs.password })).ok, true);
+    equal(await h.ap.revokeAll("alice"), 0);
+    await rejectsHost(() => h.ap.revokeAll("a:b"), "invalid_user");
+    await rejectsHost(() => h.ap.revokeAll(42), "invalid_argument");
+  });
+
+  /** A view of `map` whose reads of the hidden keys answer "missing" (a stale KV miss). */
+  function staleStore(map) {
+    const base = api.memoryStore(map);
+    const hidden = new Set();
+    return {
+      hide: (k) => hidden.add(k),
+      store: {
+        get: (k) => (hidden.has(k) ? Promise.resolve(null) : base.get(k)),
+        getMany: async (keys) => new Map(keys.map((k) => [k, hidden.has(k) ? null : map.get(k) ?? null])),
+        put: (k, v) => base.put(k, v),
+        delete: (k) => base.delete(k),
+        list: async (p, c) => {
+          const page = await base.list(p, c);
+          return { ...page, keys: page.keys.filter((k) => !hidden.has(k)) };
+        },
+      },
+    };
+  }
+
+  t(`[${runtime}] stale reads: a stale "not found" never makes a live password vanish (listed ⟺ verifies)`, async () => {
+    const map = new Map();
+    const writer = harness({ map, config: { hashing: FAST } });
+    const [a, b, c] = [];
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await writer.ap.create({ user: "alice", label: `s${i}`, scopes: ["email"] }));
+    const stale = staleStore(map);
+    const there = harness({ map, store: stale.store, config: { hashing: FAST } });
+    const agree = async () => {
+      const fresh = harness({ map, config: { hashing: FAST } });
+      const listed = (await fresh.ap.list("alice")).map((l) => l.id);
+      for (const p of made) {
+        const verifies = (await fresh.ap.verify({ username: "alice", password: p.password })).ok;
+        equal(listed.includes(p.id), verifies, `${p.id}: listed ${listed.includes(p.id)}, verifies ${verifies}`);
+      }
+    };
+    // Record read stale, index entry seen: the revoke writes the tombstone anyway.
+    stale.hide(recordKey(made[0].id));
+    equal(await there.ap.revoke("alice", made[0].id), true);
+    ok(map.has(tombstoneKey(made[0].id)), "tombstone written");
+    await agree();
+    // Record and entry read stale: nothing of alice's known there; nothing deleted (false).
+    stale.hide(recordKey(made[1].id));
+    stale.hide(indexKey("alice", made[1].id));
+    equal(await there.ap.revoke("alice", made[1].id), false);
+    ok(map.has(indexKey("alice", made[1].id)) && map.has(recordKey(made[1].id)), "nothing deleted");
+    await agree();
+    // A list there with a stale record: not listed there (verify there refuses it too), and
+    // the entry stays, so it is listed again once the read is fresh.
+    stale.hide(recordKey(made[2].id));
+    ok(!(await there.ap.list("alice")).some((l) => l.id === made[2].id));
+    equal((await there.ap.verify({ username: "alice", password: made[2].password })).ok, false);
+    ok(map.has(indexKey("alice", made[2].id)), "entry kept");
+    await agree();
+    void [a, b, c];
+  });
+
+  /** A memoryStore whose next getMany, once armed, takes its answer and waits to be released. */
+  function stallingStore(map) {
+    const base = api.memoryStore(map);
+    let armed = false;
+    let stalled = false;
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    return {
+      arm: () => (armed = true),
+      release: () => release(),
+      isStalled: () => stalled,
+      store: {
+        get: (k) => base.get(k),
+        getMany: async (keys) => {
+          const answer = await base.getMany(keys);
+          if (!armed) return answer;
+          armed = false;
+          stalled = true;
+          await gate;
+          return answer;
+        },
+        put: (k, v) => base.put(k, v),
+        delete: (k) => base.delete(k),
+        list: (p, c) => base.list(p, c),
+      },
+    };
+  }
+
+  t(`[${runtime}] cache race: a revoke wins over a verify in flight, and the cache never answers for it after`, async () => {
+    for (const elsewhereFirst of [false, true]) {
+      const map = new Map();
+      const stalling = stallingStore(map);
+      const h = harness({ map, store: stalling.store, config: { hashing: FAST, cache: { ttlMs: 3_600_000, maxEntries: 100 } } });
+      const c = await h.ap.create({ user: "alice", label: "race", scopes: ["email"] });
+      const creds = { username: "alice", password: c.password };
+      stalling.arm();
+      const inFlight = h.ap.verify(creds); // reads the record (still there), then stalls
+      for (let i = 0; i < 100 && !stalling.isStalled(); i++) await Promise.resolve();
+      ok(stalling.isStalled(), "the verify reached its store read");
+      if (elsewhereFirst) equal(await harness({ map, config: { hashing: FAST } }).ap.revoke("alice", c.id), true);
+      equal(await h.ap.revoke("alice", c.id), !elsewhereFirst, "the revoke through this instance completes");
+      stalling.release();
+      sameResult(await inFlight, invalid("unknown_id"), `the verify completing after the revoke (elsewhere first: ${elsewhereFirst})`);
+      const again = await h.ap.verify(creds);
+      equal(again.ok, false, "never granted again");
+      ok(!again.cached, "never from the cache");
+    }
+  });
+
+  t(`[${runtime}] cache: a revoke evicts a cached credential even when the record was already gone`, async () => {
+    const map = new Map();
+    const h = harness({ map, config: { hashing: FAST, cache: { ttlMs: 3_600_000, maxEntries: 100 } } });
+    const c = await h.ap.create({ user: "alice", label: "x", scopes: ["email"] });
+    const creds = { username: "alice", password: c.password };
+    equal((await h.ap.verify(creds)).ok, true);
+    equal((await h.ap.verify(creds)).cached, true);
+    equal(await harness({ map }).ap.revoke("alice", c.id), true); // revoked elsewhere
+    equal(await h.ap.revoke("alice", c.id), false); // nothing left here...
+    sameResult(await h.ap.verify(creds), invalid("unknown_id"), "...and the cached credential is gone");
+  });
+
+  // ------------------------------------------------------------- getMany and increment
+
+  t(`[${runtime}] getMany: a Map or a plain object (missing = null or absent); garbage is store_corrupt`, async () => {
+    const map = new Map();
+    const maker = harness({ map, config: { hashing: FAST } });
+    const c = await maker.ap.create({ user: "alice", label: "x", scopes: ["email"] });
+    const creds = { username: "alice", password: c.password };
+    const base = api.memoryStore(map);
+    const withGetMany = (getMany) => harness({ map, config: { hashing: FAST }, store: { ...base, getMany } });
+    let gets = 0;
+    const counted = { ...base, get: (k) => (gets++, base.get(k)) };
+    // A plain object, the absent keys left out: verify and list work, no single get.
+    const asObject = harness({ map, config: { hashing: FAST }, store: { ...counted, getMany: async (keys) => Object.fromEntries(keys.filter((k) => map.has(k)).map((k) => [k, map.get(k)])) } });
+    equal((await asObject.ap.verify(creds)).ok, true);
+    equal((await asObject.ap.list("alice")).length, 1);
+    equal(gets, 0, "every read went through getMany");
+    // Without getMany: one get after another, same answers.
+    const plain = harness({ map, config: { hashing: FAST }, store: { get: base.get, put: base.put, delete: base.delete, list: base.list } });
+    equal((await plain.ap.verify(creds)).ok, true);
+    for (const [what, answer] of [["null", null], ["a number", 42], ["a string", "x"], ["a non-string value", new Map([[recordKey(c.id), 7]])]]) {
+      await rejectsHost(() => withGetMany(async () => answer).ap.verify(creds), "store_corrupt", `getMany resolving ${what}`);
+    }
+    await rejectsHost(() => withGetMany(async () => { throw new Error("bulk read failed"); }).ap.verify(creds), "store_unavailable");
+    await rejectsHost(() => withGetMany(() => { throw new Error("sync throw"); }).ap.list("alice"), "store_unavailable");
+    const hung = harness({ map, config: { hashing: FAST, storeTimeoutMs: 50 }, store: { ...base, getMany: () => new Promise(() => {}) } });
+    await rejectsHost(() => hung.ap.verify(creds), "store_timeout");
+    const wrapped = api.withTimeout(base, 1000);
+    equal(typeof wrapped.getMany, "function");
+    equal(typeof wrapped.increment, "function");
+    equal(api.withTimeout({ get: base.get, put: base.put, delete: base.delete, list: base.list }, 1000).getMany, undefined, "absent stays absent");
+  });
+
+  t(`[${runtime}] increment: memoryStore and durableObjectStore add atomically; non-integers are refused`, async () => {
+    for (const store of [api.memoryStore(), api.durableObjectStore(fakeDurableStorage())]) {
+      equal(await store.increment("n", 5), 5);
+      equal(await store.increment("n", -2), 3);
+      equal(await store.get("n"), "3");
+      const all = await Promise.all(Array.from({ length: 50 }, () => store.increment("hits", 1)));
+      equal(await store.get("hits"), "50");
+      equal(Math.max(...all), 50);
+      await store.put("x", "not a number");
+      await rejects(() => store.increment("x", 1), {});
+      await rejects(() => store.increment("n", 0.5), {});
+    }
+  });
+
+  /** A stand-in for Durable Object storage: get (one key or many), put, delete, list options. */
+  function fakeDurableStorage(map = new Map()) {
+    const calls = { get: 0, getMany: 0, list: [] };
+    return {
+      calls,
+      map,
+      async get(key) {
+        if (Array.isArray(key)) {
+          calls.getMany += 1;
+          if (key.length > 128) throw new Error("at most 128 keys");
+          return new Map(key.filter((k) => map.has(k)).map((k) => [k, map.get(k)]));
+        }
+        calls.get += 1;
+        return map.get(key);
+      },
+      async put(key, value) {
+        map.set(key, value);
+      },
+      async delete(key) {
+        return map.delete(key);
+      },
+      async list({ prefix = "", start, startAfter, limit = Infinity } = {}) {
+        calls.list.push({ prefix, start, startAfter, limit });
+        const keys = [...map.keys()].filter((k) => k.startsWith(prefix) && (start === undefined || k >= start) && (startAfter === undefined || k > startAfter)).sort();
+        return new Map(keys.slice(0, limit).map((k) => [k, map.get(k)]));
+      },
+      async transaction() {},
+      async deleteAll() {},
+      async getAlarm() {
+        return null;
+      },
+    };
+  }
+
+  t(`[${runtime}] adapters: durableObjectStore over storage and over a stub (serveDurableObjectStore)`, async () => {
+    const storage = fakeDurableStorage();
+    const direct = api.durableObjectStore(storage);
+    equal(direct.consistency, "strong");
+    const h = harness({ store: direct, config: { hashing: FAST, maxPerUser: 1000 } });
+    const made = [];
+    for (let i = 0; i < 1005; i++) storage.map.set(`filler/${i}`, "x");
+    for (let i = 0; i < 30; i++) made.push(await h.ap.create({ user: "do user", label: `d${i}`, scopes: ["webhook"] }));
+    deepEqual((await h.ap.list("do user")).map((l) => l.id).sort(), made.map((m) => m.id).sort());
+    storage.calls.getMany = 0;
+    equal((await h.ap.verify({ username: "do user", password: made[0].password })).ok, true);
+    equal(storage.calls.getMany, 1, "record and tombstone in one storage.get([...])");
+    // Pages of 1000 with startAfter.
+    const pages = [];
+    let cursor;
+    do {
+      const page = await direct.list("filler/", cursor);
+      pages.push(page.keys.length);
+      cursor = page.cursor;
+    } while (cursor);
+    deepEqual(pages, [1000, 5]);
+    ok(storage.calls.list.some((o) => typeof o.startAfter === "string"), "continues with startAfter");
+    // Through a stub: each store call is one request to the object.
+    let requests = 0;
+    const stub = {
+      id: { toString: () => "fake-id" },
+      fetch: async (url, init) => {
+        requests += 1;
+        const object = new api.AppPasswordsDurableObject({ storage });
+        return object.fetch(new Request(url, init));
+      },
+    };
+    const viaStub = harness({ store: api.durableObjectStore(stub), config: { hashing: FAST, maxPerUser: 1000 } });
+    requests = 0;
+    equal((await viaStub.ap.verify({ username: "do user", password: made[1].password })).ok, true);
+    await viaStub.settle();
+    equal(requests, 2, "getMany + the lastUsedAt put");
+    equal(await viaStub.ap.revoke("do user", made[1].id), true);
+    sameResult(await h.ap.verify({ username: "do user", password: made[1].password }), invalid("unknown_id"), "seen at once through the storage");
+    equal(await api.durableObjectStore(stub).increment("count", 2), 2);
+    equal((await viaStub.ap.list("do user")).length, 29);
+    // The object refuses bad requests; the adapter reports them as store_unavailable.
+    const res = await api.serveDurableObjectStore(storage, new Request("https://x/", { method: "POST", body: JSON.stringify({ op: "drop" }) }));
+    equal(res.status, 400);
+    const broken = harness({ store: api.durableObjectStore({ fetch: async () => new Response("nope", { status: 500 }) }), config: { hashing: FAST } });
+    await rejectsHost(() => broken.ap.verify({ username: "do user", password: made[2].password }), "store_unavailable");
+    throws(() => api.durableObjectStore({}), {});
+  });
+
+  t(`[${runtime}] adapters: redisStore speaks node-redis (mGet, incrBy, scan → {cursor, keys}) and ioredis (mget, incrby, scan → [cursor, keys]); SCAN's empty pages and repeats`, async () => {
+    /** A Redis stand-in: SCAN returns 7 slots a call, some empty, some repeated. */
+    function fakeRedis(flavour) {
+      const data = new Map();
+      const calls = { scan: 0, mget: 0 };
+      const glob = (pattern) => new RegExp(`^${pattern.replace(/\\(.)/g, "$1").replace(/[.+^${}()|[\]]/g, "\\$&").replace(/\*/g, ".*")}$`);
+      const scanPage = (cursor, pattern) => {
+        calls.scan += 1;
+        const keys = [...data.keys()].sort();
+        const at = Number(cursor);
+        const slice = keys.slice(at, at + 7).filter((k) => glob(pattern).test(k));
+        if (at > 0 && keys[at - 1] && glob(pattern).test(keys[at - 1])) slice.push(keys[at - 1]); // a repeat
+        const next = at + 7 >= keys.length ? "0" : String(at + 7);
+        return [next, slice];
+      };
+      const common = {
+        get: async (k) => data.get(k) ?? null,
+        set: async (k, v) => void data.set(k, v),
+        del: async (k) => void data.delete(k),
+      };
+      if (flavour === "node-redis") {
+        return { data, calls, client: { ...common, mGet: async (keys) => (calls.mget++, keys.map((k) => data.get(k) ?? null)), incrBy: async (k, d) => { const n = Number(data.get(k) ?? 0) + d; data.set(k, String(n)); return n; }, scan: async (cursor, { MATCH }) => { const [next, keys] = scanPage(cursor, MATCH); return { cursor: next, keys }; } } };
+      }
+      return { data, calls, client: { ...common, mget: async (keys) => (calls.mget++, keys.map((k) => data.get(k) ?? null)), incrby: async (k, d) => { const n = Number(data.get(k) ?? 0) + d; data.set(k, String(n)); return n; }, scan: async (cursor, _m, pattern) => scanPage(cursor, pattern) } };
+    }
+    for (const flavour of ["node-redis", "ioredis"]) {
+      const fake = fakeRedis(flavour);
+      for (let i = 0; i < 40; i++) fake.data.set(`other/${i}`, "x");
+      const store = api.redisStore(fake.client);
+      const h = harness({ store, config: { hashing: FAST } });
+      const made = [];
+      for (let i = 0; i < 25; i++) made.push(await h.ap.create({ user: "r*user", label: `r${i}`, scopes: ["email"] }));
+      const listed = await h.ap.list("r*user");
+      deepEqual(listed.map((l) => l.id).sort(), made.map((m) => m.id).sort(), `${flavour}: every password, each once`);
+      fake.calls.mget = 0;
+      equal((await h.ap.verify({ username: "r*user", password: made[0].password })).ok, true);
+      equal(fake.calls.mget, 1, `${flavour}: one MGET per verify`);
+      equal(await store.increment("n", 3), 3);
+      equal(await store.increment("n", 4), 7);
+      const page = await store.list("other/");
+      equal(new Set(page.keys).size, page.keys.length, "a page has no repeats");
+      equal(page.keys.length, 40);
+    }
+    throws(() => api.redisStore({ get() {}, scan() {} }), {});
   });
 
   return count;

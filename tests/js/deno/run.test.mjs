@@ -140,3 +140,74 @@ Deno.test("[deno] denoKvStore: a KV that throws → store_unavailable; a non-str
     await rejects(() => ap2.verify({ username: "alice", password: c.password }), storeError("store_corrupt"), "object in KV");
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Bulk reads and increment on a real Deno KV, and the store-call budget through it.
+
+const FAST = { memoryKiB: 8, iterations: 1, parallelism: 1 };
+
+/** Counts the calls the core makes to `store` (getMany = one call, whatever Deno KV does). */
+function counted(store) {
+  const c = { calls: 0 };
+  const wrap = (name) => (...args) => ((c.calls += 1), store[name](...args));
+  return { c, store: { consistency: store.consistency, get: wrap("get"), getMany: wrap("getMany"), put: wrap("put"), delete: wrap("delete"), list: wrap("list"), increment: wrap("increment") } };
+}
+
+Deno.test("[deno] denoKvStore: getMany reads 10 keys per kv.getMany, missing keys null", () =>
+  withKv(async (kv) => {
+    const store = api.denoKvStore(kv);
+    for (let i = 0; i < 95; i += 2) await store.put(`k/${i}`, `v${i}`);
+    let bulk = 0;
+    const spy = new Proxy(kv, { get: (t, p) => (p === "getMany" ? (...a) => ((bulk += 1), ok(a[0].length <= 10), t.getMany(...a)) : typeof t[p] === "function" ? t[p].bind(t) : t[p]) });
+    const keys = Array.from({ length: 100 }, (_, i) => `k/${i}`);
+    const values = await api.denoKvStore(spy).getMany(keys);
+    equal(bulk, 10, "100 keys: 10 kv.getMany calls");
+    for (let i = 0; i < 100; i++) equal(values.get(`k/${i}`), i % 2 === 0 && i < 95 ? `v${i}` : null, `k/${i}`);
+  }));
+
+Deno.test("[deno] denoKvStore: increment is a check-and-set loop over a string value; concurrent adds lose nothing", () =>
+  withKv(async (kv) => {
+    const store = api.denoKvStore(kv);
+    equal(await store.increment("n", 5), 5);
+    equal(await store.increment("n", -1), 4);
+    equal((await kv.get([BASE, "n"])).value, "4", "stays a string-valued store");
+    const results = await Promise.all(Array.from({ length: 40 }, () => store.increment("hits", 1)));
+    equal(await store.get("hits"), "40");
+    deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1), "every add seen once");
+    await store.put("x", "not a number");
+    await rejects(() => store.increment("x", 1), {});
+  }));
+
+Deno.test("[deno] denoKvStore: 1,500 creates at maxPerUser 1000, all listed in ≤ 40 calls; verify ≤ 2; create, revoke ≤ 6", () =>
+  withKv(async (kv) => {
+    const { c, store } = counted(api.denoKvStore(kv));
+    const { ap, settle } = service(store, { hashing: FAST, maxPerUser: 1000 });
+    const made = [];
+    let refused = 0;
+    let createMost = 0;
+    for (let i = 0; i < 1500; i++) {
+      c.calls = 0;
+      try {
+        made.push(await ap.create({ user: "alice", label: `p${i}`, scopes: ["email"] }));
+      } catch (err) {
+        equal(err.code, "too_many_passwords");
+        refused += 1;
+      }
+      createMost = Math.max(createMost, c.calls);
+    }
+    equal(made.length, 1000);
+    equal(refused, 500);
+    c.calls = 0;
+    const listed = await ap.list("alice");
+    const listCalls = c.calls;
+    c.calls = 0;
+    equal((await ap.verify({ username: "alice", password: made[0].password })).ok, true);
+    await settle();
+    const verifyCalls = c.calls;
+    c.calls = 0;
+    equal(await ap.revoke("alice", made[0].id), true);
+    const revokeCalls = c.calls;
+    console.log(`budget [deno, Deno KV]: 1,500 creates: ${made.length} made, ${refused} too_many_passwords; create ${createMost}, list of ${listed.length} ${listCalls}, verify ${verifyCalls}, revoke ${revokeCalls} store calls`);
+    equal(listed.length, 1000);
+    ok(listCalls <= 40 && verifyCalls <= 2 && createMost <= 6 && revokeCalls <= 6);
+  }));

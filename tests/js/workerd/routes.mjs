@@ -6,6 +6,12 @@
 //
 // Routes (JSON bodies and answers):
 //   POST   /create            {user, label, scopes, expiresAt?}   -> 201 created
+//   POST   /budget/fill?user=&n=   n creates (FAST hashing, maxPerUser 1000) through a counting
+//                                  store -> {made, refused, createMost}: the store calls of each
+//   GET    /budget/measure?user=   store calls of list, verify (+ its lastUsedAt write), revoke,
+//                                  create, each in this one request -> {list, listed, verify, ...}
+//   POST   /increment?key=&n=      n concurrent store.increment(key, 1) -> {values, final}
+//   DELETE /revoke-all?user=                                      -> 200 {revoked}
 //   GET    /api?require=a,b   Authorization: Basic ...            -> 200 granted | ap.unauthorized(result)
 //   POST   /login             {username, password}                -> verify with purpose "login"
 //   GET    /list?user=                                            -> 200 [listed]
@@ -20,6 +26,10 @@
 //   x-store: broken      every store method throws / rejects (store_unavailable)
 //   x-store: memory      memoryStore over one Map that lives as long as the isolate: every
 //                        request of the isolate sees every completed write (strongly consistent)
+//   x-store: do          durableObjectStore(stub) of a real Durable Object (AP_STORE, the
+//                        package's AppPasswordsDurableObject; x-do-name picks the object)
+//   x-store: do-inside   the request runs inside a Durable Object (AP_SERVICE, objects.mjs),
+//                        the service over durableObjectStore(its own storage)
 //   x-cache: <ttlMs>     use the isolate's long-lived service with the verified-credential cache
 //   x-hashing: light     Argon2id m=64 KiB, t=1, p=1 for new records (tests about the store, not
 //                        about hashing cost)
@@ -28,7 +38,10 @@
 
 import * as pkg from "../../../pkg/workerd.js";
 
-const { AppPasswords, AppPasswordError, memoryStore, workersKvStore } = pkg;
+const { AppPasswords, AppPasswordError, memoryStore, workersKvStore, durableObjectStore } = pkg;
+
+/** The cheapest Argon2id profile, for tests about store calls. */
+const FAST = { memoryKiB: 8, iterations: 1, parallelism: 1 };
 
 const STORE_CODES = new Set(["store_unavailable", "store_corrupt", "store_timeout"]);
 
@@ -92,16 +105,20 @@ function cachedServiceFor(env, request, ttlMs) {
 // The isolate's own store (x-store: memory): one Map shared by every request of the isolate.
 const isolateMap = new Map();
 
-function storeFor(env, request) {
+const objectName = (request) => request.headers.get("x-do-name") || "app-passwords";
+
+function storeFor(env, request, storage) {
   const kind = request.headers.get("x-store");
   if (kind === "memory") return memoryStore(isolateMap);
+  if (kind === "do") return durableObjectStore(env.AP_STORE.get(env.AP_STORE.idFromName(objectName(request))));
+  if (kind === "do-inside") return durableObjectStore(storage);
   return workersKvStore(kind === "broken" ? brokenNamespace : namespaceFor(env, request));
 }
 
-function serviceFor(env, request, ctx) {
+function serviceFor(env, request, ctx, storage) {
   const cacheTtl = request.headers.get("x-cache");
   if (cacheTtl !== null) return cachedServiceFor(env, request, Number(cacheTtl));
-  const options = { store: storeFor(env, request), waitUntil: (p) => ctx.waitUntil(p) };
+  const options = { store: storeFor(env, request, storage), waitUntil: (p) => ctx.waitUntil(p) };
   if (request.headers.get("x-hashing") === "light") options.hashing = { memoryKiB: 64, iterations: 1, parallelism: 1 };
   const now = request.headers.get("x-now");
   if (now !== null) options.now = () => Number(now);
@@ -124,10 +141,85 @@ async function body(request) {
   }
 }
 
-async function route(request, env, ctx) {
+/** `store` with its calls counted (getMany counts as one, as Workers KV bills a bulk get). */
+function counting(store) {
+  const c = { calls: 0, bulkTooBig: 0 };
+  const wrap = (name) => (...args) => {
+    c.calls += 1;
+    if (name === "getMany" && args[0].length > 100) c.bulkTooBig += 1;
+    return store[name](...args);
+  };
+  const out = { consistency: store.consistency, propagationDelayMs: store.propagationDelayMs };
+  for (const name of ["get", "getMany", "put", "delete", "list", "increment"]) if (typeof store[name] === "function") out[name] = wrap(name);
+  return { c, store: out };
+}
+
+/** The budget routes: creates in batches (each its own request), then one request measuring. */
+async function budget(path, url, env, request, storage) {
+  const user = url.searchParams.get("user") || "budget";
+  const { c, store } = counting(storeFor(env, request, storage));
+  const pending = [];
+  const ap = new AppPasswords({ store, hashing: FAST, maxPerUser: 1000, waitUntil: (p) => pending.push(p) });
+  if (path === "/budget/fill") {
+    const n = Number(url.searchParams.get("n") || 100);
+    let made = 0;
+    let refused = 0;
+    let createMost = 0;
+    for (let i = 0; i < n; i++) {
+      c.calls = 0;
+      try {
+        await ap.create({ user, label: `b${i}`, scopes: ["repository"] });
+        made++;
+      } catch (err) {
+        if (!(err instanceof AppPasswordError) || err.code !== "too_many_passwords") throw err;
+        refused++;
+      }
+      createMost = Math.max(createMost, c.calls);
+    }
+    return json({ made, refused, createMost });
+  }
+  c.calls = 0;
+  const listed = await ap.list(user);
+  const list = c.calls;
+  const probe = await ap.create({ user: `${user}-probe`, label: "probe", scopes: ["repository"] });
+  c.calls = 0;
+  const verified = await ap.verify({ username: `${user}-probe`, password: probe.password });
+  await Promise.all(pending.splice(0));
+  const verify = c.calls;
+  c.calls = 0;
+  const revoked = await ap.revoke(`${user}-probe`, probe.id);
+  const revoke = c.calls;
+  c.calls = 0;
+  let create = null;
+  try {
+    await ap.create({ user, label: "one more", scopes: ["repository"] });
+    create = c.calls;
+  } catch (err) {
+    if (!(err instanceof AppPasswordError) || err.code !== "too_many_passwords") throw err;
+    create = `refused after ${c.calls} calls`;
+  }
+  return json({ listed: listed.length, list, verified: verified.ok, verify, revoked, revoke, create, bulkTooBig: c.bulkTooBig });
+}
+
+async function route(request, env, ctx, storage) {
   const url = new URL(request.url);
   const method = request.method;
   const path = url.pathname;
+
+  // Requests for the service inside a Durable Object go there, whole.
+  if (request.headers.get("x-store") === "do-inside" && !storage) {
+    return env.AP_SERVICE.get(env.AP_SERVICE.idFromName(objectName(request))).fetch(request);
+  }
+
+  if (path.startsWith("/budget/")) return budget(path, url, env, request, storage);
+
+  if (path === "/increment" && method === "POST") {
+    const store = storeFor(env, request, storage);
+    const key = url.searchParams.get("key") || "counter";
+    const n = Number(url.searchParams.get("n") || 10);
+    const values = await Promise.all(Array.from({ length: n }, () => store.increment(key, 1)));
+    return json({ values, final: Number(await store.get(key)) });
+  }
 
   if (path === "/kv-pages" && method === "GET") {
     // The shipped adapter over the real binding (1000 keys a page): fill, then walk pages.
@@ -161,7 +253,7 @@ async function route(request, env, ctx) {
     return json({ value: memory ? (isolateMap.get(key) ?? null) : await env.APP_PASSWORDS.get(key) });
   }
 
-  const ap = serviceFor(env, request, ctx);
+  const ap = serviceFor(env, request, ctx, storage);
 
   if (path === "/create" && method === "POST") {
     const { user, label, scopes, expiresAt } = await body(request);
@@ -192,6 +284,10 @@ async function route(request, env, ctx) {
     return json(await ap.list(url.searchParams.get("user") ?? ""));
   }
 
+  if (path === "/revoke-all" && method === "DELETE") {
+    return json({ revoked: await ap.revokeAll(url.searchParams.get("user") ?? "") });
+  }
+
   if (path === "/revoke" && method === "DELETE") {
     const revoked = await ap.revoke(url.searchParams.get("user") ?? "", url.searchParams.get("id") ?? "");
     return json({ revoked });
@@ -200,11 +296,14 @@ async function route(request, env, ctx) {
   return json({ error: "no such route" }, 404);
 }
 
-/** The Worker's fetch handler; `extra(request, env, ctx)` may answer first (suite-worker.mjs). */
-export async function handle(request, env, ctx, extra) {
+/**
+ * The Worker's fetch handler; `extra(request, env, ctx)` may answer first (suite-worker.mjs).
+ * `storage`: the Durable Object storage when running inside ServiceObject (objects.mjs).
+ */
+export async function handle(request, env, ctx, extra, storage) {
   try {
     const early = extra ? await extra(request, env, ctx) : null;
-    return early ?? (await route(request, env, ctx));
+    return early ?? (await route(request, env, ctx, storage));
   } catch (err) {
     if (err instanceof AppPasswordError) {
       const status = STORE_CODES.has(err.code) ? 503 : 400;

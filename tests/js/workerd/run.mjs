@@ -413,6 +413,83 @@ test("a corrupt record: 503 store_corrupt, never ok", async () => {
   expectStoreError(await api(basic("alice", wellFormed(id2))), "store_corrupt");
 });
 
+// ------------------------------------ Durable Objects (durableObjectStore) and the budget table
+
+const DO_KINDS = [
+  ["do", "durableObjectStore(stub) of AppPasswordsDurableObject"],
+  ["do-inside", "durableObjectStore(ctx.storage) inside a Durable Object"],
+];
+
+for (const [kind, label] of DO_KINDS) {
+  test(`${label}: create, verify, list, revoke seen at once by every request, revokeAll`, async () => {
+    const h = { "x-store": kind, "x-hashing": "light", "x-do-name": `flow-${kind}` };
+    const a = await create("dora", "one", ["repository"], {}, h);
+    assert.equal(a.status, 201, JSON.stringify(a.body));
+    const b = await create("dora", "two", ["repository"], {}, h);
+    assert.equal((await api({ ...basic("dora", a.body.password), ...h }, ["repository"])).status, 200);
+    assert.deepEqual((await list("dora", h)).body.map((l) => l.id).sort(), [a.body.id, b.body.id].sort());
+    // Nothing of it in the KV namespace: the Durable Object holds it.
+    assert.equal((await call("GET", `/raw?key=${encodeURIComponent(`app-passwords/v1/record/${a.body.id}`)}`)).body.value, null);
+    assert.deepEqual((await revoke("dora", a.body.id, h)).body, { revoked: true });
+    // The very next request (any location: one object) refuses it.
+    expectRefused(await api({ ...basic("dora", a.body.password), ...h }), 401, "invalid_credentials", "unknown_id");
+    assert.deepEqual((await list("dora", h)).body.map((l) => l.id), [b.body.id]);
+    const all = await call("DELETE", "/revoke-all?user=dora", { headers: h });
+    assert.deepEqual(all.body, { revoked: 1 });
+    assert.deepEqual((await list("dora", h)).body, []);
+    // Another object is another store.
+    assert.deepEqual((await list("dora", { ...h, "x-do-name": `other-${kind}` })).body, []);
+  });
+
+  test(`${label}: 50 concurrent increments in one request lose nothing`, async () => {
+    const res = await call("POST", "/increment?key=hits&n=50", { headers: { "x-store": kind, "x-do-name": `inc-${kind}` } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual([...res.body.values].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.equal(res.body.final, 50);
+  });
+}
+
+test("workersKvStore has no increment (Workers KV has no atomic add; the core would say store_lacks_atomic)", async () => {
+  const res = await call("POST", "/increment?key=hits&n=1");
+  assert.equal(res.status, 500, JSON.stringify(res.body)); // the adapter has no increment method at all
+  assert.match(res.body.error, /increment is not a function/);
+});
+
+/** The budget table through `headers`' store: creates in requests of 100, then one measuring request. */
+async function budgetTable(headers, user, attempts) {
+  let made = 0;
+  let refused = 0;
+  let createMost = 0;
+  for (let done = 0; done < attempts; done += 100) {
+    const res = await call("POST", `/budget/fill?user=${user}&n=${Math.min(100, attempts - done)}`, { headers });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    made += res.body.made;
+    refused += res.body.refused;
+    createMost = Math.max(createMost, res.body.createMost);
+  }
+  const m = await call("GET", `/budget/measure?user=${user}`, { headers });
+  assert.equal(m.status, 200, JSON.stringify(m.body));
+  return { made, refused, createMost, ...m.body };
+}
+
+for (const [kind, label, headers] of [
+  ["kv", "the KV binding (bulk get)", {}],
+  ["do", "durableObjectStore(stub)", { "x-store": "do", "x-do-name": "budget" }],
+  ["do-inside", "durableObjectStore inside the object", { "x-store": "do-inside", "x-do-name": "budget" }],
+]) {
+  test(`budget on ${label}: 1,500 creates → 1,000 made, 500 too_many_passwords; list of 1,000 ≤ 40 calls; verify ≤ 2; create, revoke ≤ 6`, async () => {
+    const r = await budgetTable(headers, `budget-${kind}`, 1500);
+    console.log(`      budget [workerd, ${label}]: ${r.made} made, ${r.refused} refused; list of ${r.listed}: ${r.list} calls; verify incl. lastUsedAt: ${r.verify}; revoke: ${r.revoke}; create: most ${r.createMost}, at the cap: ${r.create}`);
+    assert.deepEqual([r.made, r.refused, r.listed], [1000, 500, 1000]);
+    assert.ok(r.list <= 40, `list ${r.list}`);
+    assert.equal(r.bulkTooBig, 0);
+    assert.ok(r.verified && r.verify <= 2, `verify ${r.verify}`);
+    assert.ok(r.revoked && r.revoke <= 6, `revoke ${r.revoke}`);
+    assert.ok(r.createMost <= 6, `create ${r.createMost}`);
+    assert.equal(r.create, "refused after 1 calls");
+  });
+}
+
 // --------------------------------------------- concurrency: >= 1,000 mixed requests in flight
 
 defineConcurrencyTests({ test, call, basic, wrongSecret: (id) => wellFormed(id) });
@@ -452,6 +529,7 @@ async function main() {
     compatibilityDate: "2025-01-01",
     cf: false, // no network fetch of the Request.cf placeholder
     kvNamespaces: ["APP_PASSWORDS"],
+    durableObjects: { AP_STORE: "AppPasswordsDurableObject", AP_SERVICE: "ServiceObject" },
     bindings: { VECTORS: loadVectors() },
   });
   try {

@@ -30,3 +30,6 @@ const suiteRoute = (request, env) => {
 export default {
   fetch: (request, env, ctx) => handle(request, env, ctx, suiteRoute),
 };
+
+// Durable Object classes (bound by run.mjs).
+export { AppPasswordsDurableObject, ServiceObject } from "./objects.mjs";

@@ -5,3 +5,6 @@ import { handle } from "./routes.mjs";
 export default {
   fetch: (request, env, ctx) => handle(request, env, ctx),
 };
+
+// Durable Object classes (bound by run.mjs).
+export { AppPasswordsDurableObject, ServiceObject } from "./objects.mjs";
