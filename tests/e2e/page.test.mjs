@@ -1,7 +1,8 @@
 // End to end: the page in www/ in real headless Chromium (Debian's, driven by playwright-core;
 // no browser is ever downloaded) against the example host (workerd through Miniflare).
 // Sign in, create with implied scopes, read the password once, use it over Basic from Node,
-// see "last used", revoke with the confirmation, see the password refused.
+// see "last used", revoke with the confirmation, see the password refused; labels counted in
+// characters as the core counts them; implied scopes from the catalogue's closure; 375 px wide.
 // Screenshots go to tests/e2e/screenshots/ (gitignored). Run: node --test tests/e2e/
 
 import assert from "node:assert/strict";
@@ -166,6 +167,89 @@ test("sign in, create, use over Basic, see last used, revoke", async () => {
   assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
 });
 
+test("a label is counted in characters as the core counts them: 255 emoji accepted, 256 refused by the server", async () => {
+  // Signed in from the first test. An emoji is one character and two UTF-16 units: a page that
+  // counted `label.length` (or an input with maxlength="255") would refuse or cut both labels.
+  if (await page.locator("#new-password-panel").isVisible()) await page.click("#new-password-done");
+  const emoji = "\u{1F600}";
+  assert.equal(emoji.length, 2);
+  await page.fill("#create-label", emoji.repeat(256));
+  assert.equal(await page.inputValue("#create-label"), emoji.repeat(256), "the input keeps all 256");
+  await page.check('input[name="scope"][value="issue"]');
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === "/api/app-passwords" && r.request().method() === "POST"),
+    page.click("#create-submit"),
+  ]);
+  // Refused by the server, not the page; the page shows the server's message as it is.
+  assert.equal(refused.status(), 400);
+  const { error } = await refused.json();
+  assert.equal(error.code, "invalid_label");
+  await assertText("#create-error", /./);
+  assert.equal(await page.textContent("#create-error"), error.message);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "create-label");
+  assert.equal(await page.locator("#new-password-panel").isVisible(), false);
+
+  const label = emoji.repeat(255);
+  await page.fill("#create-label", label);
+  await page.click("#create-submit");
+  await page.locator("#new-password-panel").waitFor({ state: "visible" });
+  assert.equal(await page.textContent("#new-password-label"), label);
+  assert.equal(await page.textContent("#create-error"), "");
+  await page.locator(`#app-passwords-body tr[data-id]`, { hasText: label }).waitFor();
+  const listed = await page.evaluate(async () => (await (await fetch("/api/app-passwords")).json()).appPasswords);
+  const stored = listed.find((p) => [...p.label].length === 255 && p.label.startsWith("\u{1F600}"));
+  assert.ok(stored, "the server stored the 255-character label");
+  assert.equal(stored.label, label);
+
+  // At 375 px wide the page still fits, with that long label in the list.
+  await page.click("#new-password-done");
+  await page.setViewportSize({ width: 375, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling at 375 px (${overflow} px too wide)`);
+  await page.evaluate(() => (document.querySelector("#status").textContent = "")); // the toast
+  await shot("9-narrow-375");
+  await page.setViewportSize({ width: 1100, height: 900 });
+
+  assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
+});
+
+test("the scopes shown implied are the catalogue's closure; the page derives none itself", async () => {
+  // A catalogue whose `closure` differs from what walking `implies` gives: the page must follow
+  // `closure` (the core's answer) both ways.
+  await page.route("**/api/scopes", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    for (const s of body.scopes) {
+      if (s.name === "issue:write") s.closure = ["issue", "wiki"]; // more than `implies` reaches
+      if (s.name === "snippet:write") s.closure = []; // less than `implies` (["snippet"]) says
+    }
+    await route.fulfill({ response, json: body });
+  });
+  try {
+    await page.reload();
+    await page.locator('input[name="scope"][value="issue:write"]').waitFor();
+    // By keyboard: focus the box, Space checks it.
+    await page.focus('input[name="scope"][value="issue:write"]');
+    await page.keyboard.press("Space");
+    assert.equal(await page.locator('input[name="scope"][value="issue:write"]').isChecked(), true);
+    for (const implied of ["issue", "wiki"]) {
+      const box = page.locator(`input[name="scope"][value="${implied}"]`);
+      assert.equal(await box.isChecked(), true, `${implied} checked`);
+      assert.equal(await box.isDisabled(), true, `${implied} shown as implied`);
+      assert.match(await page.locator(`.scope-option[data-scope="${implied}"] .implied-note`).textContent(), /implied by issue:write/);
+    }
+    await page.check('input[name="scope"][value="snippet:write"]');
+    const snippet = page.locator('input[name="scope"][value="snippet"]');
+    assert.equal(await snippet.isChecked(), false, "snippet not implied: the catalogue's closure says so");
+    assert.equal(await snippet.isDisabled(), false);
+  } finally {
+    await page.unroute("**/api/scopes");
+  }
+  await page.reload();
+  await page.locator('input[name="scope"][value="issue:write"]').waitFor();
+  assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
+});
+
 test("the sign-in form refuses an app password and says why; sign out works", async () => {
   // Signed in from the test above: make a password to try at the sign-in form.
   await page.fill("#create-label", "try to sign in");
@@ -179,8 +263,15 @@ test("the sign-in form refuses an app password and says why; sign out works", as
   await page.locator("#login-view").waitFor({ state: "visible" });
   await page.fill("#login-username", "demo");
   await page.fill("#login-password", password);
-  await page.click("#login-submit");
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === "/login"),
+    page.click("#login-submit"),
+  ]);
   await assertText("#login-error", /App passwords cannot be used to sign in/);
+  // The host's message, shown as it is: the page keeps no copy of its own.
+  const { error } = await refused.json();
+  assert.equal(error.code, "login_not_allowed");
+  assert.equal(await page.textContent("#login-error"), error.message);
   assert.equal(await page.locator("#app-view").isVisible(), false);
   await shot("7-app-password-at-sign-in");
 
@@ -216,9 +307,10 @@ test("past the sign-in limit for a username, the form says when to try again", a
 });
 
 // Chromium logs every 4xx fetch ("Failed to load resource: ... status of 401"): those are the
-// expected refusals (no session yet, wrong password, app password at sign-in, rate limited).
+// expected refusals (a label refused, no session yet, wrong password, app password at sign-in,
+// rate limited).
 function unexpected() {
-  return problems.filter((p) => !/^console: Failed to load resource: the server responded with a status of (40[13]|429)/.test(p));
+  return problems.filter((p) => !/^console: Failed to load resource: the server responded with a status of (40[013]|429)/.test(p));
 }
 
 async function assertText(selector, pattern) {

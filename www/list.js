@@ -1,0 +1,93 @@
+// The list: the signed-in person's app passwords as a table, newest first, with when each was
+// created, expires and was last used ("5 minutes ago", kept current).
+
+import { listAppPasswords, isSessionLost } from "./api.js";
+import { $, h } from "./dom.js";
+import { formatScopes } from "./scopes.js";
+import { isTime, refreshRelativeTimes, timeElement } from "./time.js";
+
+const list = $("app-passwords");
+const table = $("app-passwords-table");
+const tbody = $("app-passwords-body");
+const empty = $("app-passwords-empty");
+const listError = $("app-passwords-error");
+
+let items = []; // as the API listed them
+
+export async function loadList() {
+  list.setAttribute("aria-busy", "true");
+  try {
+    items = await listAppPasswords();
+    listError.textContent = "";
+    render();
+  } catch (err) {
+    if (!isSessionLost(err)) listError.textContent = `Could not load your app passwords: ${err.message}`;
+  } finally {
+    list.setAttribute("aria-busy", "false");
+  }
+}
+
+export function clearList() {
+  items = [];
+  tbody.replaceChildren();
+  listError.textContent = "";
+}
+
+/** The listed app password with this id, if any. */
+export function findItem(id) {
+  return items.find((x) => String(x.id) === id);
+}
+
+function row(item) {
+  const label = String(item.label ?? "");
+  const id = String(item.id ?? "");
+
+  const labelCell = h(
+    "td",
+    { class: "label-cell" },
+    h("span", { class: "label", text: label }),
+    h("span", { class: "id-hint" }, "ID ", h("code", { text: id })),
+  );
+
+  const scopesCell = h("td", { class: "scopes", "data-label": "Scopes", text: formatScopes(item.scopes) });
+
+  const createdCell = h("td", { class: "created", "data-label": "Created" });
+  const createdValue = h("span", { class: "cell-value" });
+  if (isTime(item.createdAt)) createdValue.append(timeElement(item.createdAt));
+  else createdValue.textContent = "—";
+  if (isTime(item.expiresAt)) {
+    const expired = item.expiresAt <= Date.now();
+    createdValue.append(
+      h("span", { class: `expires${expired ? " is-expired" : ""}` }, expired ? "Expired " : "Expires ", timeElement(item.expiresAt)),
+    );
+  }
+  createdCell.append(createdValue);
+
+  const lastUsedCell = h("td", { class: "last-used", "data-label": "Last used" });
+  if (isTime(item.lastUsedAt)) lastUsedCell.append(timeElement(item.lastUsedAt, { relative: true }));
+  else lastUsedCell.textContent = "Never";
+
+  // revoke.js handles the click (one listener on the table body).
+  const revoke = h("button", {
+    type: "button",
+    class: "btn btn-danger-outline btn-small revoke",
+    "aria-label": `Revoke ${label}`,
+    text: "Revoke",
+  });
+  const actionsCell = h("td", { class: "actions-cell" }, revoke);
+
+  const tr = h("tr", {}, labelCell, scopesCell, createdCell, lastUsedCell, actionsCell);
+  tr.dataset.id = id;
+  return tr;
+}
+
+function render() {
+  const rows = [...items].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0)).map(row);
+  tbody.replaceChildren(...rows);
+  table.hidden = rows.length === 0;
+  empty.hidden = rows.length !== 0;
+}
+
+export function initList() {
+  setInterval(() => refreshRelativeTimes(tbody), 30_000);
+}
