@@ -13,6 +13,7 @@ help:
 	@echo "                   workerd and Deno, the example host (HTTP + end to end), a fuzz smoke"
 	@echo "make test-rust     the Rust suite only: clippy -D warnings, unit/integration/doc tests, wasm32 build"
 	@echo "make test-node     one runtime only (also test-browser, test-deno, test-workerd, test-wasm, test-host)"
+	@echo "make test-redis    redisStore against a real redis-server (node-redis 5, ioredis 5)"
 	@echo "make test-docs     every code sample of the docs, run in the runtime it names"
 	@echo "make pkg           the npm package in pkg/"
 	@echo "make test-packaging the packed package as users build it: wrangler, Vite, webpack, esbuild,"
@@ -24,7 +25,7 @@ help:
 demo:
 	bash scripts/demo.sh
 
-test: test-rust test-wasm test-js test-host test-fuzz test-leaks test-docs test-packaging
+test: test-rust test-wasm test-js test-redis test-host test-fuzz test-leaks test-docs test-packaging
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -57,6 +58,9 @@ test-workerd: pkg
 	bash scripts/test-workerd.sh
 test-host: pkg
 	bash scripts/test-host.sh
+.PHONY: test-redis
+test-redis: pkg
+	bash scripts/test-redis.sh
 
 test-leaks:
 	python3 scripts/check-secret-scanning.py
