@@ -6,7 +6,7 @@
 //! answer). A wrong password is a [`VerifyResult::Refused`], never an error; a failing store is
 //! an [`Error`], never a success.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use futures_util::future::join_all;
@@ -350,37 +350,45 @@ impl core::fmt::Debug for FollowUp {
 /// Ids (with their owner) revoked through this instance: a verify of this instance that
 /// completes after the revoke refuses them, even if it read the record before the tombstone
 /// was written, and the cache never answers for them (checked at insert and at hit).
+/// (The same map type as the touch map, keyed by `id \n user`: one less generic instance in
+/// the wasm. A username has no control character, an id is base62: the key is unambiguous.)
 #[derive(Default)]
 struct RevokedSet {
-    by_id: HashMap<String, Vec<(String, u64)>>,
-    order: VecDeque<(String, u64)>,
+    tokens: HashMap<String, u64>,
     next_token: u64,
+}
+
+fn revoked_key(id: &str, user: &str) -> String {
+    let mut key = String::with_capacity(id.len() + 1 + user.len());
+    key.push_str(id);
+    key.push('\n');
+    key.push_str(user);
+    key
 }
 
 impl RevokedSet {
     fn contains(&self, id: &str, user: &str) -> bool {
-        self.by_id.get(id).is_some_and(|users| users.iter().any(|(u, _)| u == user))
+        !self.tokens.is_empty() && self.tokens.contains_key(&revoked_key(id, user))
     }
 
-    fn insert(&mut self, id: &str, user: &str) -> u64 {
+    /// Marks `key`; the token lets the mark's guard remove exactly this mark again.
+    fn insert(&mut self, key: String) -> u64 {
         self.next_token = self.next_token.wrapping_add(1);
-        let token = self.next_token;
-        if self.order.len() >= MAX_REVOKED {
-            if let Some((old_id, old_token)) = self.order.pop_front() {
-                self.remove(&old_id, old_token);
+        if self.tokens.len() >= MAX_REVOKED {
+            // Full: drop the oldest mark (rare; a mark matters only while verifies that started
+            // before its revoke are in flight).
+            let oldest = self.tokens.iter().min_by_key(|(_, t)| **t).map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                self.tokens.remove(&oldest);
             }
         }
-        self.by_id.entry(id.to_owned()).or_default().push((user.to_owned(), token));
-        self.order.push_back((id.to_owned(), token));
-        token
+        self.tokens.insert(key, self.next_token);
+        self.next_token
     }
 
-    fn remove(&mut self, id: &str, token: u64) {
-        if let Some(users) = self.by_id.get_mut(id) {
-            users.retain(|(_, t)| *t != token);
-            if users.is_empty() {
-                self.by_id.remove(id);
-            }
+    fn remove(&mut self, key: &str, token: u64) {
+        if self.tokens.get(key) == Some(&token) {
+            self.tokens.remove(key);
         }
     }
 }
@@ -397,8 +405,9 @@ pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
     touched: Mutex<HashMap<String, Millis>>,
     cache: Option<VerifiedCache>,
     revoked: Mutex<RevokedSet>,
-    /// Ids whose re-hash upgrade this instance has already scheduled (at most once each).
-    upgraded: Mutex<HashSet<String>>,
+    /// Ids whose re-hash upgrade this instance has already scheduled (at most once each),
+    /// with when.
+    upgraded: Mutex<HashMap<String, Millis>>,
 }
 
 /// The default clock of the platform.
@@ -417,7 +426,7 @@ impl<S, C, R> core::fmt::Debug for AppPasswords<S, C, R> {
 /// An entry of the revoked set that is removed again on drop unless kept.
 struct RevokeMark<'a, S, C, R> {
     service: &'a AppPasswords<S, C, R>,
-    id: String,
+    key: String,
     token: Option<u64>,
 }
 
@@ -430,7 +439,7 @@ impl<S, C, R> RevokeMark<'_, S, C, R> {
 impl<S, C, R> Drop for RevokeMark<'_, S, C, R> {
     fn drop(&mut self) {
         if let Some(token) = self.token {
-            self.service.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.id, token);
+            self.service.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.key, token);
         }
     }
 }
@@ -458,7 +467,7 @@ pub const MAX_PER_USER_LIMIT: usize = 1000;
 const MAX_LIST_KEYS: usize = 10 * MAX_PER_USER_LIMIT;
 /// Most pages `list` reads (bounds a store that keeps handing out new cursors).
 const MAX_LIST_PAGES: usize = 10_000;
-/// How many passwords `revoke_all` works on at once.
+/// How many passwords `revoke_all` reads in one go (2 keys each: one bulk read).
 const REVOKE_ALL_BATCH: usize = 50;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -522,7 +531,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             touched: Mutex::new(HashMap::new()),
             cache,
             revoked: Mutex::new(RevokedSet::default()),
-            upgraded: Mutex::new(HashSet::new()),
+            upgraded: Mutex::new(HashMap::new()),
         })
     }
 
@@ -655,19 +664,21 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// The ids of `user`'s index entries, each once, reading pages until the store says the
     /// listing ended, or until `stop_at` ids were seen. Never a silent truncation: a store
     /// that hands out more entries than any cap allows is reported as corrupt.
-    async fn index_ids(&self, user: &str, stop_at: usize) -> Result<BTreeSet<String>> {
+    async fn index_ids(&self, user: &str, stop_at: usize) -> Result<Vec<String>> {
         let prefix = user_prefix(user);
-        let mut ids = BTreeSet::new();
+        let mut ids = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_LIST_PAGES {
             let page = self.store.list(&prefix, cursor.as_deref()).await?;
             for key in page.keys {
                 let id = key.strip_prefix(&prefix).unwrap_or_default();
-                // Some stores (Redis SCAN) may return a key twice: a set counts it once.
                 if is_id(id) {
-                    ids.insert(id.to_owned());
+                    ids.push(id.to_owned());
                 }
             }
+            // Some stores (Redis SCAN) may return a key twice: each id counts once.
+            ids.sort_unstable();
+            ids.dedup();
             if ids.len() > MAX_LIST_KEYS {
                 return Err(Error::StoreCorrupt("more index entries than any cap allows".into()));
             }
@@ -700,7 +711,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
     pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
         record::validate_user(user)?;
-        let ids: Vec<String> = self.index_ids(user, usize::MAX).await?.into_iter().collect();
+        let ids = self.index_ids(user, usize::MAX).await?;
         let keys: Vec<String> = ids
             .iter()
             .flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)])
@@ -779,7 +790,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// [`Error::InvalidUser`]; store errors (then some may be revoked: call it again).
     pub async fn revoke_all(&self, user: &str) -> Result<usize> {
         record::validate_user(user)?;
-        let ids: Vec<String> = self.index_ids(user, usize::MAX).await?.into_iter().collect();
+        let ids = self.index_ids(user, usize::MAX).await?;
         let mut count = 0;
         for batch in ids.chunks(REVOKE_ALL_BATCH) {
             let marks: Vec<RevokeMark<'_, S, C, R>> = batch.iter().map(|id| self.mark_revoked(id, user)).collect();
@@ -787,25 +798,15 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 batch.iter().flat_map(|id| [record_key(id), tombstone_key(id)]).collect();
             let values = self.read_many(&keys).await?;
             let mut values = values.into_iter();
-            let revokes = batch.iter().map(|id| {
+            // One password after the other: revokeAll is rare (account deletion), and running
+            // the batch concurrently cost the wasm 5 KB.
+            for (id, mark) in batch.iter().zip(marks) {
                 let (record, tombstone) = (values.next().flatten(), values.next().flatten());
-                // The index entry was just listed: it exists.
-                self.revoke_read(user, id, record, tombstone, true)
-            });
-            let results = join_all(revokes.collect::<Vec<_>>()).await;
-            let mut failure = None;
-            for (mark, result) in marks.into_iter().zip(results) {
-                match result {
-                    Ok(revoked) => {
-                        mark.keep();
-                        count += usize::from(revoked);
-                    }
-                    // Dropping the mark undoes it: that password stays usable.
-                    Err(err) => failure = failure.or(Some(err)),
-                }
-            }
-            if let Some(err) = failure {
-                return Err(err);
+                // The index entry was just listed: it exists. A failure drops the marks not yet
+                // kept (those passwords stay usable).
+                let revoked = self.revoke_read(user, id, record, tombstone, true).await?;
+                mark.keep();
+                count += usize::from(revoked);
             }
         }
         Ok(count)
@@ -867,17 +868,17 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// a revoke that failed or was cancelled leaves the password usable in the store, so this
     /// instance must not refuse it either (verify and list keep agreeing).
     fn mark_revoked(&self, id: &str, user: &str) -> RevokeMark<'_, S, C, R> {
-        let token = self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id, user);
+        let key = revoked_key(id, user);
+        let token = self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.clone());
         if let Some(cache) = &self.cache {
             cache.evict_id(id);
         }
-        RevokeMark { service: self, id: id.to_owned(), token: Some(token) }
+        RevokeMark { service: self, key, token: Some(token) }
     }
 
     /// Whether `(id, user)` was revoked through this instance.
     fn is_revoked_here(&self, id: &str, user: &str) -> bool {
-        let revoked = self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        !revoked.by_id.is_empty() && revoked.contains(id, user)
+        self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(id, user)
     }
 
     /// Verifies credentials and performs the follow-up writes before returning.
@@ -1187,13 +1188,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// Whether this is the first re-hash upgrade of `id` scheduled by this instance.
     fn first_upgrade(&self, id: &str) -> bool {
         let mut upgraded = self.upgraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if upgraded.contains(id) {
+        if upgraded.contains_key(id) {
             return false;
         }
         if upgraded.len() >= MAX_UPGRADED {
             upgraded.clear();
         }
-        upgraded.insert(id.to_owned())
+        upgraded.insert(id.to_owned(), self.now());
+        true
     }
 
     fn forget_touch(&self, id: &str) {
