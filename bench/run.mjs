@@ -27,6 +27,8 @@ export const SECTIONS = {
   timing: ["node.mjs", "timing"],
   workerd: ["workerd.mjs"],
   browser: ["browser.mjs"],
+  storecalls: ["store-calls.mjs"],
+  native: ["native.mjs"],
 };
 
 const args = process.argv.slice(2);
