@@ -344,17 +344,18 @@ export function denoKvStore(kv: unknown, options?: { base?: string }): KeyValueS
  */
 export function redisStore(client: unknown): KeyValueStore;
 /**
- * A Durable Object's storage (`ctx.storage`, inside the object), or a stub of an object whose
- * class serves this store (`AppPasswordsDurableObject`). Strongly consistent: a revoke is seen at
- * once everywhere. Bulk reads and an atomic `increment`.
+ * A Durable Object's storage (`ctx.storage`, inside the object); or the namespace binding of a
+ * class that serves this store (`AppPasswordsDurableObject`), whose object `options.name`
+ * (default "app-passwords") answers every call; or a stub of such an object (valid only within
+ * the request that made it). Strongly consistent: a revoke is seen at once everywhere. Bulk
+ * reads and an atomic `increment`.
  * @example
  * // Inside a Durable Object:
  * const ap = new AppPasswords({ store: durableObjectStore(this.ctx.storage) });
- * // In a Worker, through a stub:
- * const stub = env.APP_PASSWORDS_DO.get(env.APP_PASSWORDS_DO.idFromName("app-passwords"));
- * const ap2 = new AppPasswords({ store: durableObjectStore(stub) });
+ * // In a Worker (the service may be kept across requests):
+ * const ap2 = new AppPasswords({ store: durableObjectStore(env.APP_PASSWORDS_DO) });
  */
-export function durableObjectStore(storageOrStub: unknown): KeyValueStore;
+export function durableObjectStore(storageOrStub: unknown, options?: { name?: string }): KeyValueStore;
 /**
  * Answers one `durableObjectStore(stub)` request inside a Durable Object, from its storage.
  * @example

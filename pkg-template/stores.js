@@ -246,21 +246,31 @@ const incrementQueues = new WeakMap();
  * A Durable Object's storage: strongly consistent on Workers, so a revoke is seen at once by
  * every later verify in every location (all requests for the object go to one instance).
  *
- * Pass either the object's own storage (`this.ctx.storage`, inside the Durable Object: run
- * `AppPasswords` there) or a stub of an object that serves this store
- * (`env.APP_PASSWORDS_DO.get(id)`, whose class is `AppPasswordsDurableObject` or calls
- * `serveDurableObjectStore(storage, request)`): then each store call is one request to it.
+ * Pass the object's own storage (`this.ctx.storage`, inside the Durable Object: run
+ * `AppPasswords` there); or the namespace binding of a class that serves this store
+ * (`env.APP_PASSWORDS_DO`, class `AppPasswordsDurableObject` or one that calls
+ * `serveDurableObjectStore(storage, request)`), whose object named `name` (default
+ * "app-passwords") then answers every store call, one request each; or a stub of such an
+ * object, valid only within the request that made it (Workers refuses I/O through it from
+ * another request), so only for a service made per request.
  *
  * `increment` is atomic: Durable Object storage operations are serialized, and while one is
  * in flight the object's input gate holds back every other event, so no other request can
  * run between the read and the write; increments made concurrently by the same request are
  * queued one after the other here.
- * @param {DurableObjectStorage | DurableObjectStub} storageOrStub
+ * @param {DurableObjectStorage | DurableObjectNamespace | DurableObjectStub} storageOrStub
+ * @param {{ name?: string }} [options] the object's name, for a namespace.
  * @returns {import("./index.d.ts").KeyValueStore}
  */
-export function durableObjectStore(storageOrStub) {
+export function durableObjectStore(storageOrStub, { name = "app-passwords" } = {}) {
   const target = storageOrStub;
-  if (target && typeof target.fetch === "function") return durableObjectStubStore(target);
+  // A namespace binding: a stub is an I/O object of the request that made it, so a service kept
+  // across requests (the usual: one AppPasswords per isolate) must make one per call.
+  if (target && typeof target.idFromName === "function" && typeof target.get === "function") {
+    const id = target.idFromName(name);
+    return durableObjectStubStore(() => target.get(id));
+  }
+  if (target && typeof target.fetch === "function") return durableObjectStubStore(() => target);
   if (!target || ["get", "put", "delete", "list"].some((m) => typeof target[m] !== "function")) {
     throw new TypeError("durableObjectStore needs a Durable Object's storage (ctx.storage) or a stub");
   }
@@ -310,10 +320,10 @@ export function durableObjectStore(storageOrStub) {
 
 const STORE_URL = "https://app-passwords.durable-object/store";
 
-/** The store calls of durableObjectStore(stub), one request each to the object. */
-function durableObjectStubStore(stub) {
+/** The store calls of durableObjectStore(stub), one request each to the object `stubOf()` gives. */
+function durableObjectStubStore(stubOf) {
   const call = async (body) => {
-    const response = await stub.fetch(STORE_URL, {
+    const response = await stubOf().fetch(STORE_URL, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),

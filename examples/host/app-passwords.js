@@ -6,28 +6,55 @@ import {
   AppPasswordError,
   hashPassword,
   looksLikeAppPassword,
+  durableObjectStore,
   verifyPasswordHash,
   workersKvStore,
 } from "../../pkg/workerd.js";
+
+// The Durable Object class that holds the records when APP_PASSWORDS_STORE = "durable-object"
+// (worker.js exports it; wrangler.toml binds it as APP_PASSWORDS_DO).
+export { AppPasswordsDurableObject } from "../../pkg/workerd.js";
 
 import { HttpError } from "./http.js";
 
 const REALM = "app-passwords";
 
-// One service per isolate and KV binding: it keeps the lastUsedAt throttle between requests.
+// One service per isolate and store binding: it keeps the lastUsedAt throttle between requests.
 let service = null;
 
-/** The service over the APP_PASSWORDS KV namespace (and the PEPPER secret, when set). */
+/**
+ * Where the records live, chosen by the APP_PASSWORDS_STORE setting:
+ * - "kv" (the default): the APP_PASSWORDS KV namespace. Eventually consistent: a revoke can take
+ *   about 60 s to reach other Cloudflare locations.
+ * - "durable-object": one Durable Object (APP_PASSWORDS_DO) serves every store call. Strongly
+ *   consistent: a revoke is seen at once by every later verify, everywhere; every verify is a
+ *   round trip to the object's location.
+ */
+function recordStore(env) {
+  const kind = env.APP_PASSWORDS_STORE ?? "kv";
+  if (kind === "durable-object") {
+    if (!env.APP_PASSWORDS_DO) {
+      throw new HttpError(500, "not_configured", "APP_PASSWORDS_STORE is durable-object but the binding APP_PASSWORDS_DO is missing.");
+    }
+    return { binding: env.APP_PASSWORDS_DO, store: durableObjectStore(env.APP_PASSWORDS_DO) };
+  }
+  if (kind !== "kv") throw new HttpError(500, "not_configured", 'APP_PASSWORDS_STORE must be "kv" or "durable-object".');
+  if (!env.APP_PASSWORDS) throw new HttpError(500, "not_configured", "The KV binding APP_PASSWORDS is missing.");
+  return { binding: env.APP_PASSWORDS, store: workersKvStore(env.APP_PASSWORDS) };
+}
+
+/** The service over the configured record store (and the PEPPER secret, when set). */
 export function appPasswords(env) {
-  if (!service || service.kv !== env.APP_PASSWORDS) {
-    if (!env.APP_PASSWORDS) throw new HttpError(500, "not_configured", "The KV binding APP_PASSWORDS is missing.");
+  const binding = (env.APP_PASSWORDS_STORE ?? "kv") === "durable-object" ? env.APP_PASSWORDS_DO : env.APP_PASSWORDS;
+  if (!service || service.binding !== binding) {
+    const chosen = recordStore(env);
     const options = {
-      store: workersKvStore(env.APP_PASSWORDS),
+      store: chosen.store,
       realm: REALM,
       onError: (err) => console.error("app-passwords background write failed:", err && err.code, err && err.message),
     };
     if (typeof env.PEPPER === "string" && env.PEPPER) options.pepper = env.PEPPER;
-    service = { kv: env.APP_PASSWORDS, ap: new AppPasswords(options) };
+    service = { binding: chosen.binding, ap: new AppPasswords(options) };
   }
   return service.ap;
 }

@@ -28,7 +28,10 @@ export function workerOptions({ bindings = {} } = {}) {
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     kvNamespaces: { APP_PASSWORDS: "app-passwords" },
-    durableObjects: { LIMITS: { className: "AttemptCounter", useSQLite: true } },
+    durableObjects: {
+      LIMITS: { className: "AttemptCounter", useSQLite: true },
+      APP_PASSWORDS_DO: { className: "AppPasswordsDurableObject", useSQLite: true },
+    },
     assets: {
       directory: join(root, "www"),
       binding: "ASSETS",

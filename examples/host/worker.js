@@ -6,6 +6,9 @@
 //   APP_PASSWORDS    KV namespace: the app-password records (the package's key layout under
 //                    `app-passwords/v1/`) and this host's own keys under `host/v1/`.
 //   LIMITS           Durable Object namespace of class AttemptCounter: the rate-limit counters.
+//   APP_PASSWORDS_STORE  optional var: "kv" (default) keeps the records in APP_PASSWORDS;
+//                    "durable-object" keeps them in APP_PASSWORDS_DO (strongly consistent).
+//   APP_PASSWORDS_DO Durable Object namespace of class AppPasswordsDurableObject (the package's).
 //   ASSETS           the static page in www/ (Workers static assets, run_worker_first).
 //   DEMO_PASSWORD    secret: the password of the account `demo`.
 //   EXTRA_ACCOUNTS   optional secret: JSON object {username: password} of more accounts;
@@ -18,6 +21,7 @@ import { HttpError, drain, errorResponse, friendly, isApiPath, methodNotAllowed,
 import { route } from "./routes.js";
 
 export { AttemptCounter } from "./limits.js";
+export { AppPasswordsDurableObject } from "./app-passwords.js";
 
 async function handle(request, env, ctx, url, api) {
   // Once per isolate and configuration: accounts removed from it lose their app passwords.

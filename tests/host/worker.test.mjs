@@ -42,8 +42,9 @@ const NO_FAULT = { ops: [], prefix: "" };
 let dataDir;
 let mf;
 
-function options({ accounts = {}, fault = NO_FAULT } = {}) {
+function options({ accounts = {}, fault = NO_FAULT, store } = {}) {
   const bindings = { DEMO_PASSWORD };
+  if (store) bindings.APP_PASSWORDS_STORE = store;
   if (Object.keys(accounts).length) bindings.EXTRA_ACCOUNTS = JSON.stringify(accounts);
   const host = workerOptions({ bindings });
   delete host.kvNamespaces;
@@ -166,6 +167,44 @@ describe("removing an account from the configuration", () => {
     const list = await call("GET", `${origin}/api/app-passwords`, { cookie: back.pair });
     assert.equal(list.status, 200, list.text);
     assert.deepEqual(list.data.appPasswords, []);
+  });
+});
+
+describe("APP_PASSWORDS_STORE = durable-object", () => {
+  test("the records live in the AppPasswordsDurableObject, not in KV: create, verify, list, revoke", async () => {
+    const origin = "http://apw.example";
+    await restart({ store: "durable-object" });
+    const demo = await signIn(origin, "demo", DEMO_PASSWORD);
+    const made = await call("POST", `${origin}/api/app-passwords`, { json: { label: "in the DO", scopes: ["repository"] }, cookie: demo.pair });
+    assert.equal(made.status, 201, made.text);
+    const { id, password } = made.data;
+    assert.equal((await call("GET", `${origin}/api/repositories`, { auth: ["demo", password] })).status, 200);
+    const listed = await call("GET", `${origin}/api/app-passwords`, { cookie: demo.pair });
+    assert.deepEqual(listed.data.appPasswords.map((p) => p.id), [id]);
+
+    // Nothing of the package's key layout went to the KV namespace.
+    const kv = await mf.getKVNamespace("KV", "faulty-kv");
+    const keys = (await kv.list({ prefix: "app-passwords/" })).keys.map((k) => k.name);
+    assert.equal(keys.some((k) => k.includes(id)), false, `KV holds no key of ${id}: ${keys.join(", ")}`);
+
+    // The same host on KV does not know that password: the store really is the object.
+    await restart({});
+    assert.equal((await call("GET", `${origin}/api/repositories`, { auth: ["demo", password] })).status, 401);
+    await restart({ store: "durable-object" });
+    assert.equal((await call("GET", `${origin}/api/repositories`, { auth: ["demo", password] })).status, 200, "persisted in the object");
+
+    const again = await signIn(origin, "demo", DEMO_PASSWORD);
+    assert.equal((await call("DELETE", `${origin}/api/app-passwords/${id}`, { cookie: again.pair })).status, 204);
+    assert.equal((await call("GET", `${origin}/api/repositories`, { auth: ["demo", password] })).status, 401, "revoked at once");
+    await restart({});
+  });
+
+  test("an unknown APP_PASSWORDS_STORE is a 500 not_configured, never a silent fallback to KV", async () => {
+    await restart({ store: "dynamo" });
+    const res = await call("GET", "http://apw.example/api/user", { auth: ["demo", "x"] });
+    assert.equal(res.status, 500, res.text);
+    assert.equal(res.data?.error?.code, "not_configured");
+    await restart({});
   });
 });
 
