@@ -5,20 +5,12 @@
 # write; nothing is downloaded (--no-remote --no-npm, no config, no lockfile).
 # Needs pkg/ (make pkg). PKG_DIR overrides the package directory.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash scripts/tools.sh npm
 
 deno="$root/node_modules/@deno/linux-x64-glibc/deno" # the .bin/deno wrapper is a Node script
-pkg_dir="$(cd "${PKG_DIR:-pkg}" 2>/dev/null && pwd || true)"
-if [ -z "$pkg_dir" ] || [ ! -f "$pkg_dir/web.js" ]; then
-  echo "test-deno: no package in ${PKG_DIR:-pkg}/ (run make pkg first)" >&2
-  exit 1
-fi
-
-mkdir -p tests/js/.tmp
-work="$(mktemp -d "$root/tests/js/.tmp/deno.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+require_pkg test-deno web.js
+make_work tests/js/.tmp deno
 # DENO_DIR holds only Deno's own caches (type-check results); it stays between runs, gitignored.
 export DENO_DIR="$root/tests/js/.tmp/deno-dir" DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1 NO_COLOR=1
 import_map="tests/js/deno/import_map.json"
@@ -27,7 +19,7 @@ if [ "$pkg_dir" != "$root/pkg" ]; then
   printf '{ "imports": { "app-passwords": "file://%s/web.js", "app-passwords/": "file://%s/" } }\n' "$pkg_dir" "$pkg_dir" >"$import_map"
 fi
 flags=(--no-config --no-lock --no-remote --no-npm --import-map "$import_map")
-start=$(date +%s%N)
+timer_start
 
 echo "==> $("$deno" --version | head -n1): deno check (index.d.ts against the documented API)"
 "$deno" check "${flags[@]}" tests/js/deno/types_check.ts
@@ -43,10 +35,4 @@ passed=$(sed -n 's/.*| \([0-9]*\) passed.*/\1/p' <<<"$summary")
 failed=$(sed -n 's/.*| \([0-9]*\) failed.*/\1/p' <<<"$summary")
 passed=${passed:-0}
 failed=${failed:-0}
-secs=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "deno: ${secs} ms"
-echo "${passed} passed, ${failed} failed"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
-  [ "$passed" -eq 0 ] && echo "test-deno: no tests ran" >&2
-  exit 1
-fi
+finish deno
