@@ -7,21 +7,16 @@
 # sample, is Debian's redis-server on a loopback port of the run's own, stopped at the end.
 # Needs pkg/ (make pkg). An argument filters the samples (a file name, or part of "FILE:LINE").
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash scripts/tools.sh wasm-target npm docs-npm redis chromium pkg
 
-mkdir -p tests/docs/.tmp
-work="$(mktemp -d "$root/tests/docs/.tmp/run.XXXXXX")"
-if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$work"' EXIT; fi
-
-(cd pkg && npm pack --ignore-scripts --json --pack-destination "$work" --cache "$work/npm-cache") >"$work/pack.json"
-tarball="$work/$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].filename)' "$work/pack.json")"
+make_work tests/docs/.tmp run
+pack_pkg pkg
 echo "==> packed $(basename "$tarball"); installing it by name in a new project"
 project="$work/project"
 mkdir -p "$project"
 printf '{ "name": "docs-samples", "private": true }\n' >"$project/package.json"
-(cd "$project" && npm install --offline --no-audit --no-fund --ignore-scripts --cache "$work/npm-cache" "$tarball" >/dev/null)
+install_tarball "$project"
 
 echo "==> node $(node --version): the documented samples"
 node tests/docs/run.mjs --project "$project" --work "$work" "$@"

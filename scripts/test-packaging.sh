@@ -8,47 +8,18 @@
 # pkg/ when missing. PKG_DIR overrides the package directory; extra arguments pick paths
 # (e.g. `bash scripts/test-packaging.sh wrangler vite-dev`). KEEP=1 keeps the temporary projects.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 start_ms=$(( $(date +%s%N) / 1000000 ))
 
 bash scripts/tools.sh npm chromium packaging
 if [ -z "${PKG_DIR:-}" ]; then
   bash scripts/tools.sh pkg
 fi
-pkg_dir="$(cd "${PKG_DIR:-pkg}" 2>/dev/null && pwd || true)"
-if [ -z "$pkg_dir" ] || [ ! -f "$pkg_dir/package.json" ]; then
-  echo "test-packaging: no package in ${PKG_DIR:-pkg}/ (run make pkg first)" >&2
-  exit 1
-fi
+require_pkg test-packaging package.json
 
-mkdir -p tests/js/.tmp
-work="$(mktemp -d "$root/tests/js/.tmp/packaging.XXXXXX")"
-pidfile="$work/pids"
-: >"$pidfile"
-runner=""
-cleanup() {
-  local status=$? pid
-  # The runner stops its servers itself; this catches what it could not (killed, crashed).
-  if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
-    kill -TERM "$runner" 2>/dev/null || true
-    wait "$runner" 2>/dev/null || true
-  fi
-  while read -r pid; do
-    [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null || true
-  done <"$pidfile"
-  if [ "${KEEP:-}" = 1 ]; then
-    echo "kept $work"
-  else
-    rm -rf "$work"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_run_work tests/js/.tmp packaging
 
-npm pack "$pkg_dir" --pack-destination "$work" --silent >/dev/null
-tarball=$(ls "$work"/app-passwords-*.tgz)
+pack_pkg "$pkg_dir"
 echo "==> $(basename "$tarball") from ${pkg_dir#"$root"/}"
 
 export PACKAGING_WORK="$work" PACKAGING_TARBALL="$tarball" PACKAGING_PIDFILE="$pidfile" PACKAGING_START_MS="$start_ms"

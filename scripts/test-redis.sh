@@ -5,8 +5,7 @@
 # persistence and is stopped at the end, whatever happens. Needs pkg/ (built when missing).
 # Ends with "N passed, M failed".
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash scripts/tools.sh redis pkg
 if [ ! -d tests/js/redis/node_modules/redis ] || [ ! -d tests/js/redis/node_modules/ioredis ]; then
   echo "==> npm ci in tests/js/redis (node-redis 5, ioredis 5)"
