@@ -9,3 +9,5 @@ initSync({ module: readFileSync(new URL("./app_passwords_bg.wasm", import.meta.u
 setup();
 
 export * from "./api.js";
+// The store kept in one JSON file (node:fs): Node and Bun only, so only this entry has it.
+export { fileStore } from "./file-store.js";

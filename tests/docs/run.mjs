@@ -281,7 +281,7 @@ async function runWorkerd(block, ctx) {
   const { Miniflare, Log, LogLevel } = await import("miniflare");
   const pkgDir = join(ctx.project, "node_modules/app-passwords");
   const manifest = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
-  const entry = manifest.exports["."].workerd;
+  const entry = manifest.exports["."].workerd.default; // each condition is { types, default }
   const dir = join(work, `workerd-${ctx.slug}-${block.line}`);
   mkdirSync(dir, { recursive: true });
   // workerd resolves the bare specifier "app-passwords" to a module of that name; the package's
@@ -332,7 +332,7 @@ async function runBrowser(block, ctx) {
   const { launchChromium } = await import(pathToFileURL(join(root, "tests/chromium.mjs")).href);
   const pkgDir = join(ctx.project, "node_modules/app-passwords");
   const manifest = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
-  const entry = manifest.exports["."].browser.replace(/^\.\//, "");
+  const entry = manifest.exports["."].browser.default.replace(/^\.\//, "");
   const page = `<!doctype html><meta charset="utf-8"><title>sample</title><link rel="icon" href="data:,">
 <script type="importmap">{ "imports": { "app-passwords": "/node_modules/app-passwords/${entry}", "app-passwords/": "/node_modules/app-passwords/" } }</script>
 <script type="module">import("/sample.mjs").then(() => { window.__done = "ok"; }, (e) => { window.__done = String(e && e.stack || e); });</script>`;

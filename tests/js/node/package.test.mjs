@@ -39,11 +39,14 @@ test("package: manifest (ESM, no dependencies, no install scripts, types)", () =
   assert.equal(pkg.types, "./index.d.ts");
   assert.ok(existsSync(join(pkgDir, "index.d.ts")), "index.d.ts present");
   const dot = pkg.exports["."];
-  assert.equal(Object.keys(dot)[0], "types", "types is the first condition (TypeScript reads in order)");
-  assert.equal(dot.types, "./index.d.ts");
+  // Each condition names its types first (TypeScript reads in order): the node entry's types
+  // (node.d.ts) add fileStore to index.d.ts.
   for (const [condition, target] of Object.entries(dot)) {
-    assert.ok(existsSync(join(pkgDir, target)), `exports["."].${condition} → ${target} exists`);
+    assert.deepEqual(Object.keys(target), ["types", "default"], `exports["."].${condition} is { types, default }`);
+    for (const file of Object.values(target)) assert.ok(existsSync(join(pkgDir, file)), `exports["."].${condition} → ${file} exists`);
   }
+  assert.equal(dot.node.types, "./node.d.ts");
+  assert.equal(dot.default.types, "./index.d.ts");
   assert.equal(pkg.exports["./package.json"], "./package.json");
 });
 
@@ -55,7 +58,7 @@ function resolveWith(conditions) {
 
 test("package: exports conditions resolve (node, browser, deno, workerd)", () => {
   const dot = pkg.exports["."];
-  assert.equal(fileURLToPath(import.meta.resolve("app-passwords")), join(pkgDir, dot.node), "node");
+  assert.equal(fileURLToPath(import.meta.resolve("app-passwords")), join(pkgDir, dot.node.default), "node");
   assert.equal(resolveWith([]), join(pkgDir, "node.js"), "plain node");
   assert.equal(resolveWith(["browser"]), join(pkgDir, "web.js"), "browser");
   assert.equal(resolveWith(["deno"]), join(pkgDir, "web.js"), "deno");
@@ -104,7 +107,8 @@ test("package: every relative module the JS names (imports and JSDoc import() ty
 
 test("package: index.d.ts declares every runtime export", async () => {
   const api = await import("app-passwords");
-  const dts = readFileSync(join(pkgDir, "index.d.ts"), "utf8");
+  // The node entry's types: index.d.ts and node.d.ts (fileStore).
+  const dts = readFileSync(join(pkgDir, "index.d.ts"), "utf8") + readFileSync(join(pkgDir, "node.d.ts"), "utf8");
   const declared = new Set([...dts.matchAll(/^export (?:declare )?(?:class|function|const|interface|type) (\w+)/gm)].map((m) => m[1]));
   const undeclared = Object.keys(api).filter((name) => !declared.has(name));
   assert.deepEqual(undeclared, [], "runtime exports missing from index.d.ts");
