@@ -14,6 +14,7 @@ help:
 	@echo "make test-rust     the Rust suite only: clippy -D warnings, unit/integration/doc tests, wasm32 build"
 	@echo "make test-node     one runtime only (also test-browser, test-deno, test-workerd, test-wasm, test-host)"
 	@echo "make test-redis    redisStore against a real redis-server (node-redis 5, ioredis 5)"
+	@echo "make test-cli      the app-passwords command, fileStore and app-passwords/hono from the packed package"
 	@echo "make test-docs     every code sample of the docs, run in the runtime it names"
 	@echo "make pkg           the npm package in pkg/"
 	@echo "make test-packaging the packed package as users build it: wrangler, Vite, webpack, esbuild,"
@@ -25,7 +26,7 @@ help:
 demo:
 	bash scripts/demo.sh
 
-test: test-rust test-wasm test-js test-redis test-host test-fuzz test-leaks test-docs test-packaging
+test: test-rust test-wasm test-js test-redis test-cli test-host test-fuzz test-leaks test-docs test-packaging
 	@echo "make test: every suite passed"
 
 test-rust:
@@ -61,6 +62,9 @@ test-host: pkg
 .PHONY: test-redis
 test-redis: pkg
 	bash scripts/test-redis.sh
+.PHONY: test-cli
+test-cli: pkg
+	bash scripts/test-cli.sh
 
 test-leaks:
 	python3 scripts/check-secret-scanning.py
