@@ -11,7 +11,8 @@ trap 'rm -rf "$stage"' EXIT
 chmod 755 "$stage"
 bash scripts/tools.sh wasm-target wasm-bindgen npm
 
-cargo build --lib --release --target wasm32-unknown-unknown
+# The bindings crate (bindings/wasm) is the cdylib; its library is named app_passwords.
+cargo build -p app-passwords-wasm --lib --release --target wasm32-unknown-unknown
 wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords \
   "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/app_passwords.wasm"
 # Never Debian's binaryen (old versions write modules that crash at load): the npm one only.

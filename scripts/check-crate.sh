@@ -19,7 +19,7 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok    $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL  $1"; }
 
-list="$(cargo package --list --allow-dirty --offline 2>/dev/null || cargo package --list --allow-dirty)"
+list="$(cargo package -p app-passwords --list --allow-dirty --offline 2>/dev/null || cargo package -p app-passwords --list --allow-dirty)"
 extra="$(grep -vE '^(\.cargo_vcs_info\.json|Cargo\.toml|Cargo\.toml\.orig|Cargo\.lock|README\.md|CHANGELOG\.md|build\.rs|LICENSE-(MIT|APACHE)|src/.+\.rs|scopes/[^/]+\.json)$' <<<"$list" || true)"
 if [ -z "$extra" ]; then ok "cargo package --list: $(wc -l <<<"$list") files, none outside the allowed set"; else fail "cargo package --list has files a crate user does not need:"; echo "$extra" | head -20; fi
 for need in README.md build.rs src/lib.rs scopes/bitbucket-app-password-scopes.json LICENSE-MIT LICENSE-APACHE CHANGELOG.md; do
@@ -30,7 +30,8 @@ for key in repository homepage documentation rust-version license description re
   if grep -qE "^$key = \"[^\"]+\"" Cargo.toml; then ok "Cargo.toml has $key"; else fail "Cargo.toml lacks $key"; fi
 done
 
-if out="$(cargo publish --dry-run --allow-dirty 2>&1)"; then
+# Its own target dir: a verify build in target/ once left a stale build there.
+if out="$(cargo publish -p app-passwords --dry-run --allow-dirty --target-dir target/publish 2>&1)"; then
   ok "cargo publish --dry-run: $(grep -o 'Packaged [^)]*)' <<<"$out" || echo packaged), verified"
 else
   fail "cargo publish --dry-run"; grep -v "^warning: ignoring" <<<"$out" | tail -20
@@ -38,7 +39,7 @@ fi
 
 # README.md is the crate's documentation on docs.rs: no rustdoc warning (a fence attribute rustdoc
 # cannot read, a broken intra-doc link).
-if out="$(RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib 2>&1)"; then
+if out="$(RUSTDOCFLAGS="-D warnings" cargo doc -p app-passwords --no-deps --lib 2>&1)"; then
   ok "cargo doc: no rustdoc warning"
 else
   fail "cargo doc -D warnings"; tail -20 <<<"$out"
@@ -61,7 +62,7 @@ else
 fi
 # The toolchain of that version comes from rustup (scripts/tools.sh msrv), installed once when missing.
 bash scripts/tools.sh msrv
-if out="$(cargo "+$msrv" check --lib --offline --target-dir target/msrv 2>&1)"; then
+if out="$(cargo "+$msrv" check -p app-passwords --lib --offline --target-dir target/msrv 2>&1)"; then
   ok "cargo +$msrv check --lib"
 else
   fail "cargo +$msrv check --lib"; tail -20 <<<"$out"

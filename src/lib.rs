@@ -12,9 +12,6 @@ pub mod scope;
 pub mod service;
 pub mod store;
 
-#[cfg(target_arch = "wasm32")]
-mod wasm;
-
 pub use basic_auth::{BasicAuthError, BasicCredentials, basic_header, parse_basic};
 pub use cache::CacheConfig;
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::error::Error;
+use app_passwords_core::Error;
 
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
@@ -34,9 +34,24 @@ pub fn js_error(code: &str, message: &str) -> JsValue {
     err.into()
 }
 
-impl From<Error> for JsValue {
-    fn from(err: Error) -> Self {
-        js_error(err.code(), &err.to_string())
+/// A core error as a JS error (a free function: the orphan rule forbids `From<Error> for JsValue`
+/// outside the core, and the core knows nothing of JavaScript).
+pub fn to_js(err: Error) -> JsValue {
+    js_error(err.code(), &err.to_string())
+}
+
+/// `result.js()?`: a core result whose error becomes a JS error.
+pub trait OrJs<T> {
+    /// Converts the error with [`to_js`].
+    ///
+    /// # Errors
+    /// The core's error, as a JS error.
+    fn js(self) -> Result<T, JsValue>;
+}
+
+impl<T> OrJs<T> for Result<T, Error> {
+    fn js(self) -> Result<T, JsValue> {
+        self.map_err(to_js)
     }
 }
 

@@ -4,8 +4,8 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::error::invalid_argument;
-use crate::hash::HashParams;
+use crate::error::{OrJs, invalid_argument};
+use app_passwords_core::hash::HashParams;
 
 /// `object[name]`, or `undefined`.
 pub fn field(object: &JsValue, name: &str) -> JsValue {
@@ -50,7 +50,7 @@ pub fn strings(value: &JsValue, name: &str, optional: bool) -> Result<Vec<String
     }
     let array = Array::from(value);
     if array.length() > 1024 {
-        return Err(crate::error::Error::TooManyScopes.into());
+        return Err(crate::error::to_js(app_passwords_core::Error::TooManyScopes));
     }
     array.iter().map(|v| v.as_string().ok_or_else(err)).collect()
 }
@@ -68,7 +68,7 @@ pub fn opt_time(object: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
             .as_f64()
             .ok_or_else(|| invalid_argument(&format!("{name} must be epoch milliseconds or a Date")))?
     };
-    millis(ms).map(Some).ok_or_else(|| crate::error::Error::InvalidExpiry.into())
+    millis(ms).map(Some).ok_or_else(|| crate::error::to_js(app_passwords_core::Error::InvalidExpiry))
 }
 
 /// A JS number of milliseconds as `u64`, if finite, non-negative and below 2^53.
@@ -110,7 +110,7 @@ pub fn hash_params(value: &JsValue, default: HashParams) -> Result<HashParams, J
         iterations: u32_field(value, "iterations")?,
         parallelism: u32_field(value, "parallelism")?,
     };
-    params.validate()?;
+    params.validate().js()?;
     Ok(params)
 }
 
@@ -163,4 +163,9 @@ pub fn opt_ms(t: Option<u64>) -> JsValue {
 #[allow(clippy::cast_precision_loss)]
 pub fn ms(t: u64) -> JsValue {
     JsValue::from_f64(t as f64)
+}
+
+/// A JSON string literal (quoted and escaped).
+pub fn quote(s: &str) -> String {
+    miniserde::json::to_string(s)
 }

@@ -8,8 +8,8 @@ use js_sys::{Array, Map, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::error::{Error, Result};
-use crate::store::{ListPage, Store};
+use app_passwords_core::{Error, Result};
+use app_passwords_core::store::{ListPage, Store};
 
 #[wasm_bindgen]
 extern "C" {

@@ -7,13 +7,13 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{self, Obj, field, ms, opt_ms, string_array};
-use super::error::invalid_argument;
-use super::store::JsStore;
-use crate::hash::{self, HashParams};
-use crate::password::{self, PooledOsRandom, Prefix};
-use crate::scope::Catalog;
-use crate::service::{
+use crate::convert::{self, Obj, field, ms, opt_ms, string_array};
+use crate::error::{OrJs, invalid_argument};
+use crate::store::JsStore;
+use app_passwords_core::hash::{self, HashParams};
+use app_passwords_core::password::{self, PooledOsRandom, Prefix};
+use app_passwords_core::scope::Catalog;
+use app_passwords_core::service::{
     AppPasswords, Clock, Config, FollowUp, Millis, NewAppPassword, Purpose, Refusal,
     VerifyRequest, VerifyResult,
 };
@@ -51,7 +51,7 @@ fn refusal_js(r: &Refusal) -> JsValue {
 
 /// The same object as [`verify_js`], as JSON text.
 fn verify_json(result: &VerifyResult) -> String {
-    use crate::json::quote;
+    use crate::convert::quote;
     let names = |names: &[String]| names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(",");
     match result {
         VerifyResult::Granted(g) => format!(
@@ -90,7 +90,7 @@ fn verify_js(result: &VerifyResult) -> JsValue {
 
 fn catalog_option(value: &JsValue) -> Result<Catalog, JsValue> {
     if value.is_undefined() || value.is_null() {
-        return Ok(Catalog::bitbucket()?);
+        return Catalog::bitbucket().js();
     }
     let json = match value.as_string() {
         Some(text) => text,
@@ -99,7 +99,7 @@ fn catalog_option(value: &JsValue) -> Result<Catalog, JsValue> {
             .and_then(|s| s.as_string())
             .ok_or_else(|| invalid_argument("catalog must be a catalogue object or JSON text"))?,
     };
-    Ok(Catalog::from_json(&json)?)
+    Catalog::from_json(&json).js()
 }
 
 fn scopes_js(catalog: &Catalog) -> JsValue {
@@ -108,7 +108,7 @@ fn scopes_js(catalog: &Catalog) -> JsValue {
         .iter()
         .enumerate()
         .map(|(pos, s)| {
-            let mut itself = crate::scope::ScopeSet::EMPTY;
+            let mut itself = app_passwords_core::scope::ScopeSet::EMPTY;
             itself.insert(pos);
             Obj::new()
                 .set("name", s.name.as_str())
@@ -158,7 +158,7 @@ fn follow_up_promise(service: &Rc<Service>, follow_up: Option<FollowUp>) -> JsVa
         Some(follow_up) => {
             let service = Rc::clone(service);
             future_to_promise(async move {
-                service.complete(follow_up).await?;
+                service.complete(follow_up).await.js()?;
                 Ok(JsValue::UNDEFINED)
             })
             .into()
@@ -177,9 +177,9 @@ impl AppPasswordsCore {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<AppPasswordsCore, JsValue> {
         let store = JsStore::new(field(&options, "store")).map_err(|m| invalid_argument(&m))?;
-        let mut config = Config::new()?;
+        let mut config = Config::new().js()?;
         if let Some(prefix) = convert::opt_string(&options, "prefix")? {
-            config.prefix = Prefix::new(&prefix)?;
+            config.prefix = Prefix::new(&prefix).js()?;
         }
         config.catalog = catalog_option(&field(&options, "catalog"))?;
         config.hashing = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
@@ -207,7 +207,7 @@ impl AppPasswordsCore {
                 return Err(invalid_argument("cache must be { ttlMs, maxEntries } with non-negative numbers"));
             };
             let max_entries = usize::try_from(max_entries).unwrap_or(usize::MAX);
-            config.cache = Some(crate::cache::CacheConfig { ttl_ms, max_entries });
+            config.cache = Some(app_passwords_core::cache::CacheConfig { ttl_ms, max_entries });
         }
         let now = field(&options, "now");
         let clock = if now.is_undefined() {
@@ -215,7 +215,7 @@ impl AppPasswordsCore {
         } else {
             JsClock(Some(now.dyn_into::<Function>().map_err(|_| invalid_argument("now must be a function"))?))
         };
-        let inner = Service::with_parts(store, config, clock, PooledOsRandom::new())?;
+        let inner = Service::with_parts(store, config, clock, PooledOsRandom::new()).js()?;
         Ok(Self { inner: Rc::new(inner) })
     }
 
@@ -230,7 +230,7 @@ impl AppPasswordsCore {
             let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let created = service
                 .create(NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at })
-                .await?;
+                .await.js()?;
             Ok(Obj::new()
                 .set("id", created.id.as_str())
                 .set("password", created.password.expose())
@@ -247,7 +247,7 @@ impl AppPasswordsCore {
         let service = Rc::clone(&self.inner);
         future_to_promise(async move {
             let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-            let listed = service.list(&user).await?;
+            let listed = service.list(&user).await.js()?;
             let out: Array = listed
                 .iter()
                 .map(|l| {
@@ -271,7 +271,7 @@ impl AppPasswordsCore {
         future_to_promise(async move {
             let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
             let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
-            Ok(JsValue::from_bool(service.revoke(&user, &id).await?))
+            Ok(JsValue::from_bool(service.revoke(&user, &id).await.js()?))
         })
     }
 
@@ -281,7 +281,7 @@ impl AppPasswordsCore {
         let service = Rc::clone(&self.inner);
         future_to_promise(async move {
             let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-            let count = service.revoke_all(&user).await?;
+            let count = service.revoke_all(&user).await.js()?;
             Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
         })
     }
@@ -300,7 +300,7 @@ impl AppPasswordsCore {
                     require: &require,
                     purpose: args.purpose,
                 })
-                .await?;
+                .await.js()?;
             pair(&result, follow_up_promise(&service, follow_up))
         })
     }
@@ -313,7 +313,7 @@ impl AppPasswordsCore {
             let header = zeroize::Zeroizing::new(header.as_string());
             let require = convert::strings(&require, "require", true)?;
             let require: Vec<&str> = require.iter().map(String::as_str).collect();
-            let (result, follow_up) = service.verify_header_deferred(header.as_deref(), &require).await?;
+            let (result, follow_up) = service.verify_header_deferred(header.as_deref(), &require).await.js()?;
             pair(&result, follow_up_promise(&service, follow_up))
         })
     }
@@ -325,7 +325,7 @@ impl AppPasswordsCore {
     pub fn precheck(&self, password: &str, require: JsValue) -> Result<Option<String>, JsValue> {
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        Ok(self.inner.precheck(password, &require)?.map(|r| r.reason.as_str().to_owned()))
+        Ok(self.inner.precheck(password, &require).js()?.map(|r| r.reason.as_str().to_owned()))
     }
 
     /// `verifyCached(username, password, require?, login?)`: the answer of the verified-credential
@@ -338,14 +338,14 @@ impl AppPasswordsCore {
         let request = VerifyRequest { username, password, require: &require, purpose };
         // JSON text, parsed by the shim: one string across the boundary instead of a property
         // set per field, which dominated the cost of a cache hit.
-        Ok(self.inner.verify_cached(&request)?.map_or(JsValue::UNDEFINED, |r| JsValue::from_str(&verify_json(&r))))
+        Ok(self.inner.verify_cached(&request).js()?.map_or(JsValue::UNDEFINED, |r| JsValue::from_str(&verify_json(&r))))
     }
 
     /// `verifyCachedHeader(header, require?)`: `verifyCached` for an `Authorization` header.
     #[wasm_bindgen(js_name = verifyCachedHeader)]
     pub fn verify_cached_header(&self, header: Option<String>, require: JsValue) -> Result<JsValue, JsValue> {
         let header = zeroize::Zeroizing::new(header);
-        let Ok(credentials) = crate::basic_auth::parse_basic(header.as_deref()) else {
+        let Ok(credentials) = app_passwords_core::basic_auth::parse_basic(header.as_deref()) else {
             return Ok(JsValue::UNDEFINED);
         };
         self.verify_cached(&credentials.username, &credentials.password, require, false)
@@ -357,7 +357,7 @@ impl AppPasswordsCore {
         let header = zeroize::Zeroizing::new(header);
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        Ok(self.inner.precheck_header(header.as_deref(), &require)?.map(|r| r.reason.as_str().to_owned()))
+        Ok(self.inner.precheck_header(header.as_deref(), &require).js()?.map(|r| r.reason.as_str().to_owned()))
     }
 
     /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
@@ -376,14 +376,14 @@ impl AppPasswordsCore {
 #[wasm_bindgen(js_name = generatePassword)]
 pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
     let prefix = match convert::opt_string(&options, "prefix")? {
-        Some(p) => Prefix::new(&p)?,
+        Some(p) => Prefix::new(&p).js()?,
         None => Prefix::default(),
     };
     // try_borrow_mut: a getRandomValues polyfill that called back in here must not trap.
     let password = GENERATOR_RANDOM.with(|rng| match rng.try_borrow_mut() {
         Ok(mut pooled) => password::generate(&prefix, &mut *pooled),
         Err(_) => password::generate(&prefix, &mut password::OsRandom),
-    })?;
+    }).js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
@@ -400,7 +400,7 @@ pub fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsVal
         password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?,
     );
     let params = convert::hash_params(&params, HashParams::OWASP)?;
-    Ok(hash::hash_password(&password, &params)?)
+    hash::hash_password(&password, &params).js()
 }
 
 /// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
@@ -410,7 +410,7 @@ pub fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsV
         password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?,
     );
     let phc = phc.as_string().ok_or_else(|| invalid_argument("phc must be a string"))?;
-    Ok(hash::verify_password_hash(&password, &phc)?)
+    hash::verify_password_hash(&password, &phc).js()
 }
 
 thread_local! {
@@ -422,16 +422,16 @@ fn with_catalog<T>(catalog: &JsValue, f: impl FnOnce(&Catalog) -> Result<T, JsVa
     if catalog.is_undefined() || catalog.is_null() {
         DEFAULT_CATALOG.with(|c| match c {
             Some(c) => f(c),
-            None => Err(crate::error::Error::InvalidCatalog("embedded catalogue".into()).into()),
+            None => Err(crate::error::to_js(app_passwords_core::Error::InvalidCatalog("embedded catalogue".into()))),
         })
     } else {
         f(&catalog_option(catalog)?)
     }
 }
 
-fn names_arg(catalog: &Catalog, value: &JsValue, name: &str) -> Result<crate::scope::ScopeSet, JsValue> {
+fn names_arg(catalog: &Catalog, value: &JsValue, name: &str) -> Result<app_passwords_core::scope::ScopeSet, JsValue> {
     let names = convert::strings(value, name, false)?;
-    Ok(catalog.parse_names(names.iter().map(String::as_str))?)
+    catalog.parse_names(names.iter().map(String::as_str)).js()
 }
 
 /// `scopes.catalog(catalog?)`.
@@ -456,7 +456,7 @@ pub fn scopes_encode(names: JsValue, catalog: JsValue) -> Result<String, JsValue
 #[wasm_bindgen(js_name = scopesDecode)]
 pub fn scopes_decode(encoded: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
     let text = encoded.as_string().ok_or_else(|| invalid_argument("encoded must be a string"))?;
-    with_catalog(&catalog, |c| Ok(string_array(&c.names(&c.decode(&text)?))))
+    with_catalog(&catalog, |c| Ok(string_array(&c.names(&c.decode(&text).js()?))))
 }
 
 /// `scopes.satisfies(granted, required, catalog?)`.
