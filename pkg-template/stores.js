@@ -264,13 +264,15 @@ const incrementQueues = new WeakMap();
  */
 export function durableObjectStore(storageOrStub, { name = "app-passwords" } = {}) {
   const target = storageOrStub;
+  // A stub first: it is an RPC proxy on which every property reads as a function, so only its
+  // `fetch` tells it apart (a namespace has none).
+  if (target && typeof target.fetch === "function") return durableObjectStubStore(() => target);
   // A namespace binding: a stub is an I/O object of the request that made it, so a service kept
   // across requests (the usual: one AppPasswords per isolate) must make one per call.
   if (target && typeof target.idFromName === "function" && typeof target.get === "function") {
     const id = target.idFromName(name);
     return durableObjectStubStore(() => target.get(id));
   }
-  if (target && typeof target.fetch === "function") return durableObjectStubStore(() => target);
   if (!target || ["get", "put", "delete", "list"].some((m) => typeof target[m] !== "function")) {
     throw new TypeError("durableObjectStore needs a Durable Object's storage (ctx.storage) or a stub");
   }
