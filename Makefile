@@ -31,6 +31,8 @@ test: test-rust test-wasm test-js test-redis test-cli test-host test-fuzz test-l
 
 test-rust:
 	bash scripts/tools.sh wasm-target
+	cargo fmt --all --check
+	cd fuzz && cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	# The core for wasm32 with no JS dependency: getrandom then has no web backend and refuses
 	# to compile, so this check names its "unsupported" backend (an application picks the real

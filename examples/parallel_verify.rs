@@ -32,7 +32,12 @@ fn cpu_seconds() -> Option<f64> {
 
 /// Verifies per second with `threads` threads, each on its own password, for `time`, and the
 /// cores the process kept busy meanwhile.
-fn throughput(service: &Arc<Service>, passwords: &Arc<Vec<Created>>, threads: usize, time: Duration) -> (f64, Option<f64>) {
+fn throughput(
+    service: &Arc<Service>,
+    passwords: &Arc<Vec<Created>>,
+    threads: usize,
+    time: Duration,
+) -> (f64, Option<f64>) {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let cpu_start = cpu_seconds();
@@ -91,7 +96,10 @@ fn main() -> Result<(), app_passwords::Error> {
     let params = service.config().hashing;
     println!(
         "profile m={} KiB, t={}, p={}; {} s per run; {cores} cores available",
-        params.memory_kib, params.iterations, params.parallelism, time.as_secs()
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        time.as_secs()
     );
     let busy = |b: Option<f64>| b.map_or_else(|| "cores busy unknown".to_owned(), |b| format!("{b:.2} cores busy"));
     println!("1 thread:   {one:.0} verifies/s ({})", busy(one_busy));

@@ -50,10 +50,7 @@ pub struct BasicCredentials {
 
 impl core::fmt::Debug for BasicCredentials {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("BasicCredentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
+        f.debug_struct("BasicCredentials").field("username", &self.username).field("password", &"<redacted>").finish()
     }
 }
 
@@ -75,10 +72,7 @@ pub fn parse_basic(header: Option<&str>) -> Result<BasicCredentials, BasicAuthEr
     let decoded = Zeroizing::new(Base64::decode_vec(token).map_err(|_| BasicAuthError::BadBase64)?);
     let text = core::str::from_utf8(&decoded).map_err(|_| BasicAuthError::BadUtf8)?;
     let (username, password) = text.split_once(':').ok_or(BasicAuthError::NoColon)?;
-    Ok(BasicCredentials {
-        username: username.to_owned(),
-        password: Zeroizing::new(password.to_owned()),
-    })
+    Ok(BasicCredentials { username: username.to_owned(), password: Zeroizing::new(password.to_owned()) })
 }
 
 /// Builds a Basic header value (for clients and tests).

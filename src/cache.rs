@@ -88,9 +88,7 @@ impl VerifiedCache {
     /// The credential cached under `tag`, if still fresh at `now`.
     pub fn get(&self, tag: &[u8; 32], now: Millis) -> Option<Credential> {
         let mut entries = self.lock();
-        let fresh = entries
-            .get(tag)
-            .is_some_and(|e| now >= e.cached_at && now - e.cached_at < self.config.ttl_ms);
+        let fresh = entries.get(tag).is_some_and(|e| now >= e.cached_at && now - e.cached_at < self.config.ttl_ms);
         if fresh {
             entries.get(tag).map(|e| e.credential.clone())
         } else {

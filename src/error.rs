@@ -104,9 +104,7 @@ impl fmt::Display for Error {
             Self::StoreCorrupt(why) => write!(f, "the key-value store returned bad data: {why}"),
             Self::StoreTimeout => f.write_str("the key-value store did not answer in time"),
             Self::IdCollision => f.write_str("could not allocate a unique id"),
-            Self::TooManyPasswords => {
-                f.write_str("this user already has the most app passwords allowed (maxPerUser)")
-            }
+            Self::TooManyPasswords => f.write_str("this user already has the most app passwords allowed (maxPerUser)"),
             Self::StoreLacksAtomic => f.write_str("the key-value store has no atomic increment"),
             Self::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
         }

@@ -69,9 +69,7 @@ impl HashParams {
             return Err(Error::InvalidHashParams("iterations must be 1 to 64"));
         }
         if self.memory_kib < 8 * self.parallelism || self.memory_kib > MAX_MEMORY_KIB {
-            return Err(Error::InvalidHashParams(
-                "memoryKiB must be at least 8 x parallelism and at most 262144",
-            ));
+            return Err(Error::InvalidHashParams("memoryKiB must be at least 8 x parallelism and at most 262144"));
         }
         Ok(())
     }
@@ -171,9 +169,7 @@ impl PhcHash {
             iterations: t.ok_or(Error::InvalidHash("missing t"))?,
             parallelism: p.ok_or(Error::InvalidHash("missing p"))?,
         };
-        params
-            .validate()
-            .map_err(|_| Error::InvalidHash("parameters out of range"))?;
+        params.validate().map_err(|_| Error::InvalidHash("parameters out of range"))?;
         let salt = b64_decode(fields.next().ok_or(Error::InvalidHash("missing salt"))?, "bad salt")?;
         let hash = b64_decode(fields.next().ok_or(Error::InvalidHash("missing hash"))?, "bad hash")?;
         if fields.next().is_some() {
@@ -267,9 +263,7 @@ pub struct Hasher {
 
 impl fmt::Debug for Hasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hasher")
-            .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
-            .finish_non_exhaustive()
+        f.debug_struct("Hasher").field("pepper", &self.pepper.as_ref().map(|_| "<redacted>")).finish_non_exhaustive()
     }
 }
 
@@ -310,20 +304,14 @@ impl Hasher {
         }
         params.validate()?;
         let mut builder = ParamsBuilder::new();
-        builder
-            .m_cost(params.memory_kib)
-            .t_cost(params.iterations)
-            .p_cost(params.parallelism)
-            .output_len(out.len());
+        builder.m_cost(params.memory_kib).t_cost(params.iterations).p_cost(params.parallelism).output_len(out.len());
         if !keyid.is_empty() {
             builder.keyid(KeyId::new(keyid).map_err(|_| Error::InvalidHash("bad keyid"))?);
         }
         if !data.is_empty() {
             builder.data(AssociatedData::new(data).map_err(|_| Error::InvalidHash("bad data"))?);
         }
-        let argon_params = builder
-            .build()
-            .map_err(|_| Error::InvalidHashParams("rejected by Argon2"))?;
+        let argon_params = builder.build().map_err(|_| Error::InvalidHashParams("rejected by Argon2"))?;
         let blocks = argon_params.block_count();
         let argon = match self.pepper.as_deref() {
             Some(pepper) => Argon2::new_with_secret(pepper, *algorithm, *version, argon_params)
@@ -334,9 +322,7 @@ impl Hasher {
         let mut memory = self.take_buffer();
         if memory.len() < blocks {
             let extra = blocks - memory.len();
-            memory
-                .try_reserve_exact(extra)
-                .map_err(|_| Error::InvalidHashParams("not enough memory"))?;
+            memory.try_reserve_exact(extra).map_err(|_| Error::InvalidHashParams("not enough memory"))?;
             memory.resize(blocks, Block::new());
         }
         let scratch = memory.get_mut(..blocks).ok_or(Error::InvalidHashParams("memory"))?;
@@ -367,12 +353,7 @@ impl Hasher {
     ///
     /// # Errors
     /// [`Error::InvalidHashParams`] for bad parameters; [`Error::RandomUnavailable`].
-    pub fn hash(
-        &self,
-        password: &[u8],
-        params: &HashParams,
-        rng: &mut impl RandomSource,
-    ) -> Result<String> {
+    pub fn hash(&self, password: &[u8], params: &HashParams, rng: &mut impl RandomSource) -> Result<String> {
         let salt = Self::salt(rng)?;
         self.hash_with_salt(password, params, &salt)
     }

@@ -15,9 +15,7 @@ impl Fields {
     /// Parses `text` as a JSON object whose keys are all in `allowed`.
     pub fn parse(text: &str, allowed: &[&str]) -> Option<Self> {
         match json::from_str::<Value>(text).ok()? {
-            Value::Object(object) if object.keys().all(|k| allowed.contains(&k.as_str())) => {
-                Some(Self(object))
-            }
+            Value::Object(object) if object.keys().all(|k| allowed.contains(&k.as_str())) => Some(Self(object)),
             _ => None,
         }
     }

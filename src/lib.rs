@@ -17,7 +17,7 @@ pub use cache::CacheConfig;
 pub use error::{Error, Result};
 pub use hash::{HashParams, Hasher, PhcHash, hash_password, verify_password_hash};
 pub use password::{
-    Malformed, OsRandom, ParsedPassword, PooledOsRandom, Password, Prefix, RandomSource, generate,
+    Malformed, OsRandom, ParsedPassword, Password, PooledOsRandom, Prefix, RandomSource, generate,
     looks_like_app_password, parse,
 };
 pub use record::{IndexEntry, Record};
@@ -25,7 +25,7 @@ pub use scope::{Catalog, Scope, ScopeDef, ScopeSet};
 #[cfg(not(target_arch = "wasm32"))]
 pub use service::SystemClock;
 pub use service::{
-    AppPasswords, Clock, Config, Created, FollowUp, Granted, Listed, Millis, NewAppPassword,
-    Purpose, Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult,
+    AppPasswords, Clock, Config, Created, FollowUp, Granted, Listed, Millis, NewAppPassword, Purpose, Reason, Refusal,
+    RefusalCode, VerifyRequest, VerifyResult,
 };
 pub use store::{ListPage, MemoryStore, Store};

@@ -113,9 +113,7 @@ impl Prefix {
     pub fn new(prefix: &str) -> Result<Self> {
         let bytes = prefix.as_bytes();
         let first_ok = bytes.first().is_some_and(u8::is_ascii_lowercase);
-        let rest_ok = bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let rest_ok = bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
         if first_ok && rest_ok && bytes.len() <= MAX_PREFIX_LEN {
             Ok(Self(prefix.to_owned()))
         } else {
@@ -160,18 +158,13 @@ impl Password {
     /// The id (selector): the lookup key, safe to show.
     #[must_use]
     pub fn id(&self) -> &str {
-        self.text
-            .get(self.id_start..self.id_start + ID_LEN)
-            .unwrap_or_default()
+        self.text.get(self.id_start..self.id_start + ID_LEN).unwrap_or_default()
     }
 }
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Password")
-            .field("id", &self.id())
-            .field("secret", &"<redacted>")
-            .finish()
+        f.debug_struct("Password").field("id", &self.id()).field("secret", &"<redacted>").finish()
     }
 }
 
@@ -223,10 +216,7 @@ impl<'a> ParsedPassword<'a> {
 
 impl fmt::Debug for ParsedPassword<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParsedPassword")
-            .field("id", &self.id)
-            .field("secret", &"<redacted>")
-            .finish()
+        f.debug_struct("ParsedPassword").field("id", &self.id).field("secret", &"<redacted>").finish()
     }
 }
 
@@ -283,10 +273,7 @@ fn checksum_digits(head: &[u8]) -> [u8; CHECK_LEN] {
 /// The first [`Malformed`] rule the string breaks.
 pub fn parse<'a>(candidate: &'a str, prefix: &Prefix) -> core::result::Result<ParsedPassword<'a>, Malformed> {
     let p = prefix.as_str();
-    let body = candidate
-        .strip_prefix(p)
-        .and_then(|rest| rest.strip_prefix('_'))
-        .ok_or(Malformed::WrongPrefix)?;
+    let body = candidate.strip_prefix(p).and_then(|rest| rest.strip_prefix('_')).ok_or(Malformed::WrongPrefix)?;
     if body.len() != BODY_LEN {
         return Err(Malformed::WrongLength);
     }
@@ -302,9 +289,7 @@ pub fn parse<'a>(candidate: &'a str, prefix: &Prefix) -> core::result::Result<Pa
         return Err(Malformed::BadChecksum);
     }
     let id_start = p.len() + 1;
-    let id = candidate
-        .get(id_start..id_start + ID_LEN)
-        .ok_or(Malformed::WrongLength)?;
+    let id = candidate.get(id_start..id_start + ID_LEN).ok_or(Malformed::WrongLength)?;
     Ok(ParsedPassword { text: candidate, id })
 }
 
@@ -362,8 +347,5 @@ pub fn generate(prefix: &Prefix, rng: &mut impl RandomSource) -> Result<Password
     text.extend(random.iter().map(|&b| char::from(b)));
     let check = checksum_digits(text.as_bytes());
     text.extend(check.iter().map(|&b| char::from(b)));
-    Ok(Password {
-        id_start: prefix.as_str().len() + 1,
-        text,
-    })
+    Ok(Password { id_start: prefix.as_str().len() + 1, text })
 }

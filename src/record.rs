@@ -61,8 +61,7 @@ impl core::fmt::Debug for Record {
     }
 }
 
-const RECORD_FIELDS: &[&str] =
-    &["v", "id", "user", "label", "scopes", "hash", "createdAt", "expiresAt"];
+const RECORD_FIELDS: &[&str] = &["v", "id", "user", "label", "scopes", "hash", "createdAt", "expiresAt"];
 
 impl Record {
     /// Encodes the record as JSON (fields in a fixed order).

@@ -37,9 +37,7 @@ impl ScopeSet {
     /// Whether position `pos` is in the set.
     #[must_use]
     pub fn contains(&self, pos: usize) -> bool {
-        self.0
-            .get(pos / 64)
-            .is_some_and(|word| word & (1u64 << (pos % 64)) != 0)
+        self.0.get(pos / 64).is_some_and(|word| word & (1u64 << (pos % 64)) != 0)
     }
 
     /// Union.
@@ -178,10 +176,9 @@ impl Catalog {
     /// duplicate name, an unknown implication, or a grantable scope implying a non-grantable one.
     pub fn from_json(json: &str) -> Result<Self> {
         let bad = |why: &str| Error::InvalidCatalog(why.to_owned());
-        let mut file = crate::json::Fields::from_value(
-            miniserde::json::from_str::<Value>(json).map_err(|_| bad("not JSON"))?,
-        )
-        .ok_or_else(|| bad("not a JSON object"))?;
+        let mut file =
+            crate::json::Fields::from_value(miniserde::json::from_str::<Value>(json).map_err(|_| bad("not JSON"))?)
+                .ok_or_else(|| bad("not a JSON object"))?;
         let Some(Value::Array(scopes)) = file.take("scopes") else {
             return Err(bad("needs a \"scopes\" array"));
         };
@@ -314,9 +311,7 @@ impl Catalog {
             if count >= 2 * MAX_SCOPES {
                 return Err(Error::TooManyScopes);
             }
-            let pos = self
-                .position(name)
-                .ok_or_else(|| Error::UnknownScope(truncate(name)))?;
+            let pos = self.position(name).ok_or_else(|| Error::UnknownScope(truncate(name)))?;
             set.insert(pos);
         }
         Ok(set)
@@ -333,18 +328,13 @@ impl Catalog {
     /// The closure of `set` under implication.
     #[must_use]
     pub fn close(&self, set: &ScopeSet) -> ScopeSet {
-        set.positions()
-            .filter_map(|pos| self.scopes.get(pos))
-            .fold(*set, |acc, scope| acc.union(&scope.closure))
+        set.positions().filter_map(|pos| self.scopes.get(pos)).fold(*set, |acc, scope| acc.union(&scope.closure))
     }
 
     /// Names in catalogue order.
     #[must_use]
     pub fn names(&self, set: &ScopeSet) -> Vec<String> {
-        set.positions()
-            .filter_map(|pos| self.scopes.get(pos))
-            .map(|s| s.name.clone())
-            .collect()
+        set.positions().filter_map(|pos| self.scopes.get(pos)).map(|s| s.name.clone()).collect()
     }
 
     /// The canonical text form: names in catalogue order, space-separated.
@@ -388,14 +378,11 @@ impl Catalog {
     /// [`Error::InvalidScopeEncoding`] for an unknown version, bad or non-canonical base64,
     /// a trailing zero byte, or a bit outside this catalogue.
     pub fn decode(&self, encoded: &str) -> Result<ScopeSet> {
-        let payload = encoded
-            .strip_prefix(ENCODING_V1)
-            .ok_or(Error::InvalidScopeEncoding("unknown version"))?;
+        let payload = encoded.strip_prefix(ENCODING_V1).ok_or(Error::InvalidScopeEncoding("unknown version"))?;
         if payload.len() > 64 {
             return Err(Error::InvalidScopeEncoding("too long"));
         }
-        let bytes = Base64UrlUnpadded::decode_vec(payload)
-            .map_err(|_| Error::InvalidScopeEncoding("bad base64url"))?;
+        let bytes = Base64UrlUnpadded::decode_vec(payload).map_err(|_| Error::InvalidScopeEncoding("bad base64url"))?;
         // base64ct rejects non-canonical trailing bits; re-encoding double-checks it.
         if Base64UrlUnpadded::encode_string(&bytes) != payload {
             return Err(Error::InvalidScopeEncoding("non-canonical base64url"));

@@ -18,8 +18,7 @@ use crate::error::{Error, Result};
 use crate::hash::{HashParams, Hasher, PhcHash};
 use crate::password::{self, Malformed, OsRandom, Password, Prefix, RandomSource};
 use crate::record::{
-    self, IndexEntry, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key,
-    user_prefix,
+    self, IndexEntry, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key, user_prefix,
 };
 use crate::scope::{Catalog, ScopeSet};
 use crate::store::{MAX_GET_MANY, Store};
@@ -712,15 +711,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
         record::validate_user(user)?;
         let ids = self.index_ids(user, usize::MAX).await?;
-        let keys: Vec<String> = ids
-            .iter()
-            .flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)])
-            .collect();
+        let keys: Vec<String> =
+            ids.iter().flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)]).collect();
         let values = self.read_many(&keys).await?;
         let mut out = Vec::with_capacity(ids.len());
         let mut values = values.into_iter();
         for id in &ids {
-            let (record, tombstone, entry) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
+            let (record, tombstone, entry) =
+                (values.next().flatten(), values.next().flatten(), values.next().flatten());
             if revoked(tombstone)? {
                 // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
                 // it): not a password any more. Tidy up, best effort.
@@ -794,8 +792,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let mut count = 0;
         for batch in ids.chunks(REVOKE_ALL_BATCH) {
             let marks: Vec<RevokeMark<'_, S, C, R>> = batch.iter().map(|id| self.mark_revoked(id, user)).collect();
-            let keys: Vec<String> =
-                batch.iter().flat_map(|id| [record_key(id), tombstone_key(id)]).collect();
+            let keys: Vec<String> = batch.iter().flat_map(|id| [record_key(id), tombstone_key(id)]).collect();
             let values = self.read_many(&keys).await?;
             let mut values = values.into_iter();
             // One password after the other: revokeAll is rare (account deletion), and running
@@ -991,10 +988,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     ///
     /// # Errors
     /// As [`AppPasswords::verify`].
-    pub async fn verify_deferred(
-        &self,
-        request: VerifyRequest<'_>,
-    ) -> Result<(VerifyResult, Option<FollowUp>)> {
+    pub async fn verify_deferred(&self, request: VerifyRequest<'_>) -> Result<(VerifyResult, Option<FollowUp>)> {
         let catalog = &self.config.catalog;
         let required = catalog.parse_names(request.require.iter().copied())?;
         let refuse = |refusal: Refusal| Ok((VerifyResult::Refused(refusal), None));
@@ -1076,10 +1070,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         if result.is_ok() && !phc.is_current(&self.config.hashing) && self.first_upgrade(&record.id) {
             // Re-hash under the current profile after the answer (upgrade in place), at most
             // once per password per instance.
-            let upgrade = Some(Upgrade {
-                record,
-                password: zeroize::Zeroizing::new(parsed.text().to_owned()),
-            });
+            let upgrade = Some(Upgrade { record, password: zeroize::Zeroizing::new(parsed.text().to_owned()) });
             follow_up = Some(match follow_up {
                 Some(f) => FollowUp { upgrade, ..f },
                 None => FollowUp { touch: None, upgrade },
@@ -1121,9 +1112,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 missing: catalog.names(&missing),
             });
         }
-        let touch = self
-            .should_touch(&credential.id, now)
-            .then(|| (index_key(&credential.user, &credential.id), now));
+        let touch = self.should_touch(&credential.id, now).then(|| (index_key(&credential.user, &credential.id), now));
         let follow_up = touch.map(|touch| FollowUp { touch: Some(touch), upgrade: None });
         let granted = Granted {
             scopes: catalog.names(&credential.scopes),
@@ -1165,17 +1154,12 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// Whether `lastUsedAt` of `id` is due at `now` (without marking it written).
     fn touch_due(&self, id: &str, now: Millis) -> bool {
         let touched = self.touched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        touched
-            .get(id)
-            .is_none_or(|last| now.saturating_sub(*last) >= self.config.touch_interval_ms)
+        touched.get(id).is_none_or(|last| now.saturating_sub(*last) >= self.config.touch_interval_ms)
     }
 
     fn should_touch(&self, id: &str, now: Millis) -> bool {
         let mut touched = self.touched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if touched
-            .get(id)
-            .is_some_and(|last| now.saturating_sub(*last) < self.config.touch_interval_ms)
-        {
+        if touched.get(id).is_some_and(|last| now.saturating_sub(*last) < self.config.touch_interval_ms) {
             return false;
         }
         if touched.len() >= MAX_TOUCHED {

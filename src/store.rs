@@ -216,9 +216,7 @@ impl Store for MemoryStore {
                 .map_err(|_| Error::StoreCorrupt("increment of a value that is not an integer".into()))?,
             None => 0,
         };
-        let next = current
-            .checked_add(delta)
-            .ok_or_else(|| Error::StoreCorrupt("increment overflows".into()))?;
+        let next = current.checked_add(delta).ok_or_else(|| Error::StoreCorrupt("increment overflows".into()))?;
         map.insert(key.to_owned(), next.to_string());
         Ok(next)
     }

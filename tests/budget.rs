@@ -17,8 +17,8 @@ use std::task::{Context, Poll, Waker};
 use app_passwords::record::{index_key, record_key, tombstone_key};
 use app_passwords::store::MAX_GET_MANY;
 use app_passwords::{
-    AppPasswords, CacheConfig, Config, Error, HashParams, ListPage, MemoryStore, NewAppPassword, Result,
-    Store, VerifyResult,
+    AppPasswords, CacheConfig, Config, Error, HashParams, ListPage, MemoryStore, NewAppPassword, Result, Store,
+    VerifyResult,
 };
 use common::{SplitMix64, T0, TestClock, api, block_on, clock, refused};
 
@@ -116,7 +116,10 @@ fn the_store_call_budget_holds_at_1000_passwords_and_the_cap_refuses_the_rest() 
         create_max = create_max.max(store.calls());
     }
     assert_eq!((made.len(), refused_at_cap), (1000, 500));
-    println!("budget: 1,500 creates for one user (maxPerUser 1000): {} created, {refused_at_cap} refused too_many_passwords", made.len());
+    println!(
+        "budget: 1,500 creates for one user (maxPerUser 1000): {} created, {refused_at_cap} refused too_many_passwords",
+        made.len()
+    );
     println!("budget: create, most store calls over 1,500 creates: {create_max} (must be <= 6)");
     assert!(create_max <= 6);
 
@@ -200,7 +203,9 @@ fn store_calls_per_operation_at_10_100_and_1000_passwords() {
         store.reset();
         assert!(block_on(svc.revoke("dave", &made[1].id)).unwrap());
         let revoke = store.calls();
-        println!("budget: {n:>4} passwords: create {create}, list {list}, verify {verify}, revoke {revoke} store calls");
+        println!(
+            "budget: {n:>4} passwords: create {create}, list {list}, verify {verify}, revoke {revoke} store calls"
+        );
         assert!(create <= 6 && list <= 40 && verify <= 2 && revoke <= 6);
     }
 }
@@ -534,7 +539,10 @@ fn get_many_and_increment_default_and_in_memory() {
     assert_eq!(block_on(mem.get("n")).unwrap().as_deref(), Some("3"));
     block_on(mem.put("x", "not a number")).unwrap();
     assert_eq!(block_on(mem.increment("x", 1)).unwrap_err().code(), "store_corrupt");
-    assert_eq!(block_on(mem.get_many(&["n", "zz", "x"])).unwrap(), [Some("3".into()), None, Some("not a number".into())]);
+    assert_eq!(
+        block_on(mem.get_many(&["n", "zz", "x"])).unwrap(),
+        [Some("3".into()), None, Some("not a number".into())]
+    );
     // Concurrent increments from threads lose nothing.
     let shared = Arc::new(MemoryStore::new());
     let threads: Vec<_> = (0..4)

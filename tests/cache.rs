@@ -38,7 +38,9 @@ fn second_verify_is_a_cache_hit_that_needs_no_store() {
     let store = FaultyStore::over(Arc::clone(&inner));
     let now = Arc::new(std::sync::atomic::AtomicU64::new(T0));
     let svc = app_passwords::AppPasswords::with_parts(store.clone(), config, clock(&now), SplitMix64::new(3)).unwrap();
-    let c = block_on(svc.create(NewAppPassword { user: "alice", label: "x", scopes: &["repository"], expires_at: None })).unwrap();
+    let c =
+        block_on(svc.create(NewAppPassword { user: "alice", label: "x", scopes: &["repository"], expires_at: None }))
+            .unwrap();
     let first = block_on(svc.verify(api("alice", c.password.expose(), &["repository"]))).unwrap();
     assert_eq!(cached(&first), Some(false));
     // With every read failing, only the cache can answer.
@@ -104,7 +106,10 @@ fn cached_credentials_still_get_purpose_scope_and_owner_checks() {
     let h = cached_harness(60_000, 10);
     let c = create(&h, "alice");
     block_on(h.svc.verify(api("alice", c.password.expose(), &[]))).unwrap();
-    assert_eq!(refused(block_on(h.svc.verify(login("alice", c.password.expose()))).unwrap()).code, RefusalCode::LoginNotAllowed);
+    assert_eq!(
+        refused(block_on(h.svc.verify(login("alice", c.password.expose()))).unwrap()).code,
+        RefusalCode::LoginNotAllowed
+    );
     let r = refused(block_on(h.svc.verify(api("alice", c.password.expose(), &["issue"]))).unwrap());
     assert_eq!((r.code, r.missing.as_slice()), (RefusalCode::InsufficientScope, &["issue".to_owned()][..]));
     assert_eq!(
@@ -112,7 +117,10 @@ fn cached_credentials_still_get_purpose_scope_and_owner_checks() {
         RefusalCode::NotAllowedForAppPasswords
     );
     // The key covers the username: another user with the same password is not a hit.
-    assert_eq!(refused(block_on(h.svc.verify(api("bob", c.password.expose(), &[]))).unwrap()).code, RefusalCode::InvalidCredentials);
+    assert_eq!(
+        refused(block_on(h.svc.verify(api("bob", c.password.expose(), &[]))).unwrap()).code,
+        RefusalCode::InvalidCredentials
+    );
 }
 
 #[test]
@@ -122,7 +130,9 @@ fn refusals_are_never_cached() {
     let store = FaultyStore::over(Arc::new(MemoryStore::new()));
     let now = Arc::new(std::sync::atomic::AtomicU64::new(T0));
     let svc = app_passwords::AppPasswords::with_parts(store.clone(), config, clock(&now), SplitMix64::new(5)).unwrap();
-    let c = block_on(svc.create(NewAppPassword { user: "alice", label: "x", scopes: &["repository"], expires_at: None })).unwrap();
+    let c =
+        block_on(svc.create(NewAppPassword { user: "alice", label: "x", scopes: &["repository"], expires_at: None }))
+            .unwrap();
     let wrong = common::with_other_secret(c.password.expose());
     assert!(!block_on(svc.verify(api("alice", &wrong, &[]))).unwrap().is_ok());
     assert!(!block_on(svc.verify(api("bob", c.password.expose(), &[]))).unwrap().is_ok());

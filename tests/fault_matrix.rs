@@ -49,8 +49,8 @@ use std::time::{Duration, Instant};
 
 use app_passwords::record::{index_key, record_key, tombstone_key, user_prefix};
 use app_passwords::{
-    AppPasswords, Config, Created, Error, HashParams, ListPage, MemoryStore, NewAppPassword,
-    RandomSource, Result, Store, VerifyResult,
+    AppPasswords, Config, Created, Error, HashParams, ListPage, MemoryStore, NewAppPassword, RandomSource, Result,
+    Store, VerifyResult,
 };
 use common::{SplitMix64, T0, TestClock, api, block_on, clock, light_config, with_other_secret};
 
@@ -164,7 +164,6 @@ impl Fault {
     fn lies(self) -> bool {
         matches!(self, Self::DropsWrites | Self::DropsDeletes)
     }
-
 }
 
 /// Which store calls of the operation (counted from 1 after arming) the fault hits.
@@ -451,8 +450,12 @@ fn run_op(fx: &Fixture, op: Op) -> Outcome {
             let new = NewAppPassword { user: USER, label: "new", scopes: &["email"], expires_at: None };
             run(svc.create(new), &fx.store).map(Outcome::Created)
         }
-        Op::VerifyValid => run(svc.verify(api(USER, fx.valid.password.expose(), &[])), &fx.store).map(Outcome::Verified),
-        Op::VerifyRevoked => run(svc.verify(api(USER, fx.revoked.password.expose(), &[])), &fx.store).map(Outcome::Verified),
+        Op::VerifyValid => {
+            run(svc.verify(api(USER, fx.valid.password.expose(), &[])), &fx.store).map(Outcome::Verified)
+        }
+        Op::VerifyRevoked => {
+            run(svc.verify(api(USER, fx.revoked.password.expose(), &[])), &fx.store).map(Outcome::Verified)
+        }
         Op::VerifyWrong => run(svc.verify(api(USER, &fx.wrong, &[])), &fx.store).map(Outcome::Verified),
         Op::List => run(svc.list(USER), &fx.store).map(|l| Outcome::Listed(l.into_iter().map(|p| p.id).collect())),
         Op::Revoke => run(svc.revoke(USER, &fx.valid.id), &fx.store).map(Outcome::Revoked),
@@ -669,7 +672,13 @@ const EXPECTED: &[(Fault, Op, &str, &str, &str)] = &[
     (Fault::DropsDeletes, Op::VerifyWrong, "refused (wrong_secret)", "refused (wrong_secret)", "·"),
     (Fault::DropsDeletes, Op::List, "Ok: 1 listed", "granted, listed", "·"),
     (Fault::DropsDeletes, Op::Revoke, "Ok(true)", "refused (unknown_id), not listed", "+tomb"),
-    (Fault::Reordered, Op::Create, "Ok: password returned", "granted, listed (before flush: refused (unknown_id))", "+rec +idx"),
+    (
+        Fault::Reordered,
+        Op::Create,
+        "Ok: password returned",
+        "granted, listed (before flush: refused (unknown_id))",
+        "+rec +idx",
+    ),
     (Fault::Reordered, Op::VerifyValid, "granted", "granted, listed", "~idx"),
     (Fault::Reordered, Op::VerifyRevoked, "refused (unknown_id)", "refused (unknown_id)", "·"),
     (Fault::Reordered, Op::VerifyWrong, "refused (wrong_secret)", "refused (wrong_secret)", "·"),
@@ -688,7 +697,9 @@ fn observed_table() -> Vec<(Fault, Op, Row)> {
 }
 
 fn markdown(rows: &[(Fault, Op, &str, &str, &str)]) -> String {
-    let mut md = String::from("| fault | operation | result | subject after the store heals | store change |\n|---|---|---|---|---|\n");
+    let mut md = String::from(
+        "| fault | operation | result | subject after the store heals | store change |\n|---|---|---|---|---|\n",
+    );
     for (fault, op, result, subject, store) in rows {
         writeln!(md, "| {} | {} | `{result}` | {subject} | {store} |", fault.label(), op.label()).unwrap();
     }
@@ -699,10 +710,8 @@ fn markdown(rows: &[(Fault, Op, &str, &str, &str)]) -> String {
 fn every_fault_on_every_operation_matches_the_table() {
     let observed = observed_table();
     assert_eq!(observed.len(), FAULTS.len() * OPS.len());
-    let got: Vec<(Fault, Op, &str, &str, &str)> = observed
-        .iter()
-        .map(|(f, o, r)| (*f, *o, r.result.as_str(), r.subject.as_str(), r.store.as_str()))
-        .collect();
+    let got: Vec<(Fault, Op, &str, &str, &str)> =
+        observed.iter().map(|(f, o, r)| (*f, *o, r.result.as_str(), r.subject.as_str(), r.store.as_str())).collect();
     let mismatches: Vec<String> = got
         .iter()
         .zip(EXPECTED)
@@ -710,7 +719,13 @@ fn every_fault_on_every_operation_matches_the_table() {
         .map(|(g, e)| format!("  got      {g:?}\n  expected {e:?}"))
         .collect();
     assert_eq!(got.len(), EXPECTED.len());
-    assert!(mismatches.is_empty(), "{} cells differ:\n{}\n\nobserved table:\n{}", mismatches.len(), mismatches.join("\n"), markdown(&got));
+    assert!(
+        mismatches.is_empty(),
+        "{} cells differ:\n{}\n\nobserved table:\n{}",
+        mismatches.len(),
+        mismatches.join("\n"),
+        markdown(&got)
+    );
 }
 
 #[test]
@@ -759,7 +774,11 @@ fn a_fault_at_any_single_store_call_keeps_the_invariants() {
         "revoke → Err(store_unavailable) → +tomb",
         "revoke → Err(store_timeout) → +tomb",
     ] {
-        assert!(seen.contains(expected), "never observed: {expected}\nseen:\n{}", seen.iter().cloned().collect::<Vec<_>>().join("\n"));
+        assert!(
+            seen.contains(expected),
+            "never observed: {expected}\nseen:\n{}",
+            seen.iter().cloned().collect::<Vec<_>>().join("\n")
+        );
     }
 }
 
@@ -774,7 +793,9 @@ fn a_create_whose_second_write_fails_leaves_nothing_usable() {
     let fx = fixture(1);
     let before = fx.store.snapshot();
     fx.store.arm(Fault::Throws, Window::Only(5)); // list 1, gets 2-3, record put 4, index put 5
-    let err = run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store).unwrap_err();
+    let err =
+        run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store)
+            .unwrap_err();
     assert_eq!(err.code(), "store_unavailable");
     fx.store.heal();
     assert_eq!(fx.store.snapshot(), before, "the record written first was removed");
@@ -782,7 +803,9 @@ fn a_create_whose_second_write_fails_leaves_nothing_usable() {
     let fx = fixture(2);
     let before = fx.store.snapshot();
     fx.store.arm(Fault::Throws, Window::From(5)); // the cleanup deletes fail as well
-    let err = run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store).unwrap_err();
+    let err =
+        run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store)
+            .unwrap_err();
     assert_eq!(err.code(), "store_unavailable");
     fx.store.heal();
     assert_eq!(diff(&before, &fx.store.snapshot()), "+rec", "an orphan record");
@@ -796,7 +819,9 @@ fn a_dropped_write_during_create_fails_closed() {
     // password. What holds is that the password then fails closed:
     let fx = fixture(3);
     fx.store.arm(Fault::DropsWrites, Window::All);
-    let c = run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store).unwrap();
+    let c =
+        run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store)
+            .unwrap();
     fx.store.heal();
     // The record write was dropped: the password does not verify and is not listed.
     assert_eq!(verify_now(&fx, c.password.expose()), "refused (unknown_id)");
@@ -807,7 +832,9 @@ fn a_dropped_write_during_create_fails_closed() {
     // consistent store); revoking the id create returned removes it, behind a tombstone.
     let fx = fixture(4);
     fx.store.arm(Fault::DropsWrites, Window::Only(4));
-    let c = run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store).unwrap();
+    let c =
+        run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store)
+            .unwrap();
     fx.store.heal();
     assert!(fx.store.raw(&index_key(USER, &c.id)).is_some());
     assert_eq!(verify_now(&fx, c.password.expose()), "refused (unknown_id)");
@@ -821,7 +848,9 @@ fn a_dropped_write_during_create_fails_closed() {
     // revoked by its id (create returned it), and then it is gone.
     let fx = fixture(5);
     fx.store.arm(Fault::DropsWrites, Window::Only(5));
-    let c = run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store).unwrap();
+    let c =
+        run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store)
+            .unwrap();
     fx.store.heal();
     assert!(!listed_now(&fx).contains(&c.id), "the store lost the index entry");
     assert_eq!(verify_now(&fx, c.password.expose()), "granted");
@@ -887,7 +916,9 @@ fn a_hung_store_never_hangs_the_caller_and_never_grants() {
     let before = fx.store.snapshot();
     fx.store.arm(Fault::HangsCallTimeout, Window::Only(5));
     let started = Instant::now();
-    let err = run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store).unwrap_err();
+    let err =
+        run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store)
+            .unwrap_err();
     assert_eq!(err, Error::StoreTimeout);
     assert!(started.elapsed() < Duration::from_secs(1));
     fx.store.heal();
@@ -896,10 +927,13 @@ fn a_hung_store_never_hangs_the_caller_and_never_grants() {
     // runs, so the record written before it stays, as an orphan nobody has the password of.
     let fx = fixture(10);
     fx.store.arm(Fault::HangsHostDeadline, Window::Only(5));
-    let err = run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store).unwrap_err();
+    let err =
+        run(fx.svc.create(NewAppPassword { user: USER, label: "x", scopes: &["email"], expires_at: None }), &fx.store)
+            .unwrap_err();
     assert_eq!(err, Error::StoreTimeout);
     fx.store.heal();
-    let orphans: Vec<String> = fx.store.snapshot().into_keys().filter(|k| k.contains("/record/") && !k.ends_with(&fx.valid.id)).collect();
+    let orphans: Vec<String> =
+        fx.store.snapshot().into_keys().filter(|k| k.contains("/record/") && !k.ends_with(&fx.valid.id)).collect();
     assert_eq!(orphans.len(), 1, "{orphans:?}");
     assert_eq!(listed_now(&fx), vec![fx.valid.id.clone()]);
     // A verify that hangs is a timeout, never a grant, even for the right password.
@@ -1040,7 +1074,8 @@ impl Sched {
     }
 
     fn submit(&self, cmd: Cmd) -> Wait {
-        let slot = Rc::new(Slot { cmd, answer: RefCell::new(None), released: Cell::new(false), waker: RefCell::new(None) });
+        let slot =
+            Rc::new(Slot { cmd, answer: RefCell::new(None), released: Cell::new(false), waker: RefCell::new(None) });
         if self.apply_early {
             *slot.answer.borrow_mut() = Some(self.apply(&slot.cmd));
         }
@@ -1108,11 +1143,28 @@ enum Pick {
 }
 
 enum Event {
-    Verify { pw: usize, wrong: bool, granted: bool },
-    Revoke { pw: usize, revoked: bool },
-    List { user: usize, ids: Vec<String> },
+    Verify {
+        pw: usize,
+        wrong: bool,
+        granted: bool,
+    },
+    Revoke {
+        pw: usize,
+        revoked: bool,
+    },
+    List {
+        user: usize,
+        ids: Vec<String>,
+    },
     /// create, verify, (revoke, verify): each result in order.
-    Chain { user: usize, id: String, password: String, first: bool, revoked: Option<bool>, after: Option<bool> },
+    Chain {
+        user: usize,
+        id: String,
+        password: String,
+        first: bool,
+        revoked: Option<bool>,
+        after: Option<bool>,
+    },
 }
 
 struct Task<'a> {
@@ -1210,16 +1262,25 @@ fn schedule(seed: u64, pick: Pick, apply_early: bool, upgrades: bool) -> Stats {
     let users: Vec<String> = (0..USERS).map(|u| format!("user{u}")).collect();
 
     // Passwords that exist before the run, made on the plain store.
-    let setup = AppPasswords::with_parts(common::Shared(Arc::clone(&mem)), profile(8), clock(&now), SplitMix64::new(seed ^ 1)).unwrap();
+    let setup =
+        AppPasswords::with_parts(common::Shared(Arc::clone(&mem)), profile(8), clock(&now), SplitMix64::new(seed ^ 1))
+            .unwrap();
     let pre: Vec<Pre> = (0..9)
         .map(|i| {
             let user = i % USERS;
-            let c = block_on(setup.create(NewAppPassword { user: &users[user], label: "pre", scopes: &["repository"], expires_at: None })).unwrap();
+            let c = block_on(setup.create(NewAppPassword {
+                user: &users[user],
+                label: "pre",
+                scopes: &["repository"],
+                expires_at: None,
+            }))
+            .unwrap();
             Pre { user, id: c.id.clone(), password: c.password.expose().to_owned() }
         })
         .collect();
 
-    let a = AppPasswords::with_parts(SchedStore(Rc::clone(&sched)), profile(8), clock(&now), SplitMix64::new(seed ^ 2)).unwrap();
+    let a = AppPasswords::with_parts(SchedStore(Rc::clone(&sched)), profile(8), clock(&now), SplitMix64::new(seed ^ 2))
+        .unwrap();
     let b = AppPasswords::with_parts(
         SchedStore(Rc::clone(&sched)),
         profile(if upgrades { 16 } else { 8 }),
@@ -1265,7 +1326,9 @@ fn schedule(seed: u64, pick: Pick, apply_early: bool, upgrades: bool) -> Stats {
         tasks.push(Task {
             start: at(&mut rng),
             fut: Box::pin(async move {
-                let created = a.create(NewAppPassword { user: name, label: "chain", scopes: &["email"], expires_at: None }).await?;
+                let created = a
+                    .create(NewAppPassword { user: name, label: "chain", scopes: &["email"], expires_at: None })
+                    .await?;
                 let pw = created.password.expose().to_owned();
                 let first = b.verify(api(name, &pw, &[])).await?.is_ok();
                 let (revoked, after) = if revoke {
@@ -1283,7 +1346,9 @@ fn schedule(seed: u64, pick: Pick, apply_early: bool, upgrades: bool) -> Stats {
             let svc = if rng.next_u64() % 2 == 0 { a } else { b };
             tasks.push(Task {
                 start: at(&mut rng),
-                fut: Box::pin(async move { Ok(Event::List { user, ids: svc.list(name).await?.into_iter().map(|l| l.id).collect() }) }),
+                fut: Box::pin(async move {
+                    Ok(Event::List { user, ids: svc.list(name).await?.into_iter().map(|l| l.id).collect() })
+                }),
             });
         }
     }
@@ -1307,7 +1372,9 @@ fn schedule(seed: u64, pick: Pick, apply_early: bool, upgrades: bool) -> Stats {
     // after `later` started.
     let upgrading = |pw: usize, revoke_ended: usize, later: usize| {
         done.iter().any(|u| {
-            matches!(u.event, Event::Verify { pw: p, wrong: false, .. } if p == pw) && u.started <= revoke_ended && u.ended >= later
+            matches!(u.event, Event::Verify { pw: p, wrong: false, .. } if p == pw)
+                && u.started <= revoke_ended
+                && u.ended >= later
         })
     };
     let mut alive_ids: Vec<BTreeSet<String>> = vec![BTreeSet::new(); USERS];
@@ -1323,7 +1390,10 @@ fn schedule(seed: u64, pick: Pick, apply_early: bool, upgrades: bool) -> Stats {
                             // Known issue (FAULTS.md): a re-hash upgrade that read the record
                             // before the revoke writes it back after; until it sees the
                             // tombstone and deletes it again, the record verifies.
-                            assert!(upgrades && upgrading(*pw, end, d.started), "{ctx}: #{pw} granted after its revoke returned");
+                            assert!(
+                                upgrades && upgrading(*pw, end, d.started),
+                                "{ctx}: #{pw} granted after its revoke returned"
+                            );
                             stats.upgrade_window_grants += 1;
                         }
                     }
@@ -1344,7 +1414,10 @@ fn schedule(seed: u64, pick: Pick, apply_early: bool, upgrades: bool) -> Stats {
                         assert!(listed, "{ctx}: #{i} not listed, no revoke in sight");
                     } else if let Some(&end) = revoke_end.get(&i).filter(|&&e| e < d.started) {
                         if listed {
-                            assert!(upgrades && upgrading(i, end, d.started), "{ctx}: #{i} listed after its revoke returned");
+                            assert!(
+                                upgrades && upgrading(i, end, d.started),
+                                "{ctx}: #{i} listed after its revoke returned"
+                            );
                             stats.upgrade_window_lists += 1;
                         }
                     }
@@ -1428,7 +1501,10 @@ fn out_of_order_answers_on_a_consistent_store_keep_every_guarantee() {
             runs += 1;
         }
     }
-    eprintln!("{runs} schedules, {} operations, {} verifies started after their revoke returned: none granted", total.ops, total.verifies_after_revoke);
+    eprintln!(
+        "{runs} schedules, {} operations, {} verifies started after their revoke returned: none granted",
+        total.ops, total.verifies_after_revoke
+    );
     assert!(total.verifies_after_revoke > 100, "the schedules must exercise verify-after-revoke");
 }
 
@@ -1509,7 +1585,8 @@ fn rehash_upgrade_racing_a_revoke_leaves_no_window() {
     let now = Arc::new(AtomicU64::new(T0));
     let svc = AppPasswords::with_parts(gate.clone(), profile(8), clock(&now), SplitMix64::new(1)).unwrap();
     let newer = AppPasswords::with_parts(gate.clone(), profile(16), clock(&now), SplitMix64::new(2)).unwrap();
-    let c = block_on(svc.create(NewAppPassword { user: USER, label: "l", scopes: &["email"], expires_at: None })).unwrap();
+    let c =
+        block_on(svc.create(NewAppPassword { user: USER, label: "l", scopes: &["email"], expires_at: None })).unwrap();
     let pw = c.password.expose();
 
     // 1. A verify on the instance with the newer profile: granted; its re-hash is pending.

@@ -11,12 +11,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use app_passwords::record::{index_key, record_key, tombstone_key};
 use app_passwords::{
-    AppPasswords, Created, Error, ListPage, MemoryStore, NewAppPassword, Record, Result, Store,
-    VerifyResult,
+    AppPasswords, Created, Error, ListPage, MemoryStore, NewAppPassword, Record, Result, Store, VerifyResult,
 };
 use common::{
-    FaultyStore, LIGHT, SplitMix64, T0, TestClock, api, block_on, clock, light_config, refused,
-    with_other_secret,
+    FaultyStore, LIGHT, SplitMix64, T0, TestClock, api, block_on, clock, light_config, refused, with_other_secret,
 };
 
 type FaultySvc = AppPasswords<FaultyStore, TestClock, SplitMix64>;
@@ -38,7 +36,8 @@ fn rig() -> Rig {
 
 impl Rig {
     fn create(&self, user: &str) -> Created {
-        block_on(self.svc.create(NewAppPassword { user, label: "l", scopes: &["repository"], expires_at: None })).unwrap()
+        block_on(self.svc.create(NewAppPassword { user, label: "l", scopes: &["repository"], expires_at: None }))
+            .unwrap()
     }
     fn verify(&self, user: &str, pw: &str) -> Result<VerifyResult> {
         block_on(self.svc.verify(api(user, pw, &["repository"])))
@@ -75,7 +74,8 @@ fn a_failing_get_fails_verify_list_revoke_and_create() {
     assert_err(r.verify("alice", &with_other_secret(c.password.expose())), "store_unavailable");
     assert_eq!(block_on(r.svc.list("alice")).unwrap_err().code(), "store_unavailable");
     assert_eq!(block_on(r.svc.revoke("alice", &c.id)).unwrap_err().code(), "store_unavailable");
-    let err = block_on(r.svc.create(NewAppPassword { user: "bob", label: "l", scopes: &["email"], expires_at: None })).unwrap_err();
+    let err = block_on(r.svc.create(NewAppPassword { user: "bob", label: "l", scopes: &["email"], expires_at: None }))
+        .unwrap_err();
     assert_eq!(err.code(), "store_unavailable");
     // Malformed input is refused before any store access, so it still gets a plain refusal.
     let garbage = refused(r.verify("alice", "apw_not-a-password").unwrap());
@@ -98,7 +98,9 @@ fn a_failing_list_fails_list_only() {
 fn a_failing_put_fails_create_and_stores_nothing() {
     let r = rig();
     r.store.fail_put.store(true, Ordering::SeqCst);
-    let err = block_on(r.svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: None })).unwrap_err();
+    let err =
+        block_on(r.svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: None }))
+            .unwrap_err();
     assert_eq!(err.code(), "store_unavailable");
     assert!(r.mem.is_empty());
 }
@@ -108,7 +110,9 @@ fn a_failing_second_put_of_create_leaves_no_record_behind() {
     let r = rig();
     let before = r.store.puts.load(Ordering::SeqCst);
     r.store.fail_put_number.store(before + 2, Ordering::SeqCst);
-    let err = block_on(r.svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: None })).unwrap_err();
+    let err =
+        block_on(r.svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: None }))
+            .unwrap_err();
     assert_eq!(err.code(), "store_unavailable");
     assert_eq!(r.store.puts.load(Ordering::SeqCst), before + 2, "the record was written, then the index write failed");
     assert!(r.mem.is_empty(), "left behind: {:?}", r.mem.snapshot());
@@ -240,7 +244,12 @@ fn other_record_damage_is_store_corrupt() {
         ("user with colon", Box::new(|v| v["user"] = "ali:ce".into())),
         ("empty user", Box::new(|v| v["user"] = "".into())),
         ("extra field", Box::new(|v| v["admin"] = true.into())),
-        ("missing hash", Box::new(|v| { v.as_object_mut().unwrap().remove("hash"); })),
+        (
+            "missing hash",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("hash");
+            }),
+        ),
         ("createdAt string", Box::new(|v| v["createdAt"] = "1".into())),
         ("expiresAt negative", Box::new(|v| v["expiresAt"] = (-5).into())),
     ];
@@ -274,7 +283,13 @@ fn a_record_moved_to_another_user_is_refused_not_granted() {
 
 #[test]
 fn a_corrupt_index_entry_is_store_corrupt_for_list() {
-    for bad in ["", "x", "{\"v\":2,\"lastUsedAt\":null}", "{\"v\":1,\"lastUsedAt\":\"yesterday\"}", "{\"v\":1,\"lastUsedAt\":1,\"x\":0}"] {
+    for bad in [
+        "",
+        "x",
+        "{\"v\":2,\"lastUsedAt\":null}",
+        "{\"v\":1,\"lastUsedAt\":\"yesterday\"}",
+        "{\"v\":1,\"lastUsedAt\":1,\"x\":0}",
+    ] {
         let r = rig();
         let c = r.create("alice");
         r.put(&index_key("alice", &c.id), bad);
@@ -319,7 +334,8 @@ fn a_lying_store_never_yields_a_grant() {
         let svc = AppPasswords::with_parts(liar, light_config(), clock(&now), SplitMix64::new(1)).unwrap();
         assert_err(block_on(svc.verify(api("alice", pw.expose(), &[]))), "store_corrupt");
         // Create sees every id as taken.
-        let err = block_on(svc.create(NewAppPassword { user: "a", label: "l", scopes: &["email"], expires_at: None })).unwrap_err();
+        let err = block_on(svc.create(NewAppPassword { user: "a", label: "l", scopes: &["email"], expires_at: None }))
+            .unwrap_err();
         assert_eq!(err.code(), "id_collision");
         // A list that repeats its cursor terminates, and junk keys are ignored.
         assert!(block_on(svc.list("alice")).unwrap().is_empty());
@@ -334,7 +350,8 @@ fn a_record_that_verifies_against_a_forged_hash_is_still_bound_to_its_owner() {
     // outside the threat model (they own the store), but the owner check still applies.
     let r = rig();
     let c = r.create("alice");
-    let forged = app_passwords::Hasher::default().hash(c.password.expose().as_bytes(), &LIGHT, &mut SplitMix64::new(9)).unwrap();
+    let forged =
+        app_passwords::Hasher::default().hash(c.password.expose().as_bytes(), &LIGHT, &mut SplitMix64::new(9)).unwrap();
     corrupt_record(&r, &c, |v| v["hash"] = forged.clone().into());
     assert!(r.verify("alice", c.password.expose()).unwrap().is_ok());
     assert_eq!(refused(r.verify("bob", c.password.expose()).unwrap()).reason.as_str(), "wrong_user");
@@ -366,6 +383,7 @@ fn a_timing_out_store_passes_its_error_through() {
     assert_err(block_on(svc.verify(api("alice", pw.expose(), &[]))), "store_timeout");
     assert_eq!(block_on(svc.list("alice")).unwrap_err(), Error::StoreTimeout);
     assert_eq!(block_on(svc.revoke("alice", pw.id())).unwrap_err(), Error::StoreTimeout);
-    let err = block_on(svc.create(NewAppPassword { user: "a", label: "l", scopes: &["email"], expires_at: None })).unwrap_err();
+    let err = block_on(svc.create(NewAppPassword { user: "a", label: "l", scopes: &["email"], expires_at: None }))
+        .unwrap_err();
     assert_eq!(err.code(), "store_timeout");
 }

@@ -58,12 +58,8 @@ fn check_rfc_vector(alg: &str, tag_hex: &str) {
     let other_pepper = Hasher::new(Some(&flip_last_bit(&RFC_SECRET))).unwrap();
     assert!(!other_pepper.verify(&RFC_PASSWORD, &phc), "{alg}: pepper bit");
     assert!(!Hasher::new(None).unwrap().verify(&RFC_PASSWORD, &phc), "{alg}: no pepper");
-    let other_ad = format!(
-        "${alg}$v=19$m=32,t=3,p=4,data={}${}${}",
-        b64(&flip_last_bit(&RFC_AD)),
-        b64(&RFC_SALT),
-        b64(&tag)
-    );
+    let other_ad =
+        format!("${alg}$v=19$m=32,t=3,p=4,data={}${}${}", b64(&flip_last_bit(&RFC_AD)), b64(&RFC_SALT), b64(&tag));
     assert!(!peppered.verify(&RFC_PASSWORD, &PhcHash::parse(&other_ad).unwrap()), "{alg}: data bit");
     let no_ad = format!("${alg}$v=19$m=32,t=3,p=4${}${}", b64(&RFC_SALT), b64(&tag));
     assert!(!peppered.verify(&RFC_PASSWORD, &PhcHash::parse(&no_ad).unwrap()), "{alg}: data dropped");
@@ -271,10 +267,7 @@ fn is_current_only_for_our_exact_profile() {
 fn over_long_passwords_are_refused() {
     let hasher = Hasher::default();
     let long = vec![b'a'; MAX_PASSWORD_LEN + 1];
-    assert_eq!(
-        hasher.hash(&long, &LIGHT, &mut SplitMix64::new(4)).unwrap_err().code(),
-        "invalid_hash_params"
-    );
+    assert_eq!(hasher.hash(&long, &LIGHT, &mut SplitMix64::new(4)).unwrap_err().code(), "invalid_hash_params");
     let at_limit = vec![b'a'; MAX_PASSWORD_LEN];
     let phc = PhcHash::parse(&hasher.hash(&at_limit, &LIGHT, &mut SplitMix64::new(4)).unwrap()).unwrap();
     assert!(hasher.verify(&at_limit, &phc));
@@ -304,10 +297,8 @@ fn hasher_reuses_memory_across_profiles() {
         LIGHT,
         HashParams { memory_kib: 1024, iterations: 2, parallelism: 4 },
     ];
-    let hashes: Vec<PhcHash> = profiles
-        .iter()
-        .map(|p| PhcHash::parse(&hasher.hash(b"pw", p, &mut rng).unwrap()).unwrap())
-        .collect();
+    let hashes: Vec<PhcHash> =
+        profiles.iter().map(|p| PhcHash::parse(&hasher.hash(b"pw", p, &mut rng).unwrap()).unwrap()).collect();
     for (p, h) in profiles.iter().zip(&hashes) {
         assert_eq!(h.params(), *p);
         assert!(hasher.verify(b"pw", h));

@@ -7,7 +7,9 @@ mod common;
 use app_passwords::basic_auth::MAX_HEADER_LEN;
 use app_passwords::record::{MAX_LABEL_LEN, MAX_USER_LEN};
 use app_passwords::scope::MAX_SCOPES;
-use app_passwords::{Catalog, HashParams, Hasher, NewAppPassword, OsRandom, basic_header, hash::MAX_PASSWORD_LEN, parse_basic};
+use app_passwords::{
+    Catalog, HashParams, Hasher, NewAppPassword, OsRandom, basic_header, hash::MAX_PASSWORD_LEN, parse_basic,
+};
 use common::{Harness, block_on};
 
 fn create(h: &Harness, user: &str, label: &str) -> Result<app_passwords::Created, app_passwords::Error> {
@@ -59,7 +61,10 @@ fn scopes_named_in_one_call_are_bounded() {
 fn a_catalogue_holds_at_most_256_scopes() {
     let scopes = |n: usize| (0..n).map(|i| format!(r#"{{"name": "s{i}"}}"#)).collect::<Vec<_>>().join(",");
     assert_eq!(Catalog::from_json(&format!(r#"{{"scopes": [{}]}}"#, scopes(256))).unwrap().scopes().len(), 256);
-    assert_eq!(Catalog::from_json(&format!(r#"{{"scopes": [{}]}}"#, scopes(257))).unwrap_err().code(), "invalid_catalog");
+    assert_eq!(
+        Catalog::from_json(&format!(r#"{{"scopes": [{}]}}"#, scopes(257))).unwrap_err().code(),
+        "invalid_catalog"
+    );
 }
 
 #[test]
@@ -67,7 +72,10 @@ fn hash_password_takes_up_to_4096_bytes_and_a_pepper_up_to_64() {
     let light = HashParams { memory_kib: 8, iterations: 1, parallelism: 1 };
     let hasher = Hasher::default();
     assert!(hasher.hash(&vec![b'p'; MAX_PASSWORD_LEN], &light, &mut OsRandom).is_ok());
-    assert_eq!(hasher.hash(&vec![b'p'; MAX_PASSWORD_LEN + 1], &light, &mut OsRandom).unwrap_err().code(), "invalid_hash_params");
+    assert_eq!(
+        hasher.hash(&vec![b'p'; MAX_PASSWORD_LEN + 1], &light, &mut OsRandom).unwrap_err().code(),
+        "invalid_hash_params"
+    );
     assert!(Hasher::new(Some(&[7u8; 64])).is_ok());
     assert_eq!(Hasher::new(Some(&[7u8; 65])).unwrap_err().code(), "invalid_hash_params");
 }

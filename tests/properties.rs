@@ -20,9 +20,8 @@ fn bitbucket() -> Catalog {
 
 /// A random catalogue of 1..=48 scopes with random implications (cycles allowed).
 fn arb_catalog() -> impl Strategy<Value = Catalog> {
-    (1usize..=48)
-        .prop_flat_map(|n| proptest::collection::vec(proptest::collection::vec(any::<bool>(), n), n))
-        .prop_map(|edges| {
+    (1usize..=48).prop_flat_map(|n| proptest::collection::vec(proptest::collection::vec(any::<bool>(), n), n)).prop_map(
+        |edges| {
             let n = edges.len();
             let defs = edges
                 .iter()
@@ -42,7 +41,8 @@ fn arb_catalog() -> impl Strategy<Value = Catalog> {
                 })
                 .collect();
             Catalog::new(defs).unwrap()
-        })
+        },
+    )
 }
 
 fn subset(catalog: &Catalog, mask: &[bool]) -> ScopeSet {

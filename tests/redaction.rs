@@ -13,8 +13,8 @@ use app_passwords::basic_auth::basic_header;
 use app_passwords::cache::VerifiedCache;
 use app_passwords::record::record_key;
 use app_passwords::{
-    AppPasswords, CacheConfig, Config, Hasher, MemoryStore, NewAppPassword, PhcHash, PooledOsRandom, Prefix,
-    Purpose, Record, Store, VerifyRequest, parse, parse_basic,
+    AppPasswords, CacheConfig, Config, Hasher, MemoryStore, NewAppPassword, PhcHash, PooledOsRandom, Prefix, Purpose,
+    Record, Store, VerifyRequest, parse, parse_basic,
 };
 use common::{Harness, LIGHT, SplitMix64, block_on, light_config};
 
@@ -132,7 +132,9 @@ fn memory_store_default_lists_like_new() {
     let page = block_on(store.list("p/", None)).unwrap();
     assert_eq!(page.keys, ["p/a", "p/b"]);
     assert_eq!(page.cursor, None);
-    let svc = AppPasswords::with_parts(MemoryStore::default(), light_config(), || common::T0, SplitMix64::new(3)).unwrap();
-    let c = block_on(svc.create(NewAppPassword { user: "u", label: "l", scopes: &["email"], expires_at: None })).unwrap();
+    let svc =
+        AppPasswords::with_parts(MemoryStore::default(), light_config(), || common::T0, SplitMix64::new(3)).unwrap();
+    let c =
+        block_on(svc.create(NewAppPassword { user: "u", label: "l", scopes: &["email"], expires_at: None })).unwrap();
     assert_eq!(block_on(svc.list("u")).unwrap().len(), 1, "{c:?}");
 }

@@ -25,8 +25,7 @@ fn closed(c: &Catalog, names: &[&str]) -> Vec<String> {
 #[test]
 fn default_catalogue_matches_the_scope_file() {
     let c = bb();
-    let file: serde_json::Value =
-        serde_json::from_str(app_passwords::scope::DEFAULT_CATALOG_JSON).unwrap();
+    let file: serde_json::Value = serde_json::from_str(app_passwords::scope::DEFAULT_CATALOG_JSON).unwrap();
     let defs = file["scopes"].as_array().unwrap();
     assert_eq!(c.scopes().len(), defs.len());
     for (i, (scope, def)) in c.scopes().iter().zip(defs).enumerate() {
@@ -65,10 +64,7 @@ fn documented_non_implications_hold() {
 #[test]
 fn normalize_orders_by_catalogue_and_drops_duplicates() {
     let c = bb();
-    assert_eq!(
-        closed(&c, &["wiki", "email", "wiki", "email"]),
-        ["email", "wiki"]
-    );
+    assert_eq!(closed(&c, &["wiki", "email", "wiki", "email"]), ["email", "wiki"]);
     let text = c.to_text(&c.close(&set(&c, &["snippet:write", "repository"])));
     assert_eq!(text, "repository snippet snippet:write");
     assert_eq!(c.parse_text(&text).unwrap(), c.close(&set(&c, &["snippet:write", "repository"])));
@@ -138,8 +134,24 @@ fn encoding_is_little_endian_base64url_with_trailing_zeros_trimmed() {
 fn decode_is_strict() {
     let c = bb();
     for bad in [
-        "", "AQ", "v2.AQ", "V1.AQ", "v1AQ", "v1.AQ==", "v1.AQ=", "v1.A", "v1.AR", "v1.AQA", "v1.AAAA",
-        "v1.A+", "v1.A/", "v1. AQ", "v1.AQ\n", "v1.AQ.", "v1.AAAABA", "v1.AAAAgA",
+        "",
+        "AQ",
+        "v2.AQ",
+        "V1.AQ",
+        "v1AQ",
+        "v1.AQ==",
+        "v1.AQ=",
+        "v1.A",
+        "v1.AR",
+        "v1.AQA",
+        "v1.AAAA",
+        "v1.A+",
+        "v1.A/",
+        "v1. AQ",
+        "v1.AQ\n",
+        "v1.AQ.",
+        "v1.AAAABA",
+        "v1.AAAAgA",
     ] {
         let err = c.decode(bad).unwrap_err();
         assert_eq!(err.code(), "invalid_scope_encoding", "{bad:?}");
@@ -195,7 +207,10 @@ fn catalogue_validation() {
         (r#"{"scopes": [{"name": "a", "implies": ["b"]}]}"#, "unknown implication"),
         (r#"{"scopes": [{"name": ""}]}"#, "empty name"),
         (r#"{"scopes": [{"name": "a b"}]}"#, "whitespace in name"),
-        (r#"{"scopes": [{"name": "a", "implies": ["b"]}, {"name": "b", "grantable": false}]}"#, "grantable implies non-grantable"),
+        (
+            r#"{"scopes": [{"name": "a", "implies": ["b"]}, {"name": "b", "grantable": false}]}"#,
+            "grantable implies non-grantable",
+        ),
         (r#"{"scopes": "a"}"#, "not a list"),
         (r#"[{"name": "a"}]"#, "not an object"),
         ("not json", "not JSON"),
@@ -229,7 +244,13 @@ fn closure_is_transitive_and_tolerates_cycles() {
 fn catalogue_from_definitions() {
     let defs = vec![
         ScopeDef { name: "read".into(), group: "G".into(), level: "Read".into(), implies: vec![], grantable: true },
-        ScopeDef { name: "write".into(), group: "G".into(), level: "Write".into(), implies: vec!["read".into()], grantable: true },
+        ScopeDef {
+            name: "write".into(),
+            group: "G".into(),
+            level: "Write".into(),
+            implies: vec!["read".into()],
+            grantable: true,
+        },
     ];
     let c = Catalog::new(defs).unwrap();
     assert_eq!(closed(&c, &["write"]), ["read", "write"]);

@@ -10,13 +10,12 @@ use std::sync::Arc;
 
 use app_passwords::record::{index_key, record_key, tombstone_key, user_prefix};
 use app_passwords::{
-    AppPasswords, BasicAuthError, Config, Created, Error, Granted, HashParams, Malformed,
-    MemoryStore, NewAppPassword, Prefix, Purpose, Reason, Record, RefusalCode, VerifyRequest,
-    VerifyResult, basic_header, generate,
+    AppPasswords, BasicAuthError, Config, Created, Error, Granted, HashParams, Malformed, MemoryStore, NewAppPassword,
+    Prefix, Purpose, Reason, Record, RefusalCode, VerifyRequest, VerifyResult, basic_header, generate,
 };
 use common::{
-    ConstRandom, FailingRandom, Harness, SplitMix64, T0, api, block_on, catalog, clock,
-    light_config, login, refused, with_other_secret,
+    ConstRandom, FailingRandom, Harness, SplitMix64, T0, api, block_on, catalog, clock, light_config, login, refused,
+    with_other_secret,
 };
 
 fn create(h: &Harness, user: &str, label: &str, scopes: &[&str]) -> Created {
@@ -53,7 +52,10 @@ fn create_returns_a_password_that_verifies() {
     assert_eq!(c.expires_at, None);
     assert!(app_passwords::looks_like_app_password(c.password.expose()));
     let g = granted(verify(&h, api("alice", c.password.expose(), &["repository:write"])));
-    assert_eq!(g, Granted { user: "alice".into(), id: c.id.clone(), label: "CI deploy".into(), scopes: c.scopes, cached: false });
+    assert_eq!(
+        g,
+        Granted { user: "alice".into(), id: c.id.clone(), label: "CI deploy".into(), scopes: c.scopes, cached: false }
+    );
 }
 
 #[test]
@@ -85,7 +87,10 @@ fn create_rejects_bad_arguments_and_writes_nothing() {
     let cases: Vec<(NewAppPassword<'_>, &str)> = vec![
         (NewAppPassword { user: "alice", label: "", scopes: &["repository"], expires_at: None }, "invalid_label"),
         (NewAppPassword { user: "alice", label: "  \t ", scopes: &["repository"], expires_at: None }, "invalid_label"),
-        (NewAppPassword { user: "alice", label: &long_label, scopes: &["repository"], expires_at: None }, "invalid_label"),
+        (
+            NewAppPassword { user: "alice", label: &long_label, scopes: &["repository"], expires_at: None },
+            "invalid_label",
+        ),
         (NewAppPassword { user: "alice", label: "a\nb", scopes: &["repository"], expires_at: None }, "invalid_label"),
         (NewAppPassword { user: "", label: "l", scopes: &["repository"], expires_at: None }, "invalid_user"),
         (NewAppPassword { user: "al:ice", label: "l", scopes: &["repository"], expires_at: None }, "invalid_user"),
@@ -93,10 +98,19 @@ fn create_rejects_bad_arguments_and_writes_nothing() {
         (NewAppPassword { user: "al\u{7}ice", label: "l", scopes: &["repository"], expires_at: None }, "invalid_user"),
         (NewAppPassword { user: "alice", label: "l", scopes: &[], expires_at: None }, "no_scopes"),
         (NewAppPassword { user: "alice", label: "l", scopes: &["repository:read"], expires_at: None }, "unknown_scope"),
-        (NewAppPassword { user: "alice", label: "l", scopes: &["repository", "workspace:admin"], expires_at: None }, "scope_not_grantable"),
-        (NewAppPassword { user: "alice", label: "l", scopes: &["account:login"], expires_at: None }, "scope_not_grantable"),
+        (
+            NewAppPassword { user: "alice", label: "l", scopes: &["repository", "workspace:admin"], expires_at: None },
+            "scope_not_grantable",
+        ),
+        (
+            NewAppPassword { user: "alice", label: "l", scopes: &["account:login"], expires_at: None },
+            "scope_not_grantable",
+        ),
         (NewAppPassword { user: "alice", label: "l", scopes: &["repository"], expires_at: Some(T0) }, "invalid_expiry"),
-        (NewAppPassword { user: "alice", label: "l", scopes: &["repository"], expires_at: Some(T0 - 1) }, "invalid_expiry"),
+        (
+            NewAppPassword { user: "alice", label: "l", scopes: &["repository"], expires_at: Some(T0 - 1) },
+            "invalid_expiry",
+        ),
     ];
     for (new, code) in cases {
         let err = block_on(h.svc.create(new)).unwrap_err();
@@ -106,7 +120,15 @@ fn create_rejects_bad_arguments_and_writes_nothing() {
     // The limits themselves are accepted.
     let label = "é".repeat(255);
     let user = "u".repeat(128);
-    assert!(block_on(h.svc.create(NewAppPassword { user: &user, label: &label, scopes: &["email"], expires_at: Some(T0 + 1) })).is_ok());
+    assert!(
+        block_on(h.svc.create(NewAppPassword {
+            user: &user,
+            label: &label,
+            scopes: &["email"],
+            expires_at: Some(T0 + 1)
+        }))
+        .is_ok()
+    );
 }
 
 #[test]
@@ -185,7 +207,11 @@ fn users_with_look_alike_names_are_isolated() {
         assert_eq!(listed.len(), 1, "{user}");
         assert_eq!(listed[0].id, c.id);
         for other in users.iter().filter(|o| *o != user) {
-            assert_refused(verify(&h, api(other, c.password.expose(), &[])), RefusalCode::InvalidCredentials, Reason::WrongUser);
+            assert_refused(
+                verify(&h, api(other, c.password.expose(), &[])),
+                RefusalCode::InvalidCredentials,
+                Reason::WrongUser,
+            );
         }
     }
 }
@@ -208,7 +234,9 @@ fn revoke_is_per_user_and_final() {
     assert!(h.raw(&index_key("alice", &c.id)).is_none());
     assert!(h.raw(&tombstone_key(&c.id)).is_some());
     // Junk ids and users are simply "not yours".
-    for (user, id) in [("alice", ""), ("alice", "../record/x"), ("alice", "tooshort"), ("", c.id.as_str()), ("a:b", c.id.as_str())] {
+    for (user, id) in
+        [("alice", ""), ("alice", "../record/x"), ("alice", "tooshort"), ("", c.id.as_str()), ("a:b", c.id.as_str())]
+    {
         assert!(!block_on(h.svc.revoke(user, id)).unwrap(), "{user:?} {id:?}");
     }
 }
@@ -258,7 +286,11 @@ fn verification_matrix_reaches_every_code_and_reason() {
     use RefusalCode::*;
     let invalid = |r: Reason| (InvalidCredentials, r);
     let cases: Vec<(&str, VerifyResult, (RefusalCode, Reason))> = vec![
-        ("wrong prefix", verify(&h, api("alice", other_prefix.expose(), &[])), invalid(Reason::Malformed(Malformed::WrongPrefix))),
+        (
+            "wrong prefix",
+            verify(&h, api("alice", other_prefix.expose(), &[])),
+            invalid(Reason::Malformed(Malformed::WrongPrefix)),
+        ),
         ("wrong length", verify(&h, api("alice", &pw[..53], &[])), invalid(Reason::Malformed(Malformed::WrongLength))),
         ("bad alphabet", verify(&h, api("alice", &bad_alpha, &[])), invalid(Reason::Malformed(Malformed::BadAlphabet))),
         ("bad checksum", verify(&h, api("alice", &bad_check, &[])), invalid(Reason::Malformed(Malformed::BadChecksum))),
@@ -270,14 +302,46 @@ fn verification_matrix_reaches_every_code_and_reason() {
         ("user case", verify(&h, api("Alice", pw, &[])), invalid(Reason::WrongUser)),
         ("user prefix", verify(&h, api("alic", pw, &[])), invalid(Reason::WrongUser)),
         ("login", verify(&h, login("alice", pw)), (LoginNotAllowed, Reason::Login)),
-        ("not grantable", verify(&h, api("alice", pw, &["workspace:admin"])), (NotAllowedForAppPasswords, Reason::NotGrantable)),
-        ("missing scope", verify(&h, api("alice", pw, &["repository:admin"])), (InsufficientScope, Reason::MissingScopes)),
-        ("no header", block_on(h.svc.verify_header(None, &[])).unwrap(), invalid(Reason::Header(BasicAuthError::Missing))),
-        ("long header", block_on(h.svc.verify_header(Some(&"B".repeat(2000)), &[])).unwrap(), invalid(Reason::Header(BasicAuthError::TooLong))),
-        ("bearer", block_on(h.svc.verify_header(Some("Bearer abc"), &[])).unwrap(), invalid(Reason::Header(BasicAuthError::NotBasic))),
-        ("bad base64", block_on(h.svc.verify_header(Some("Basic %%%"), &[])).unwrap(), invalid(Reason::Header(BasicAuthError::BadBase64))),
-        ("bad utf8", block_on(h.svc.verify_header(Some("Basic /w=="), &[])).unwrap(), invalid(Reason::Header(BasicAuthError::BadUtf8))),
-        ("no colon", block_on(h.svc.verify_header(Some("Basic YWxpY2U="), &[])).unwrap(), invalid(Reason::Header(BasicAuthError::NoColon))),
+        (
+            "not grantable",
+            verify(&h, api("alice", pw, &["workspace:admin"])),
+            (NotAllowedForAppPasswords, Reason::NotGrantable),
+        ),
+        (
+            "missing scope",
+            verify(&h, api("alice", pw, &["repository:admin"])),
+            (InsufficientScope, Reason::MissingScopes),
+        ),
+        (
+            "no header",
+            block_on(h.svc.verify_header(None, &[])).unwrap(),
+            invalid(Reason::Header(BasicAuthError::Missing)),
+        ),
+        (
+            "long header",
+            block_on(h.svc.verify_header(Some(&"B".repeat(2000)), &[])).unwrap(),
+            invalid(Reason::Header(BasicAuthError::TooLong)),
+        ),
+        (
+            "bearer",
+            block_on(h.svc.verify_header(Some("Bearer abc"), &[])).unwrap(),
+            invalid(Reason::Header(BasicAuthError::NotBasic)),
+        ),
+        (
+            "bad base64",
+            block_on(h.svc.verify_header(Some("Basic %%%"), &[])).unwrap(),
+            invalid(Reason::Header(BasicAuthError::BadBase64)),
+        ),
+        (
+            "bad utf8",
+            block_on(h.svc.verify_header(Some("Basic /w=="), &[])).unwrap(),
+            invalid(Reason::Header(BasicAuthError::BadUtf8)),
+        ),
+        (
+            "no colon",
+            block_on(h.svc.verify_header(Some("Basic YWxpY2U="), &[])).unwrap(),
+            invalid(Reason::Header(BasicAuthError::NoColon)),
+        ),
     ];
     h.set_now(T0 + 10);
     let expired = verify(&h, api("alice", expiring.password.expose(), &[]));
@@ -300,9 +364,23 @@ fn verification_matrix_reaches_every_code_and_reason() {
         ["insufficient_scope", "invalid_credentials", "login_not_allowed", "not_allowed_for_app_passwords"]
     );
     let expected_reasons = [
-        "bad_alphabet", "bad_base64", "bad_checksum", "bad_utf8", "expired", "header_too_long",
-        "login_refused", "missing_colon", "missing_credentials", "missing_scopes", "not_basic_auth",
-        "scope_not_grantable", "unknown_id", "wrong_length", "wrong_prefix", "wrong_secret", "wrong_user",
+        "bad_alphabet",
+        "bad_base64",
+        "bad_checksum",
+        "bad_utf8",
+        "expired",
+        "header_too_long",
+        "login_refused",
+        "missing_colon",
+        "missing_credentials",
+        "missing_scopes",
+        "not_basic_auth",
+        "scope_not_grantable",
+        "unknown_id",
+        "wrong_length",
+        "wrong_prefix",
+        "wrong_secret",
+        "wrong_user",
     ];
     assert_eq!(reasons.into_iter().collect::<Vec<_>>(), expected_reasons);
 }
@@ -319,23 +397,54 @@ fn refusals_list_what_is_missing_in_catalogue_order() {
     assert_eq!(r.code, RefusalCode::NotAllowedForAppPasswords);
     assert_eq!(r.missing, ["workspace:admin", "account:login"]);
     assert!(refused(verify(&h, login("alice", pw))).missing.is_empty());
-    assert!(refused(verify(&h, api("bob", pw, &["issue"]))).missing.is_empty(), "nothing leaks before the user matches");
+    assert!(
+        refused(verify(&h, api("bob", pw, &["issue"]))).missing.is_empty(),
+        "nothing leaks before the user matches"
+    );
 }
 
 #[test]
 fn checks_run_in_the_specified_order() {
     let h = Harness::new();
-    let c = block_on(h.svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: Some(T0 + 5) })).unwrap();
+    let c = block_on(h.svc.create(NewAppPassword {
+        user: "alice",
+        label: "l",
+        scopes: &["email"],
+        expires_at: Some(T0 + 5),
+    }))
+    .unwrap();
     let pw = c.password.expose();
     let wrong = with_other_secret(pw);
     // Secret before user, user before expiry, expiry before purpose, purpose before scopes.
     assert_refused(verify(&h, api("bob", &wrong, &[])), RefusalCode::InvalidCredentials, Reason::WrongSecret);
     h.set_now(T0 + 6);
-    assert_refused(verify(&h, VerifyRequest { username: "bob", password: pw, require: &[], purpose: Purpose::Login }), RefusalCode::InvalidCredentials, Reason::WrongUser);
-    assert_refused(verify(&h, VerifyRequest { username: "alice", password: pw, require: &["workspace:admin"], purpose: Purpose::Login }), RefusalCode::InvalidCredentials, Reason::Expired);
+    assert_refused(
+        verify(&h, VerifyRequest { username: "bob", password: pw, require: &[], purpose: Purpose::Login }),
+        RefusalCode::InvalidCredentials,
+        Reason::WrongUser,
+    );
+    assert_refused(
+        verify(
+            &h,
+            VerifyRequest { username: "alice", password: pw, require: &["workspace:admin"], purpose: Purpose::Login },
+        ),
+        RefusalCode::InvalidCredentials,
+        Reason::Expired,
+    );
     h.set_now(T0 + 1);
-    assert_refused(verify(&h, VerifyRequest { username: "alice", password: pw, require: &["workspace:admin"], purpose: Purpose::Login }), RefusalCode::LoginNotAllowed, Reason::Login);
-    assert_refused(verify(&h, api("alice", pw, &["workspace:admin", "repository"])), RefusalCode::NotAllowedForAppPasswords, Reason::NotGrantable);
+    assert_refused(
+        verify(
+            &h,
+            VerifyRequest { username: "alice", password: pw, require: &["workspace:admin"], purpose: Purpose::Login },
+        ),
+        RefusalCode::LoginNotAllowed,
+        Reason::Login,
+    );
+    assert_refused(
+        verify(&h, api("alice", pw, &["workspace:admin", "repository"])),
+        RefusalCode::NotAllowedForAppPasswords,
+        Reason::NotGrantable,
+    );
 }
 
 #[test]
@@ -416,14 +525,24 @@ fn deferred_follow_up_is_written_only_when_completed() {
 #[test]
 fn expiry_is_exclusive_and_listed() {
     let h = Harness::new();
-    let c = block_on(h.svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: Some(T0 + 1000) })).unwrap();
+    let c = block_on(h.svc.create(NewAppPassword {
+        user: "alice",
+        label: "l",
+        scopes: &["email"],
+        expires_at: Some(T0 + 1000),
+    }))
+    .unwrap();
     assert_eq!(c.expires_at, Some(T0 + 1000));
     assert_eq!(block_on(h.svc.list("alice")).unwrap()[0].expires_at, Some(T0 + 1000));
     h.set_now(T0 + 999);
     granted(verify(&h, api("alice", c.password.expose(), &[])));
     for t in [T0 + 1000, T0 + 1001, u64::MAX] {
         h.set_now(t);
-        assert_refused(verify(&h, api("alice", c.password.expose(), &[])), RefusalCode::InvalidCredentials, Reason::Expired);
+        assert_refused(
+            verify(&h, api("alice", c.password.expose(), &[])),
+            RefusalCode::InvalidCredentials,
+            Reason::Expired,
+        );
     }
 }
 
@@ -453,7 +572,9 @@ fn scopes_are_closed_at_creation_and_not_reclosed_at_verify() {
     assert_eq!(g.scopes, ["read", "write"]);
     assert_eq!(block_on(b.list("alice")).unwrap()[0].scopes, ["read", "write"]);
     // A password created under B does get it.
-    let fresh = block_on(b.create(NewAppPassword { user: "alice", label: "new", scopes: &["write"], expires_at: None })).unwrap();
+    let fresh =
+        block_on(b.create(NewAppPassword { user: "alice", label: "new", scopes: &["write"], expires_at: None }))
+            .unwrap();
     assert_eq!(fresh.scopes, ["read", "write", "delete"]);
     granted(block_on(b.verify(api("alice", fresh.password.expose(), &["delete"]))).unwrap());
 
@@ -562,7 +683,8 @@ fn pepper_must_match() {
     }
     // And the reverse: created without a pepper, refused with one.
     let plain = h.sibling(peppered(None), 15);
-    let c2 = block_on(plain.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: None })).unwrap();
+    let c2 = block_on(plain.create(NewAppPassword { user: "alice", label: "l", scopes: &["email"], expires_at: None }))
+        .unwrap();
     assert_eq!(refused(verify(&h, api("alice", c2.password.expose(), &[]))).reason, Reason::WrongSecret);
 }
 
@@ -577,7 +699,11 @@ fn custom_prefix_service() {
     granted(verify(&h, api("alice", c.password.expose(), &[])));
     let apw = Harness::new();
     let other = create(&apw, "alice", "l", &["email"]);
-    assert_refused(verify(&h, api("alice", other.password.expose(), &[])), RefusalCode::InvalidCredentials, Reason::Malformed(Malformed::WrongPrefix));
+    assert_refused(
+        verify(&h, api("alice", other.password.expose(), &[])),
+        RefusalCode::InvalidCredentials,
+        Reason::Malformed(Malformed::WrongPrefix),
+    );
 }
 
 #[test]
@@ -587,14 +713,28 @@ fn service_construction_checks_its_parts() {
     let bad_profile = profile(4, 1, 1);
     let err = AppPasswords::with_parts(store(), bad_profile, clock(&now), SplitMix64::new(1)).unwrap_err();
     assert_eq!(err.code(), "invalid_hash_params");
-    let err = AppPasswords::with_parts(store(), peppered(Some(&[1u8; 65])), clock(&now), SplitMix64::new(1)).unwrap_err();
+    let err =
+        AppPasswords::with_parts(store(), peppered(Some(&[1u8; 65])), clock(&now), SplitMix64::new(1)).unwrap_err();
     assert_eq!(err.code(), "invalid_hash_params");
-    let err = AppPasswords::with_parts(store(), light_config(), clock(&now), FailingRandom { ok_calls: 0, inner: SplitMix64::new(1) }).unwrap_err();
+    let err = AppPasswords::with_parts(
+        store(),
+        light_config(),
+        clock(&now),
+        FailingRandom { ok_calls: 0, inner: SplitMix64::new(1) },
+    )
+    .unwrap_err();
     assert_eq!(err, Error::RandomUnavailable);
     // A random source that fails after construction: create fails cleanly, nothing stored.
     let shared = Arc::new(MemoryStore::new());
-    let svc = AppPasswords::with_parts(common::Shared(Arc::clone(&shared)), light_config(), clock(&now), FailingRandom { ok_calls: 2, inner: SplitMix64::new(1) }).unwrap();
-    let err = block_on(svc.create(NewAppPassword { user: "a", label: "l", scopes: &["email"], expires_at: None })).unwrap_err();
+    let svc = AppPasswords::with_parts(
+        common::Shared(Arc::clone(&shared)),
+        light_config(),
+        clock(&now),
+        FailingRandom { ok_calls: 2, inner: SplitMix64::new(1) },
+    )
+    .unwrap();
+    let err = block_on(svc.create(NewAppPassword { user: "a", label: "l", scopes: &["email"], expires_at: None }))
+        .unwrap_err();
     assert_eq!(err.code(), "random_unavailable");
     assert!(shared.is_empty());
     // The defaults.
@@ -610,10 +750,16 @@ fn service_construction_checks_its_parts() {
 #[test]
 fn default_profile_service_round_trip() {
     let svc = AppPasswords::new(MemoryStore::new(), Config::new().unwrap()).unwrap();
-    let c = block_on(svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["repository"], expires_at: None })).unwrap();
+    let c =
+        block_on(svc.create(NewAppPassword { user: "alice", label: "l", scopes: &["repository"], expires_at: None }))
+            .unwrap();
     let g = granted(block_on(svc.verify(api("alice", c.password.expose(), &["repository"]))).unwrap());
     assert_eq!(g.user, "alice");
-    let record = Record::from_json(&block_on(app_passwords::Store::get(svc.store(), &record_key(&c.id))).unwrap().unwrap(), &c.id).unwrap();
+    let record = Record::from_json(
+        &block_on(app_passwords::Store::get(svc.store(), &record_key(&c.id))).unwrap().unwrap(),
+        &c.id,
+    )
+    .unwrap();
     assert!(record.hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{}", record.hash);
 }
 
@@ -627,7 +773,8 @@ fn debug_output_never_shows_secrets() {
     let record = Record::from_json(&h.raw(&record_key(&c.id)).unwrap(), &c.id).unwrap();
     let hash_tag = record.hash.rsplit('$').next().unwrap().to_owned();
     let creds = app_passwords::parse_basic(Some(&basic_header("alice", &pw))).unwrap();
-    let (_, follow_up) = block_on(h.sibling(peppered(Some(&pepper)), 18).verify_deferred(api("alice", &pw, &[]))).unwrap();
+    let (_, follow_up) =
+        block_on(h.sibling(peppered(Some(&pepper)), 18).verify_deferred(api("alice", &pw, &[]))).unwrap();
     let shown = format!(
         "{c:?}\n{c:#?}\n{:?}\n{creds:?}\n{:?}\n{:?}\n{record:?}\n{record:#?}\n{follow_up:?}",
         c.password,
@@ -675,5 +822,9 @@ fn an_unknown_id_goes_through_the_same_decoding_as_a_known_one() {
     config.catalog = common::catalog(r#"[{"name": "only"}]"#);
     let h = Harness::with(Arc::new(app_passwords::MemoryStore::new()), config, 3);
     let unknown = app_passwords::generate(&app_passwords::Prefix::default(), &mut common::SplitMix64::new(99)).unwrap();
-    assert_refused(verify(&h, common::api("alice", unknown.expose(), &[])), RefusalCode::InvalidCredentials, Reason::UnknownId);
+    assert_refused(
+        verify(&h, common::api("alice", unknown.expose(), &[])),
+        RefusalCode::InvalidCredentials,
+        Reason::UnknownId,
+    );
 }

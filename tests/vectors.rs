@@ -14,9 +14,8 @@ use std::sync::Arc;
 
 use app_passwords::record::{index_key, record_key, tombstone_key, user_prefix};
 use app_passwords::{
-    AppPasswords, Catalog, Hasher, IndexEntry, MemoryStore, PhcHash, Prefix, Purpose, Record,
-    Store, VerifyRequest, VerifyResult, generate, looks_like_app_password, parse,
-    verify_password_hash,
+    AppPasswords, Catalog, Hasher, IndexEntry, MemoryStore, PhcHash, Prefix, Purpose, Record, Store, VerifyRequest,
+    VerifyResult, generate, looks_like_app_password, parse, verify_password_hash,
 };
 use common::{SplitMix64, block_on, check_digits, crc32, hex, light_config, load_vectors, params, s, strs};
 use serde_json::Value;
@@ -69,7 +68,10 @@ fn malformed_password_vectors_are_rejected_for_the_stated_reason() {
         assert_eq!(looks_like_app_password(text), v["looks_like"].as_bool().unwrap(), "{}", v["why"]);
         reasons.insert(err.reason());
     }
-    assert_eq!(reasons.into_iter().collect::<Vec<_>>(), ["bad_alphabet", "bad_checksum", "wrong_length", "wrong_prefix"]);
+    assert_eq!(
+        reasons.into_iter().collect::<Vec<_>>(),
+        ["bad_alphabet", "bad_checksum", "wrong_length", "wrong_prefix"]
+    );
 }
 
 #[test]
@@ -231,7 +233,12 @@ fn verifiable_record_vectors_give_the_expected_answers() {
                 "login" => Purpose::Login,
                 other => panic!("purpose {other}"),
             };
-            let request = VerifyRequest { username: s(&check["username"]), password: s(&check["password"]), require: &require, purpose };
+            let request = VerifyRequest {
+                username: s(&check["username"]),
+                password: s(&check["password"]),
+                require: &require,
+                purpose,
+            };
             let result = block_on(svc.verify(request)).unwrap();
             let e = &check["expect"];
             let ctx = format!("{}: {check}", v["why"]);
@@ -252,7 +259,8 @@ fn verifiable_record_vectors_give_the_expected_answers() {
                 (other, _) => panic!("{ctx}: got {other:?}"),
             }
         }
-        let after = Record::from_json(&block_on(store.get(&record_key(&original.id))).unwrap().unwrap(), &original.id).unwrap();
+        let after =
+            Record::from_json(&block_on(store.get(&record_key(&original.id))).unwrap().unwrap(), &original.id).unwrap();
         if v["upgrades"].as_bool().unwrap() {
             let p = params(&v["config"]["hashing"]);
             let prefix = format!("$argon2id$v=19$m={},t={},p={}$", p.memory_kib, p.iterations, p.parallelism);

@@ -3,12 +3,7 @@
 //! `cargo test --target wasm32-unknown-unknown --test wasm_browser` (scripts/test-wasm.sh).
 //! The test bodies are in `tests/wasm_common/mod.rs`, shared with `tests/wasm_node.rs`.
 #![cfg(target_arch = "wasm32")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod wasm_common;
 

@@ -2,12 +2,7 @@
 //! `cargo test --target wasm32-unknown-unknown --test wasm_node` (scripts/test-wasm.sh).
 //! The test bodies are in `tests/wasm_common/mod.rs`, shared with `tests/wasm_browser.rs`.
 #![cfg(target_arch = "wasm32")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod wasm_common;
 

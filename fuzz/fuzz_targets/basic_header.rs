@@ -16,16 +16,10 @@ fuzz_target!(|data: &[u8]| {
     match parse_basic(Some(text)) {
         Ok(creds) => {
             assert!(text.trim().len() <= MAX_HEADER_LEN);
-            assert!(
-                !creds.username.contains(':'),
-                "the user-id ends at the first colon"
-            );
+            assert!(!creds.username.contains(':'), "the user-id ends at the first colon");
             let header = basic_header(&creds.username, &creds.password);
             // Canonical base64 of the same bytes is never longer than what was accepted.
-            assert!(
-                header.len() <= text.trim().len(),
-                "{header:?} longer than {text:?}"
-            );
+            assert!(header.len() <= text.trim().len(), "{header:?} longer than {text:?}");
             let again = match parse_basic(Some(&header)) {
                 Ok(c) => c,
                 Err(e) => panic!("re-encoded header {header:?} refused: {e:?}"),

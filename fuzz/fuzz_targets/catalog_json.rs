@@ -21,12 +21,7 @@ fuzz_target!(|data: &[u8]| {
     for (i, scope) in scopes.iter().enumerate() {
         assert_eq!(cat.position(&scope.name), Some(i), "duplicate or lost name");
         assert!(scope.closure.contains(i));
-        assert_eq!(
-            cat.close(&scope.closure),
-            scope.closure,
-            "closure of {} not closed",
-            scope.name
-        );
+        assert_eq!(cat.close(&scope.closure), scope.closure, "closure of {} not closed", scope.name);
         for implied in &scope.implies {
             let pos = cat.position(implied);
             assert!(pos.is_some_and(|p| scope.closure.contains(p)));
@@ -39,8 +34,5 @@ fuzz_target!(|data: &[u8]| {
     let encoded = cat.encode(&everything);
     assert_eq!(cat.decode(&encoded).ok(), Some(everything));
     let names = cat.names(&everything);
-    assert_eq!(
-        cat.parse_names(names.iter().map(String::as_str)).ok(),
-        Some(everything)
-    );
+    assert_eq!(cat.parse_names(names.iter().map(String::as_str)).ok(), Some(everything));
 });

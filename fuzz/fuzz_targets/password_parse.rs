@@ -13,11 +13,7 @@ fn crc32_reference(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
         }
     }
     !crc
@@ -25,10 +21,7 @@ fn crc32_reference(bytes: &[u8]) -> u32 {
 
 /// The verdict of docs/design.md#the-password for `candidate` with prefix `prefix`.
 fn reference(candidate: &str, prefix: &str) -> Result<(), Malformed> {
-    let Some(body) = candidate
-        .strip_prefix(prefix)
-        .and_then(|r| r.strip_prefix('_'))
-    else {
+    let Some(body) = candidate.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) else {
         return Err(Malformed::WrongPrefix);
     };
     if body.len() != BODY_LEN {
@@ -58,10 +51,7 @@ fuzz_target!(|data: &[u8]| {
     let parsed = parse(text, &prefix);
     let looks = looks_like_app_password(text);
 
-    assert_eq!(
-        parsed.map(|_| ()),
-        reference(text, password::DEFAULT_PREFIX)
-    );
+    assert_eq!(parsed.map(|_| ()), reference(text, password::DEFAULT_PREFIX));
     if let Ok(p) = parsed {
         assert!(looks, "parse accepted what looks_like_app_password rejects");
         assert_eq!(p.text(), text);

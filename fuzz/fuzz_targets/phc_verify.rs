@@ -27,10 +27,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(text.len() <= MAX_PHC_LEN);
     let params = phc.params();
     assert!(params.validate().is_ok());
-    assert!(
-        params.memory_kib <= MAX_MEMORY_KIB,
-        "m above the bound was accepted"
-    );
+    assert!(params.memory_kib <= MAX_MEMORY_KIB, "m above the bound was accepted");
     assert!(params.iterations <= MAX_ITERATIONS && params.parallelism <= MAX_PARALLELISM);
 
     let canonical = phc.to_phc();

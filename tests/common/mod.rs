@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use app_passwords::{
-    AppPasswords, Catalog, Config, Error, HashParams, ListPage, MemoryStore, Millis, Purpose,
-    RandomSource, Refusal, Result, Store, VerifyRequest, VerifyResult,
+    AppPasswords, Catalog, Config, Error, HashParams, ListPage, MemoryStore, Millis, Purpose, RandomSource, Refusal,
+    Result, Store, VerifyRequest, VerifyResult,
 };
 
 pub use pollster::block_on;
@@ -128,9 +128,7 @@ pub fn check_digits(head: &str) -> String {
 
 /// Value of base62 digits (most significant first).
 pub fn base62_value(digits: &str) -> u64 {
-    digits.bytes().fold(0u64, |acc, b| {
-        acc * 62 + ALPHABET.bytes().position(|a| a == b).unwrap() as u64
-    })
+    digits.bytes().fold(0u64, |acc, b| acc * 62 + ALPHABET.bytes().position(|a| a == b).unwrap() as u64)
 }
 
 /// `password` with one secret character changed and the checksum recomputed: same id,
@@ -265,8 +263,7 @@ impl Harness {
     pub fn with(store: Arc<MemoryStore>, config: Config, seed: u64) -> Self {
         let now = Arc::new(AtomicU64::new(T0));
         let svc =
-            AppPasswords::with_parts(Shared(Arc::clone(&store)), config, clock(&now), SplitMix64::new(seed))
-                .unwrap();
+            AppPasswords::with_parts(Shared(Arc::clone(&store)), config, clock(&now), SplitMix64::new(seed)).unwrap();
         Self { svc, store, now }
     }
 
@@ -321,19 +318,13 @@ pub fn vector_path(name: &str) -> PathBuf {
 pub fn load_vectors(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(vector_path(name)).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert!(
-        value["source"].as_str().is_some_and(|s| !s.is_empty()),
-        "{name} must say where its values come from"
-    );
+    assert!(value["source"].as_str().is_some_and(|s| !s.is_empty()), "{name} must say where its values come from");
     value
 }
 
 pub fn hex(text: &str) -> Vec<u8> {
     assert!(text.len() % 2 == 0, "odd hex length");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 pub fn s(value: &serde_json::Value) -> &str {

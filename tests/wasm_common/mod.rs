@@ -6,22 +6,16 @@
 //!
 //! Cargo sees `tests/wasm_common/mod.rs` as a module, not as a test target of its own.
 #![allow(dead_code)]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::rc::Rc;
 
 use app_passwords::{
-    AppPasswords, Catalog, Config, Error, HashParams, Hasher, ListPage, MemoryStore,
-    NewAppPassword, OsRandom, PhcHash, Prefix, Purpose, RandomSource, Reason, Refusal, RefusalCode,
-    Result, Store, VerifyRequest, VerifyResult, basic_header, generate, looks_like_app_password,
-    parse, verify_password_hash,
+    AppPasswords, Catalog, Config, Error, HashParams, Hasher, ListPage, MemoryStore, NewAppPassword, OsRandom, PhcHash,
+    Prefix, Purpose, RandomSource, Reason, Refusal, RefusalCode, Result, Store, VerifyRequest, VerifyResult,
+    basic_header, generate, looks_like_app_password, parse, verify_password_hash,
 };
 use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -34,7 +28,8 @@ const PHC_JSON: &str = include_str!("../vectors/phc.json");
 /// argon2-cffi 25.1.0 (libargon2, not the Rust crate):
 /// `hash_secret(b"correct horse battery staple", b"wasm-bindgen-tst", time_cost=2,
 /// memory_cost=19456, parallelism=1, hash_len=32, type=Type.ID)`.
-const OWASP_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$d2FzbS1iaW5kZ2VuLXRzdA$AUtNBds7FOKk6jl+kC8WuTlpIXEzcQhwWVNxpQI5ljI";
+const OWASP_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$d2FzbS1iaW5kZ2VuLXRzdA$AUtNBds7FOKk6jl+kC8WuTlpIXEzcQhwWVNxpQI5ljI";
 const OWASP_PASSWORD: &str = "correct horse battery staple";
 
 /// A fixed clock: `SystemTime` does not exist in wasm32-unknown-unknown.
@@ -49,10 +44,7 @@ fn s(v: &Value) -> &str {
 }
 
 fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 fn refusal(result: &VerifyResult) -> &Refusal {
@@ -72,17 +64,8 @@ fn service() -> AppPasswords<MemoryStore, impl Fn() -> u64, OsRandom> {
     AppPasswords::with_parts(MemoryStore::new(), light_config(), || NOW, OsRandom).unwrap()
 }
 
-fn verify_request<'a>(
-    username: &'a str,
-    password: &'a str,
-    require: &'a [&'a str],
-) -> VerifyRequest<'a> {
-    VerifyRequest {
-        username,
-        password,
-        require,
-        purpose: Purpose::Api,
-    }
+fn verify_request<'a>(username: &'a str, password: &'a str, require: &'a [&'a str]) -> VerifyRequest<'a> {
+    VerifyRequest { username, password, require, purpose: Purpose::Api }
 }
 
 // ------------------------------------------------------------------------- randomness
@@ -98,10 +81,7 @@ fn os_random_fills_from_the_platform_csprng() {
     // A buffer past the 65536-byte limit of one crypto.getRandomValues call.
     let mut big = vec![0u8; 100_000];
     OsRandom.fill(&mut big).unwrap();
-    assert!(
-        big[70_000..].iter().any(|&x| x != 0),
-        "getrandom chunks large requests"
-    );
+    assert!(big[70_000..].iter().any(|&x| x != 0), "getrandom chunks large requests");
 }
 
 #[wasm_bindgen_test]
@@ -114,10 +94,7 @@ fn generate_with_os_random_gives_distinct_well_formed_passwords() {
         let text = password.expose();
         assert_eq!(text.len(), 54);
         assert!(text.starts_with("apw_"));
-        assert!(
-            text[4..].bytes().all(|b| b.is_ascii_alphanumeric()),
-            "{text}"
-        );
+        assert!(text[4..].bytes().all(|b| b.is_ascii_alphanumeric()), "{text}");
         let parsed = parse(text, &prefix).unwrap();
         assert_eq!(parsed.id(), password.id());
         assert_eq!(parsed.text(), text);
@@ -131,10 +108,7 @@ fn generate_with_os_random_gives_distinct_well_formed_passwords() {
     let p = generate(&custom, &mut OsRandom).unwrap();
     assert!(p.expose().starts_with("ci7_"));
     assert!(parse(p.expose(), &custom).is_ok());
-    assert_eq!(
-        parse(p.expose(), &prefix).unwrap_err().reason(),
-        "wrong_prefix"
-    );
+    assert_eq!(parse(p.expose(), &prefix).unwrap_err().reason(), "wrong_prefix");
 }
 
 // ------------------------------------------------------------------------------ vectors
@@ -158,12 +132,7 @@ fn password_vectors_parse_as_specified() {
         let prefix = Prefix::new(s(&v["prefix"])).unwrap();
         let err = parse(s(&v["password"]), &prefix).unwrap_err();
         assert_eq!(err.reason(), s(&v["reason"]), "{}", v["why"]);
-        assert_eq!(
-            looks_like_app_password(s(&v["password"])),
-            v["looks_like"].as_bool().unwrap(),
-            "{}",
-            v["why"]
-        );
+        assert_eq!(looks_like_app_password(s(&v["password"])), v["looks_like"].as_bool().unwrap(), "{}", v["why"]);
     }
 }
 
@@ -171,20 +140,13 @@ fn password_vectors_parse_as_specified() {
 fn catalog_encode_decode_match_the_vectors() {
     let doc = json(SCOPES_JSON);
     let catalog = Catalog::bitbucket().unwrap();
-    assert_eq!(
-        catalog.scopes().len() as u64,
-        doc["catalog_size"].as_u64().unwrap()
-    );
+    assert_eq!(catalog.scopes().len() as u64, doc["catalog_size"].as_u64().unwrap());
     let sets = doc["sets"].as_array().unwrap();
     assert!(!sets.is_empty());
     for v in sets {
         let names: Vec<&str> = v["names"].as_array().unwrap().iter().map(s).collect();
         let chosen = catalog.parse_names(names.iter().copied()).unwrap();
-        assert_eq!(
-            catalog.encode(&chosen),
-            s(&v["encoded_unclosed"]),
-            "{names:?}"
-        );
+        assert_eq!(catalog.encode(&chosen), s(&v["encoded_unclosed"]), "{names:?}");
         let closed = catalog.close(&chosen);
         assert_eq!(catalog.to_text(&closed), s(&v["closure"]), "{names:?}");
         assert_eq!(catalog.encode(&closed), s(&v["encoded"]), "{names:?}");
@@ -204,30 +166,21 @@ fn catalog_encode_decode_match_the_vectors() {
 #[wasm_bindgen_test]
 fn hasher_light_profile_round_trips_with_and_without_pepper() {
     let hasher = Hasher::new(None).unwrap();
-    let phc = hasher
-        .hash(b"apw_example", &HashParams::APP_PASSWORD, &mut OsRandom)
-        .unwrap();
+    let phc = hasher.hash(b"apw_example", &HashParams::APP_PASSWORD, &mut OsRandom).unwrap();
     assert!(phc.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{phc}");
     let parsed = PhcHash::parse(&phc).unwrap();
     assert!(parsed.is_current(&HashParams::APP_PASSWORD));
     assert!(hasher.verify(b"apw_example", &parsed));
     assert!(!hasher.verify(b"apw_examplf", &parsed));
     // A fresh salt each time.
-    let again = hasher
-        .hash(b"apw_example", &HashParams::APP_PASSWORD, &mut OsRandom)
-        .unwrap();
+    let again = hasher.hash(b"apw_example", &HashParams::APP_PASSWORD, &mut OsRandom).unwrap();
     assert_ne!(phc, again);
 
     let peppered = Hasher::new(Some(b"host secret")).unwrap();
-    let phc = peppered
-        .hash(b"apw_example", &HashParams::APP_PASSWORD, &mut OsRandom)
-        .unwrap();
+    let phc = peppered.hash(b"apw_example", &HashParams::APP_PASSWORD, &mut OsRandom).unwrap();
     let parsed = PhcHash::parse(&phc).unwrap();
     assert!(peppered.verify(b"apw_example", &parsed));
-    assert!(
-        !hasher.verify(b"apw_example", &parsed),
-        "no pepper, no match"
-    );
+    assert!(!hasher.verify(b"apw_example", &parsed), "no pepper, no match");
 }
 
 #[wasm_bindgen_test]
@@ -245,30 +198,15 @@ fn phc_vectors_from_other_implementations_verify() {
         };
         let expect = v["expect"].as_bool().unwrap();
         let hasher = Hasher::new(pepper.as_deref()).unwrap();
-        assert_eq!(
-            hasher.verify(&password, &phc),
-            expect,
-            "{}: {text}",
-            v["source"]
-        );
+        assert_eq!(hasher.verify(&password, &phc), expect, "{}: {text}", v["source"]);
         if let (None, Some(pw)) = (&pepper, v.get("password")) {
-            assert_eq!(
-                verify_password_hash(s(pw), text).unwrap(),
-                expect,
-                "{}",
-                v["source"]
-            );
+            assert_eq!(verify_password_hash(s(pw), text).unwrap(), expect, "{}", v["source"]);
         }
     }
     let invalid = doc["invalid"].as_array().unwrap();
     assert!(!invalid.is_empty());
     for v in invalid {
-        assert_eq!(
-            verify_password_hash("password", s(&v["phc"]))
-                .unwrap_err()
-                .code(),
-            "invalid_hash"
-        );
+        assert_eq!(verify_password_hash("password", s(&v["phc"])).unwrap_err().code(), "invalid_hash");
     }
 }
 
@@ -276,12 +214,7 @@ fn phc_vectors_from_other_implementations_verify() {
 fn verify_password_hash_reads_an_owasp_hash_from_libargon2() {
     assert!(verify_password_hash(OWASP_PASSWORD, OWASP_HASH).unwrap());
     assert!(!verify_password_hash("correct horse battery stapler", OWASP_HASH).unwrap());
-    assert_eq!(
-        verify_password_hash(OWASP_PASSWORD, "$argon2id$garbage")
-            .unwrap_err()
-            .code(),
-        "invalid_hash"
-    );
+    assert_eq!(verify_password_hash(OWASP_PASSWORD, "$argon2id$garbage").unwrap_err().code(), "invalid_hash");
 }
 
 // ---------------------------------------------------------------------------- the service
@@ -290,12 +223,7 @@ fn verify_password_hash_reads_an_owasp_hash_from_libargon2() {
 async fn service_create_verify_refuse_revoke() {
     let ap = service();
     let created = ap
-        .create(NewAppPassword {
-            user: "alice",
-            label: "ci",
-            scopes: &["repository:write"],
-            expires_at: None,
-        })
+        .create(NewAppPassword { user: "alice", label: "ci", scopes: &["repository:write"], expires_at: None })
         .await
         .unwrap();
     let password = created.password.expose().to_owned();
@@ -304,16 +232,10 @@ async fn service_create_verify_refuse_revoke() {
     assert!(looks_like_app_password(&password));
 
     // Granted.
-    let ok = ap
-        .verify(verify_request("alice", &password, &["repository"]))
-        .await
-        .unwrap();
+    let ok = ap.verify(verify_request("alice", &password, &["repository"])).await.unwrap();
     match &ok {
         VerifyResult::Granted(g) => {
-            assert_eq!(
-                (g.user.as_str(), g.id.as_str(), g.label.as_str()),
-                ("alice", created.id.as_str(), "ci")
-            );
+            assert_eq!((g.user.as_str(), g.id.as_str(), g.label.as_str()), ("alice", created.id.as_str(), "ci"));
         }
         VerifyResult::Refused(r) => panic!("refused: {r:?}"),
     }
@@ -324,52 +246,32 @@ async fn service_create_verify_refuse_revoke() {
 
     // Through the Basic header too.
     let header = basic_header("alice", &password);
-    assert!(
-        ap.verify_header(Some(&header), &["repository:write"])
-            .await
-            .unwrap()
-            .is_ok()
-    );
+    assert!(ap.verify_header(Some(&header), &["repository:write"]).await.unwrap().is_ok());
 
     // Wrong user: 401 invalid_credentials.
-    let r = ap
-        .verify(verify_request("bob", &password, &[]))
-        .await
-        .unwrap();
+    let r = ap.verify(verify_request("bob", &password, &[])).await.unwrap();
     assert_eq!(refusal(&r).code, RefusalCode::InvalidCredentials);
     assert_eq!(refusal(&r).reason, Reason::WrongUser);
     assert_eq!(refusal(&r).status(), 401);
 
     // Login refused (docs/design.md#order-of-checks): 403 login_not_allowed.
-    let login = VerifyRequest {
-        purpose: Purpose::Login,
-        ..verify_request("alice", &password, &[])
-    };
+    let login = VerifyRequest { purpose: Purpose::Login, ..verify_request("alice", &password, &[]) };
     let r = ap.verify(login).await.unwrap();
     assert_eq!(refusal(&r).code, RefusalCode::LoginNotAllowed);
     assert_eq!(refusal(&r).status(), 403);
 
     // Scopes: missing and non-grantable.
-    let r = ap
-        .verify(verify_request("alice", &password, &["issue"]))
-        .await
-        .unwrap();
+    let r = ap.verify(verify_request("alice", &password, &["issue"])).await.unwrap();
     assert_eq!(refusal(&r).code, RefusalCode::InsufficientScope);
     assert_eq!(refusal(&r).missing, ["issue"]);
-    let r = ap
-        .verify(verify_request("alice", &password, &["workspace:admin"]))
-        .await
-        .unwrap();
+    let r = ap.verify(verify_request("alice", &password, &["workspace:admin"])).await.unwrap();
     assert_eq!(refusal(&r).code, RefusalCode::NotAllowedForAppPasswords);
 
     // Revoke: other users cannot; the owner can once; then it never verifies.
     assert!(!ap.revoke("bob", &created.id).await.unwrap());
     assert!(ap.revoke("alice", &created.id).await.unwrap());
     assert!(!ap.revoke("alice", &created.id).await.unwrap());
-    let r = ap
-        .verify(verify_request("alice", &password, &[]))
-        .await
-        .unwrap();
+    let r = ap.verify(verify_request("alice", &password, &[])).await.unwrap();
     assert_eq!(refusal(&r).code, RefusalCode::InvalidCredentials);
     assert_eq!(refusal(&r).reason, Reason::UnknownId);
     assert!(ap.list("alice").await.unwrap().is_empty());
@@ -398,29 +300,11 @@ async fn service_refuses_bad_headers_and_arguments() {
         scopes,
         expires_at: None,
     };
-    assert_eq!(
-        ap.create(bad(&["nope"], "x")).await.unwrap_err().code(),
-        "unknown_scope"
-    );
-    assert_eq!(
-        ap.create(bad(&["workspace:admin"], "x"))
-            .await
-            .unwrap_err()
-            .code(),
-        "scope_not_grantable"
-    );
-    assert_eq!(
-        ap.create(bad(&[], "x")).await.unwrap_err().code(),
-        "no_scopes"
-    );
-    assert_eq!(
-        ap.create(bad(&["email"], "")).await.unwrap_err().code(),
-        "invalid_label"
-    );
-    let past = NewAppPassword {
-        expires_at: Some(NOW),
-        ..bad(&["email"], "x")
-    };
+    assert_eq!(ap.create(bad(&["nope"], "x")).await.unwrap_err().code(), "unknown_scope");
+    assert_eq!(ap.create(bad(&["workspace:admin"], "x")).await.unwrap_err().code(), "scope_not_grantable");
+    assert_eq!(ap.create(bad(&[], "x")).await.unwrap_err().code(), "no_scopes");
+    assert_eq!(ap.create(bad(&["email"], "")).await.unwrap_err().code(), "invalid_label");
+    let past = NewAppPassword { expires_at: Some(NOW), ..bad(&["email"], "x") };
     assert_eq!(ap.create(past).await.unwrap_err().code(), "invalid_expiry");
 }
 
@@ -433,67 +317,33 @@ async fn service_expiry_follows_an_injected_clock() {
     };
     let ap = AppPasswords::with_parts(MemoryStore::new(), light_config(), clock, OsRandom).unwrap();
     let created = ap
-        .create(NewAppPassword {
-            user: "carol",
-            label: "short",
-            scopes: &["email"],
-            expires_at: Some(NOW + 60_000),
-        })
+        .create(NewAppPassword { user: "carol", label: "short", scopes: &["email"], expires_at: Some(NOW + 60_000) })
         .await
         .unwrap();
     let password = created.password.expose().to_owned();
     now.set(NOW + 59_999);
-    assert!(
-        ap.verify(verify_request("carol", &password, &["email"]))
-            .await
-            .unwrap()
-            .is_ok()
-    );
+    assert!(ap.verify(verify_request("carol", &password, &["email"])).await.unwrap().is_ok());
     now.set(NOW + 60_000);
-    let r = ap
-        .verify(verify_request("carol", &password, &["email"]))
-        .await
-        .unwrap();
+    let r = ap.verify(verify_request("carol", &password, &["email"])).await.unwrap();
     assert_eq!(refusal(&r).reason, Reason::Expired);
     assert_eq!(refusal(&r).code, RefusalCode::InvalidCredentials);
 }
 
 #[wasm_bindgen_test]
 async fn service_lists_across_store_pages() {
-    let ap = AppPasswords::with_parts(
-        MemoryStore::with_page_size(3),
-        light_config(),
-        || NOW,
-        OsRandom,
-    )
-    .unwrap();
+    let ap = AppPasswords::with_parts(MemoryStore::with_page_size(3), light_config(), || NOW, OsRandom).unwrap();
     let mut ids = HashSet::new();
     for i in 0..10 {
         let label = format!("tool {i}");
         let c = ap
-            .create(NewAppPassword {
-                user: "erin",
-                label: &label,
-                scopes: &["wiki"],
-                expires_at: None,
-            })
+            .create(NewAppPassword { user: "erin", label: &label, scopes: &["wiki"], expires_at: None })
             .await
             .unwrap();
         ids.insert(c.id);
     }
-    ap.create(NewAppPassword {
-        user: "erin2",
-        label: "other",
-        scopes: &["wiki"],
-        expires_at: None,
-    })
-    .await
-    .unwrap();
+    ap.create(NewAppPassword { user: "erin2", label: "other", scopes: &["wiki"], expires_at: None }).await.unwrap();
     let listed = ap.list("erin").await.unwrap();
-    assert_eq!(
-        listed.iter().map(|l| l.id.clone()).collect::<HashSet<_>>(),
-        ids
-    );
+    assert_eq!(listed.iter().map(|l| l.id.clone()).collect::<HashSet<_>>(), ids);
 }
 
 /// A store that lists the same first key forever with the same cursor (a buggy host store).
@@ -512,36 +362,17 @@ impl Store for StuckStore {
     async fn list(&self, prefix: &str, _cursor: Option<&str>) -> Result<ListPage> {
         let mut page = self.0.list(prefix, None).await?;
         page.keys.truncate(1);
-        Ok(ListPage {
-            keys: page.keys,
-            cursor: Some("same".into()),
-        })
+        Ok(ListPage { keys: page.keys, cursor: Some("same".into()) })
     }
 }
 
 #[wasm_bindgen_test]
 async fn service_list_stops_on_a_repeated_cursor_without_duplicates() {
-    let ap = AppPasswords::with_parts(
-        StuckStore(MemoryStore::new()),
-        light_config(),
-        || NOW,
-        OsRandom,
-    )
-    .unwrap();
-    let c = ap
-        .create(NewAppPassword {
-            user: "alice",
-            label: "a",
-            scopes: &["email"],
-            expires_at: None,
-        })
-        .await
-        .unwrap();
+    let ap = AppPasswords::with_parts(StuckStore(MemoryStore::new()), light_config(), || NOW, OsRandom).unwrap();
+    let c =
+        ap.create(NewAppPassword { user: "alice", label: "a", scopes: &["email"], expires_at: None }).await.unwrap();
     let listed = ap.list("alice").await.unwrap();
-    assert_eq!(
-        listed.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
-        [c.id.as_str()]
-    );
+    assert_eq!(listed.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), [c.id.as_str()]);
 }
 
 /// A store whose every call fails, as a host store that threw would.
@@ -566,23 +397,12 @@ impl Store for DownStore {
 async fn service_fails_closed_when_the_store_fails() {
     let ap = AppPasswords::with_parts(DownStore, light_config(), || NOW, OsRandom).unwrap();
     let password = generate(&Prefix::default(), &mut OsRandom).unwrap();
+    let err = ap.verify(verify_request("alice", password.expose(), &[])).await.unwrap_err();
+    assert_eq!(err.code(), "store_unavailable");
     let err = ap
-        .verify(verify_request("alice", password.expose(), &[]))
+        .create(NewAppPassword { user: "alice", label: "x", scopes: &["email"], expires_at: None })
         .await
         .unwrap_err();
     assert_eq!(err.code(), "store_unavailable");
-    let err = ap
-        .create(NewAppPassword {
-            user: "alice",
-            label: "x",
-            scopes: &["email"],
-            expires_at: None,
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "store_unavailable");
-    assert_eq!(
-        ap.list("alice").await.unwrap_err().code(),
-        "store_unavailable"
-    );
+    assert_eq!(ap.list("alice").await.unwrap_err().code(), "store_unavailable");
 }

@@ -22,9 +22,7 @@ fn absent(value: &JsValue) -> bool {
 
 /// A required string field.
 pub fn string(object: &JsValue, name: &str) -> Result<String, JsValue> {
-    field(object, name)
-        .as_string()
-        .ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
+    field(object, name).as_string().ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
 }
 
 /// An optional string field.
@@ -33,10 +31,7 @@ pub fn opt_string(object: &JsValue, name: &str) -> Result<Option<String>, JsValu
     if absent(&value) {
         return Ok(None);
     }
-    value
-        .as_string()
-        .map(Some)
-        .ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
+    value.as_string().map(Some).ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
 }
 
 /// An array of strings (`undefined`/`null` is an empty list when `optional`).
@@ -64,9 +59,7 @@ pub fn opt_time(object: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
     let ms = if let Some(date) = value.dyn_ref::<js_sys::Date>() {
         date.get_time()
     } else {
-        value
-            .as_f64()
-            .ok_or_else(|| invalid_argument(&format!("{name} must be epoch milliseconds or a Date")))?
+        value.as_f64().ok_or_else(|| invalid_argument(&format!("{name} must be epoch milliseconds or a Date")))?
     };
     millis(ms).map(Some).ok_or_else(|| crate::error::to_js(app_passwords_core::Error::InvalidExpiry))
 }

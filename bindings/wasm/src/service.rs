@@ -14,8 +14,7 @@ use app_passwords_core::hash::{self, HashParams};
 use app_passwords_core::password::{self, PooledOsRandom, Prefix};
 use app_passwords_core::scope::Catalog;
 use app_passwords_core::service::{
-    AppPasswords, Clock, Config, FollowUp, Millis, NewAppPassword, Purpose, Refusal,
-    VerifyRequest, VerifyResult,
+    AppPasswords, Clock, Config, FollowUp, Millis, NewAppPassword, Purpose, Refusal, VerifyRequest, VerifyResult,
 };
 
 /// `Date.now()`, or the host's `now()` option.
@@ -63,7 +62,8 @@ fn verify_json(result: &VerifyResult) -> String {
             g.cached
         ),
         VerifyResult::Refused(r) => {
-            let missing = if r.missing.is_empty() { String::new() } else { format!(",\"missing\":[{}]", names(&r.missing)) };
+            let missing =
+                if r.missing.is_empty() { String::new() } else { format!(",\"missing\":[{}]", names(&r.missing)) };
             format!(
                 "{{\"ok\":false,\"status\":{},\"code\":{},\"reason\":{}{missing}}}",
                 r.status(),
@@ -230,7 +230,8 @@ impl AppPasswordsCore {
             let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let created = service
                 .create(NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at })
-                .await.js()?;
+                .await
+                .js()?;
             Ok(Obj::new()
                 .set("id", created.id.as_str())
                 .set("password", created.password.expose())
@@ -300,7 +301,8 @@ impl AppPasswordsCore {
                     require: &require,
                     purpose: args.purpose,
                 })
-                .await.js()?;
+                .await
+                .js()?;
             pair(&result, follow_up_promise(&service, follow_up))
         })
     }
@@ -331,7 +333,13 @@ impl AppPasswordsCore {
     /// `verifyCached(username, password, require?, login?)`: the answer of the verified-credential
     /// cache when it needs no store write, else `undefined` (then call `verify`).
     #[wasm_bindgen(js_name = verifyCached)]
-    pub fn verify_cached(&self, username: &str, password: &str, require: JsValue, login: bool) -> Result<JsValue, JsValue> {
+    pub fn verify_cached(
+        &self,
+        username: &str,
+        password: &str,
+        require: JsValue,
+        login: bool,
+    ) -> Result<JsValue, JsValue> {
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
         let purpose = if login { Purpose::Login } else { Purpose::Api };
@@ -380,10 +388,12 @@ pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
         None => Prefix::default(),
     };
     // try_borrow_mut: a getRandomValues polyfill that called back in here must not trap.
-    let password = GENERATOR_RANDOM.with(|rng| match rng.try_borrow_mut() {
-        Ok(mut pooled) => password::generate(&prefix, &mut *pooled),
-        Err(_) => password::generate(&prefix, &mut password::OsRandom),
-    }).js()?;
+    let password = GENERATOR_RANDOM
+        .with(|rng| match rng.try_borrow_mut() {
+            Ok(mut pooled) => password::generate(&prefix, &mut *pooled),
+            Err(_) => password::generate(&prefix, &mut password::OsRandom),
+        })
+        .js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
@@ -396,9 +406,8 @@ pub fn looks_like_app_password(candidate: JsValue) -> bool {
 /// `hashPassword(password, params?)` → Argon2id PHC string; OWASP profile by default.
 #[wasm_bindgen(js_name = hashPassword)]
 pub fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsValue> {
-    let password = zeroize::Zeroizing::new(
-        password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?,
-    );
+    let password =
+        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
     let params = convert::hash_params(&params, HashParams::OWASP)?;
     hash::hash_password(&password, &params).js()
 }
@@ -406,9 +415,8 @@ pub fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsVal
 /// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
 #[wasm_bindgen(js_name = verifyPasswordHash)]
 pub fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsValue> {
-    let password = zeroize::Zeroizing::new(
-        password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?,
-    );
+    let password =
+        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
     let phc = phc.as_string().ok_or_else(|| invalid_argument("phc must be a string"))?;
     hash::verify_password_hash(&password, &phc).js()
 }
@@ -471,6 +479,8 @@ pub fn scopes_satisfies(granted: JsValue, required: JsValue, catalog: JsValue) -
 #[wasm_bindgen(js_name = scopesMissing)]
 pub fn scopes_missing(granted: JsValue, required: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
     with_catalog(&catalog, |c| {
-        Ok(string_array(&c.names(&c.missing(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?))))
+        Ok(string_array(
+            &c.names(&c.missing(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?)),
+        ))
     })
 }

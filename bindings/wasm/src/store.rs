@@ -8,8 +8,8 @@ use js_sys::{Array, Map, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use app_passwords_core::{Error, Result};
 use app_passwords_core::store::{ListPage, Store};
+use app_passwords_core::{Error, Result};
 
 #[wasm_bindgen]
 extern "C" {
@@ -23,11 +23,7 @@ extern "C" {
     #[wasm_bindgen(method, catch, structural)]
     fn delete(this: &JsKeyValueStore, key: &str) -> core::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, structural)]
-    fn list(
-        this: &JsKeyValueStore,
-        prefix: &str,
-        cursor: JsValue,
-    ) -> core::result::Result<JsValue, JsValue>;
+    fn list(this: &JsKeyValueStore, prefix: &str, cursor: JsValue) -> core::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, structural, js_name = getMany)]
     fn get_many(this: &JsKeyValueStore, keys: &Array) -> core::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, structural)]
@@ -53,9 +49,7 @@ impl JsStore {
                 return Err(format!("store must have a {method}() method returning a Promise"));
             }
         }
-        let has = |method: &str| {
-            Reflect::get(&object, &JsValue::from_str(method)).is_ok_and(|f| f.is_function())
-        };
+        let has = |method: &str| Reflect::get(&object, &JsValue::from_str(method)).is_ok_and(|f| f.is_function());
         let (has_get_many, has_increment) = (has("getMany"), has("increment"));
         Ok(Self { inner: object.unchecked_into(), has_get_many, has_increment })
     }
@@ -83,11 +77,7 @@ fn describe(err: &JsValue) -> String {
 /// `store_timeout` when the shim's timeout wrapper gave up, else `store_unavailable`.
 fn failure(err: &JsValue) -> Error {
     let code = Reflect::get(err, &JsValue::from_str("code")).ok().and_then(|c| c.as_string());
-    if code.as_deref() == Some("store_timeout") {
-        Error::StoreTimeout
-    } else {
-        Error::StoreUnavailable(describe(err))
-    }
+    if code.as_deref() == Some("store_timeout") { Error::StoreTimeout } else { Error::StoreUnavailable(describe(err)) }
 }
 
 /// Awaits what a store method returned (a Promise or a plain value).
@@ -162,10 +152,7 @@ impl Store for JsStore {
         let bad = || Error::StoreCorrupt("list() must resolve to { keys: string[], cursor?: string }".into());
         let keys = Reflect::get(&value, &JsValue::from_str("keys")).map_err(|_| bad())?;
         let keys: Array = keys.dyn_into().map_err(|_| bad())?;
-        let keys = keys
-            .iter()
-            .map(|k| k.as_string().ok_or_else(bad))
-            .collect::<Result<Vec<_>>>()?;
+        let keys = keys.iter().map(|k| k.as_string().ok_or_else(bad)).collect::<Result<Vec<_>>>()?;
         let cursor = Reflect::get(&value, &JsValue::from_str("cursor")).map_err(|_| bad())?;
         let cursor = if cursor.is_null() || cursor.is_undefined() {
             None
