@@ -19,8 +19,8 @@ use blake2::digest::consts::U32;
 use blake2::digest::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
+use crate::clock::Millis;
 use crate::scope::ScopeSet;
-use crate::service::Millis;
 
 /// Cache settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,29 +3,36 @@
 
 pub mod basic_auth;
 pub mod cache;
+pub mod clock;
+pub mod config;
 pub mod error;
+mod follow_up;
 pub mod hash;
 mod json;
 pub mod password;
 pub mod record;
+mod revoke;
 pub mod scope;
 pub mod service;
 pub mod store;
+mod touch;
+pub mod verify;
 
 pub use basic_auth::{BasicAuthError, BasicCredentials, basic_header, parse_basic};
 pub use cache::CacheConfig;
+#[cfg(not(target_arch = "wasm32"))]
+pub use clock::SystemClock;
+pub use clock::{Clock, Millis};
+pub use config::Config;
 pub use error::{Error, Result};
+pub use follow_up::FollowUp;
 pub use hash::{HashParams, Hasher, PhcHash, hash_password, verify_password_hash};
 pub use password::{
-    Malformed, OsRandom, ParsedPassword, Password, PooledOsRandom, Prefix, RandomSource, generate,
+    Malformed, OsRandom, ParsedPassword, Password, PooledOsRandom, Prefix, RandomSource, generate, is_id,
     looks_like_app_password, parse,
 };
 pub use record::{IndexEntry, Record};
 pub use scope::{Catalog, Scope, ScopeDef, ScopeSet};
-#[cfg(not(target_arch = "wasm32"))]
-pub use service::SystemClock;
-pub use service::{
-    AppPasswords, Clock, Config, Created, FollowUp, Granted, Listed, Millis, NewAppPassword, Purpose, Reason, Refusal,
-    RefusalCode, VerifyRequest, VerifyResult,
-};
+pub use service::{AppPasswords, Created, Listed, NewAppPassword};
 pub use store::{ListPage, MemoryStore, Store};
+pub use verify::{Granted, Purpose, Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult};

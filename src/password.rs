@@ -349,3 +349,9 @@ pub fn generate(prefix: &Prefix, rng: &mut impl RandomSource) -> Result<Password
     text.extend(check.iter().map(|&b| char::from(b)));
     Ok(Password { id_start: prefix.as_str().len() + 1, text })
 }
+
+/// Whether `id` has the shape of a password id (12 base62 characters).
+#[must_use]
+pub fn is_id(id: &str) -> bool {
+    id.len() == ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}

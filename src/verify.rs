@@ -1,0 +1,440 @@
+//! Verification: one [`VerifyRequest`], one [`VerifyResult`] (granted, or a [`Refusal`] with a
+//! public [`RefusalCode`] and a private [`Reason`]); a synchronous path that answers when it can
+//! without the store, and the async path that does the rest.
+//!
+//! The order of checks is fixed (docs/design.md#order-of-checks): Basic header → password
+//! format → store get by id → Argon2 verify (against a dummy hash when the id is unknown, so
+//! timing does not tell) → owner → expiry → purpose → grantable → scopes → `lastUsedAt`
+//! (throttled, after the answer).
+
+use subtle::ConstantTimeEq;
+
+use crate::basic_auth::{BasicAuthError, parse_basic};
+use crate::cache::Credential;
+use crate::clock::{Clock, Millis};
+use crate::error::{Error, Result};
+use crate::follow_up::{FollowUp, Upgrade};
+use crate::hash::PhcHash;
+use crate::password::{self, Malformed, RandomSource};
+use crate::record::{Record, index_key, record_key, tombstone_key};
+use crate::revoke::revoked;
+use crate::scope::ScopeSet;
+use crate::service::{AppPasswords, DUMMY_ID, corrupt};
+use crate::store::Store;
+
+/// What the credentials are being used for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// An API call: the use app passwords exist for.
+    #[default]
+    Api,
+    /// Signing in to the website: always refused for app passwords (docs/design.md#order-of-checks).
+    Login,
+}
+
+/// What `verify` is asked. Its `Debug` never shows the password.
+#[derive(Clone, Copy)]
+pub struct VerifyRequest<'a> {
+    /// The username the client sent.
+    pub username: &'a str,
+    /// The password the client sent.
+    pub password: &'a str,
+    /// Scopes the operation needs.
+    pub require: &'a [&'a str],
+    /// API call or login.
+    pub purpose: Purpose,
+}
+
+impl core::fmt::Debug for VerifyRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifyRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("require", &self.require)
+            .field("purpose", &self.purpose)
+            .finish()
+    }
+}
+
+/// The public refusal codes (what a client may be told).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalCode {
+    /// 401: malformed, unknown, wrong secret, wrong user, expired or revoked.
+    InvalidCredentials,
+    /// 403: app passwords cannot sign in to the website.
+    LoginNotAllowed,
+    /// 403: the password lacks scopes the request needs (`missing` lists them).
+    InsufficientScope,
+    /// 403: the request needs a scope no app password can ever hold.
+    NotAllowedForAppPasswords,
+}
+
+impl RefusalCode {
+    /// The stable code string.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::LoginNotAllowed => "login_not_allowed",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::NotAllowedForAppPasswords => "not_allowed_for_app_passwords",
+        }
+    }
+
+    /// The HTTP status to answer with.
+    #[must_use]
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::InvalidCredentials => 401,
+            _ => 403,
+        }
+    }
+}
+
+/// Why exactly a verify refused: for the host's logs only, never for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The Basic header was missing or unreadable.
+    Header(BasicAuthError),
+    /// The password is not well formed.
+    Malformed(Malformed),
+    /// No record with that id: never created, or revoked.
+    UnknownId,
+    /// The id exists but the secret does not match.
+    WrongSecret,
+    /// The password is right but belongs to another user.
+    WrongUser,
+    /// The password has expired.
+    Expired,
+    /// `purpose: login`.
+    Login,
+    /// A required scope is not grantable.
+    NotGrantable,
+    /// Required scopes are missing.
+    MissingScopes,
+}
+
+impl Reason {
+    /// The stable reason string.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Header(e) => e.reason(),
+            Self::Malformed(m) => m.reason(),
+            Self::UnknownId => "unknown_id",
+            Self::WrongSecret => "wrong_secret",
+            Self::WrongUser => "wrong_user",
+            Self::Expired => "expired",
+            Self::Login => "login_refused",
+            Self::NotGrantable => "scope_not_grantable",
+            Self::MissingScopes => "missing_scopes",
+        }
+    }
+}
+
+/// A refusal: public code and status, private reason, missing scopes when relevant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// What the client may be told.
+    pub code: RefusalCode,
+    /// What the host's log may be told.
+    pub reason: Reason,
+    /// For `insufficient_scope` and `not_allowed_for_app_passwords`: the scopes lacking.
+    pub missing: Vec<String>,
+}
+
+impl Refusal {
+    pub(crate) fn new(code: RefusalCode, reason: Reason) -> Self {
+        Self { code, reason, missing: Vec::new() }
+    }
+
+    pub(crate) fn invalid(reason: Reason) -> Self {
+        Self::new(RefusalCode::InvalidCredentials, reason)
+    }
+
+    /// The HTTP status (401 or 403).
+    #[must_use]
+    pub const fn status(&self) -> u16 {
+        self.code.status()
+    }
+}
+
+/// A granted verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    /// The owner.
+    pub user: String,
+    /// The password's id.
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// Its scopes (closed), catalogue order.
+    pub scopes: Vec<String>,
+    /// Whether the answer came from the verified-credential cache (no store read, no hash).
+    pub cached: bool,
+}
+
+/// The outcome of a verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyResult {
+    /// The credentials are good for this request.
+    Granted(Granted),
+    /// They are not.
+    Refused(Refusal),
+}
+
+impl VerifyResult {
+    /// Whether access is granted.
+    #[must_use]
+    pub const fn is_ok(&self) -> bool {
+        matches!(self, Self::Granted(_))
+    }
+}
+
+impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+    /// Verifies credentials and performs the follow-up writes before returning.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue; store errors.
+    /// Follow-up write failures are ignored: they never change the answer.
+    pub async fn verify(&self, request: VerifyRequest<'_>) -> Result<VerifyResult> {
+        let (result, follow_up) = self.verify_deferred(request).await?;
+        if let Some(follow_up) = follow_up {
+            let _ = self.complete(follow_up).await;
+        }
+        Ok(result)
+    }
+
+    /// Verifies an `Authorization` header value (HTTP Basic) for an API call.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::verify`].
+    pub async fn verify_header(&self, header: Option<&str>, require: &[&str]) -> Result<VerifyResult> {
+        let (result, follow_up) = self.verify_header_deferred(header, require).await?;
+        if let Some(follow_up) = follow_up {
+            let _ = self.complete(follow_up).await;
+        }
+        Ok(result)
+    }
+
+    /// What can be refused from the text alone, without a store read or a hash: a malformed
+    /// password (wrong prefix, length, alphabet, checksum). `None` means "go on and verify".
+    /// Lets a binding answer garbage synchronously; [`AppPasswords::verify`] does the same
+    /// check itself, so calling this is never required.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
+    pub fn precheck(&self, password: &str, require: &[&str]) -> Result<Option<Refusal>> {
+        self.config.catalog.parse_names(require.iter().copied())?;
+        Ok(password::parse(password, &self.config.prefix)
+            .err()
+            .map(|malformed| Refusal::invalid(Reason::Malformed(malformed))))
+    }
+
+    /// The answer that needs neither a store read nor a write: the refusal of a malformed
+    /// password (as [`AppPasswords::precheck`]), or the verified-credential cache's answer for a
+    /// fresh credential whose `lastUsedAt` is not due. `None` otherwise: then call
+    /// [`AppPasswords::verify`], which reads the cache again and does the rest.
+    /// Synchronous, so a binding can answer repeated calls without entering its async path.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
+    pub fn verify_cached(&self, request: &VerifyRequest<'_>) -> Result<Option<VerifyResult>> {
+        let required = self.config.catalog.parse_names(request.require.iter().copied())?;
+        if let Err(malformed) = password::parse(request.password, &self.config.prefix) {
+            return Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Malformed(malformed)))));
+        }
+        let Some(cache) = &self.cache else { return Ok(None) };
+        let now = self.now();
+        let Some(tag) = cache.tag(request.username, request.password) else { return Ok(None) };
+        let Some(credential) = cache.get(&tag, now) else { return Ok(None) };
+        if credential.expires_at.is_some_and(|t| t <= now)
+            || self.touch_due(&credential.id, now)
+            || self.is_revoked_here(&credential.id, &credential.user)
+        {
+            return Ok(None);
+        }
+        Ok(Some(self.authorize(credential, request, &required, now, true).0))
+    }
+
+    /// [`AppPasswords::precheck`] for an `Authorization` header: also refuses a missing or
+    /// unreadable Basic header.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::precheck`].
+    pub fn precheck_header(&self, header: Option<&str>, require: &[&str]) -> Result<Option<Refusal>> {
+        match parse_basic(header) {
+            Ok(credentials) => self.precheck(&credentials.password, require),
+            Err(e) => {
+                self.config.catalog.parse_names(require.iter().copied())?;
+                Ok(Some(Refusal::invalid(Reason::Header(e))))
+            }
+        }
+    }
+
+    /// As [`AppPasswords::verify_header`], leaving the follow-up writes to the caller.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::verify`].
+    pub async fn verify_header_deferred(
+        &self,
+        header: Option<&str>,
+        require: &[&str],
+    ) -> Result<(VerifyResult, Option<FollowUp>)> {
+        // Check the required scopes first: a host bug is an error whatever the client sent.
+        self.config.catalog.parse_names(require.iter().copied())?;
+        match parse_basic(header) {
+            Ok(credentials) => {
+                self.verify_deferred(VerifyRequest {
+                    username: &credentials.username,
+                    password: &credentials.password,
+                    require,
+                    purpose: Purpose::Api,
+                })
+                .await
+            }
+            Err(e) => Ok((VerifyResult::Refused(Refusal::invalid(Reason::Header(e))), None)),
+        }
+    }
+
+    /// Verifies credentials; returns the answer at once and the store writes it leaves
+    /// (`lastUsedAt`, re-hash) for [`AppPasswords::complete`], so they never delay it.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::verify`].
+    pub async fn verify_deferred(&self, request: VerifyRequest<'_>) -> Result<(VerifyResult, Option<FollowUp>)> {
+        let catalog = &self.config.catalog;
+        let required = catalog.parse_names(request.require.iter().copied())?;
+        let refuse = |refusal: Refusal| Ok((VerifyResult::Refused(refusal), None));
+
+        let parsed = match password::parse(request.password, &self.config.prefix) {
+            Ok(parsed) => parsed,
+            Err(malformed) => return refuse(Refusal::invalid(Reason::Malformed(malformed))),
+        };
+        let now = self.now();
+        let tag = self.cache.as_ref().and_then(|c| c.tag(request.username, request.password));
+        if let (Some(cache), Some(tag)) = (&self.cache, &tag) {
+            if let Some(credential) = cache.get(tag, now) {
+                // The tag covers the username, so the owner matched when it was cached.
+                if self.is_revoked_here(&credential.id, &credential.user) {
+                    cache.evict_id(&credential.id);
+                    return refuse(Refusal::invalid(Reason::UnknownId));
+                }
+                if credential.expires_at.is_some_and(|t| t <= now) {
+                    return refuse(Refusal::invalid(Reason::Expired));
+                }
+                return Ok(self.authorize(credential, &request, &required, now, true));
+            }
+        }
+
+        // The tombstone is read with the record, in one call: a revoked id is refused even if
+        // a store write brought its record back (a re-hash upgrade racing the revoke, a
+        // dropped delete).
+        let values = self.get_exact(&[&record_key(parsed.id()), &tombstone_key(parsed.id())]).await?;
+        let mut values = values.into_iter();
+        let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
+        let stored = if revoked(tombstone)? { None } else { stored };
+        let known = stored.is_some();
+        let (json, id) = match &stored {
+            Some(json) => (json.as_str(), parsed.id()),
+            None => (self.dummy_record.as_str(), DUMMY_ID),
+        };
+        let record = Record::from_json(json, id)?;
+        let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
+        let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
+        if granted.is_empty() {
+            // create never stores an empty set (docs/design.md#scopes-are-fixed-at-creation): this record was not written by us.
+            return Err(Error::StoreCorrupt("record has no scopes".into()));
+        }
+
+        let secret_ok = self.hasher.verify(parsed.text().as_bytes(), &phc);
+        if !known {
+            return refuse(Refusal::invalid(Reason::UnknownId));
+        }
+        if !secret_ok {
+            return refuse(Refusal::invalid(Reason::WrongSecret));
+        }
+        if !bool::from(record.user.as_bytes().ct_eq(request.username.as_bytes())) {
+            return refuse(Refusal::invalid(Reason::WrongUser));
+        }
+        if record.expires_at.is_some_and(|t| t <= now) {
+            return refuse(Refusal::invalid(Reason::Expired));
+        }
+        // A revoke through this instance that completed while this verify was reading or
+        // hashing wins: refused, and never cached.
+        if self.is_revoked_here(&record.id, &record.user) {
+            return refuse(Refusal::invalid(Reason::UnknownId));
+        }
+        let credential = Credential {
+            id: record.id.clone(),
+            user: record.user.clone(),
+            label: record.label.clone(),
+            scopes: granted,
+            expires_at: record.expires_at,
+        };
+        if let (Some(cache), Some(tag)) = (&self.cache, tag) {
+            cache.insert(tag, credential.clone(), now);
+            // Checked again after the insert: a revoke marks, then evicts; whichever order the
+            // two ran in on another thread, the entry does not survive it.
+            if self.is_revoked_here(&record.id, &record.user) {
+                cache.evict_id(&record.id);
+            }
+        }
+        let (result, mut follow_up) = self.authorize(credential, &request, &required, now, false);
+        if result.is_ok() && !phc.is_current(&self.config.hashing) && self.first_upgrade(&record.id) {
+            // Re-hash under the current profile after the answer (upgrade in place), at most
+            // once per password per instance.
+            let upgrade = Some(Upgrade { record, password: zeroize::Zeroizing::new(parsed.text().to_owned()) });
+            follow_up = Some(match follow_up {
+                Some(f) => FollowUp { upgrade, ..f },
+                None => FollowUp { touch: None, upgrade },
+            });
+        }
+        Ok((result, follow_up))
+    }
+
+    /// The checks that follow authentication, run on every request (cached or not): purpose,
+    /// grantable, scopes; then the `lastUsedAt` follow-up.
+    fn authorize(
+        &self,
+        credential: Credential,
+        request: &VerifyRequest<'_>,
+        required: &ScopeSet,
+        now: Millis,
+        cached: bool,
+    ) -> (VerifyResult, Option<FollowUp>) {
+        let catalog = &self.config.catalog;
+        let refuse = |refusal: Refusal| (VerifyResult::Refused(refusal), None);
+        if request.purpose == Purpose::Login {
+            return refuse(Refusal::new(RefusalCode::LoginNotAllowed, Reason::Login));
+        }
+        let not_grantable = required.difference(&catalog.grantable());
+        if !not_grantable.is_empty() {
+            return refuse(Refusal {
+                code: RefusalCode::NotAllowedForAppPasswords,
+                reason: Reason::NotGrantable,
+                missing: catalog.names(&not_grantable),
+            });
+        }
+        // The stored set was closed at creation; it is not re-closed, so catalogue edits never
+        // widen an existing password.
+        let missing = required.difference(&credential.scopes);
+        if !missing.is_empty() {
+            return refuse(Refusal {
+                code: RefusalCode::InsufficientScope,
+                reason: Reason::MissingScopes,
+                missing: catalog.names(&missing),
+            });
+        }
+        let touch = self.should_touch(&credential.id, now).then(|| (index_key(&credential.user, &credential.id), now));
+        let follow_up = touch.map(|touch| FollowUp { touch: Some(touch), upgrade: None });
+        let granted = Granted {
+            scopes: catalog.names(&credential.scopes),
+            user: credential.user,
+            id: credential.id,
+            label: credential.label,
+            cached,
+        };
+        (VerifyResult::Granted(granted), follow_up)
+    }
+}
