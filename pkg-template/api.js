@@ -47,18 +47,12 @@ function headerOf(request) {
   return Array.isArray(value) ? value[0] : value ?? null;
 }
 
-/** The core's refusal for credentials that are malformed on their face (its `precheck`). */
-function malformed(reason) {
-  return { ok: false, status: 401, code: "invalid_credentials", reason };
-}
-
 /** The app-password service over a host key-value store. */
 export class AppPasswords {
   #core;
   #waitUntil;
   #onError;
   #realm;
-  #cached;
 
   /**
    * @param {import("./index.d.ts").AppPasswordsOptions} options
@@ -71,7 +65,6 @@ export class AppPasswords {
     this.#waitUntil = waitUntil;
     this.#onError = onError;
     this.#realm = realm ?? "app-passwords";
-    this.#cached = core.cache != null;
   }
 
   /** Creates a password; the result holds it, the only time it is ever available. */
@@ -96,23 +89,9 @@ export class AppPasswords {
 
   /** Verifies username + password; never throws for wrong credentials. */
   async verify(options) {
-    // Garbage (bad prefix, length, alphabet, checksum) is refused synchronously, no store read.
-    // Arguments of the wrong type go on to the core, which throws for them.
-    if (
-      options &&
-      typeof options.username === "string" &&
-      typeof options.password === "string" &&
-      (options.purpose === undefined || options.purpose === "api" || options.purpose === "login")
-    ) {
-      if (this.#cached) {
-        // Malformed, or a fresh cached credential: answered without the async path.
-        const quick = this.#core.verifyCached(options.username, options.password, options.require, options.purpose === "login");
-        if (quick) return JSON.parse(quick);
-      } else {
-        const reason = this.#core.precheck(options.password, options.require);
-        if (reason) return malformed(reason);
-      }
-    }
+    // The core answers now when it can (malformed, or a fresh cache hit); else the async path.
+    const answered = this.#core.verifyNow(options?.username, options?.password, options?.require, options?.purpose);
+    if (answered !== undefined) return answered;
     const [result, pending] = await this.#core.verify(options);
     this.#background(pending, options && options.waitUntil);
     return result;
@@ -121,13 +100,8 @@ export class AppPasswords {
   /** Verifies the request's `Authorization: Basic` header. */
   async verifyRequest(request, options = {}) {
     const header = headerOf(request);
-    const value = typeof header === "string" ? header : undefined;
-    const reason = this.#core.precheckHeader(value, options.require);
-    if (reason) return malformed(reason);
-    if (this.#cached) {
-      const quick = this.#core.verifyCachedHeader(value, options.require);
-      if (quick) return JSON.parse(quick);
-    }
+    const answered = this.#core.verifyHeaderNow(header, options.require);
+    if (answered !== undefined) return answered;
     const [result, pending] = await this.#core.verifyHeader(header, options.require);
     this.#background(pending, options.waitUntil);
     return result;

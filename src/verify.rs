@@ -217,29 +217,15 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         Ok(result)
     }
 
-    /// What can be refused from the text alone, without a store read or a hash: a malformed
-    /// password (wrong prefix, length, alphabet, checksum). `None` means "go on and verify".
-    /// Lets a binding answer garbage synchronously; [`AppPasswords::verify`] does the same
-    /// check itself, so calling this is never required.
+    /// The synchronous path: the answer when it needs neither a store read nor a write, that is
+    /// the refusal of a malformed password (wrong prefix, length, alphabet, checksum), or the
+    /// verified-credential cache's answer for a fresh credential whose `lastUsedAt` is not due.
+    /// `None` otherwise: then call [`AppPasswords::verify`] (the async path), which reads the
+    /// cache again and does the rest. Calling this first is never required.
     ///
     /// # Errors
     /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
-    pub fn precheck(&self, password: &str, require: &[&str]) -> Result<Option<Refusal>> {
-        self.config.catalog.parse_names(require.iter().copied())?;
-        Ok(password::parse(password, &self.config.prefix)
-            .err()
-            .map(|malformed| Refusal::invalid(Reason::Malformed(malformed))))
-    }
-
-    /// The answer that needs neither a store read nor a write: the refusal of a malformed
-    /// password (as [`AppPasswords::precheck`]), or the verified-credential cache's answer for a
-    /// fresh credential whose `lastUsedAt` is not due. `None` otherwise: then call
-    /// [`AppPasswords::verify`], which reads the cache again and does the rest.
-    /// Synchronous, so a binding can answer repeated calls without entering its async path.
-    ///
-    /// # Errors
-    /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
-    pub fn verify_cached(&self, request: &VerifyRequest<'_>) -> Result<Option<VerifyResult>> {
+    pub fn verify_now(&self, request: &VerifyRequest<'_>) -> Result<Option<VerifyResult>> {
         let required = self.config.catalog.parse_names(request.require.iter().copied())?;
         if let Err(malformed) = password::parse(request.password, &self.config.prefix) {
             return Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Malformed(malformed)))));
@@ -257,17 +243,22 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         Ok(Some(self.authorize(credential, request, &required, now, true).0))
     }
 
-    /// [`AppPasswords::precheck`] for an `Authorization` header: also refuses a missing or
-    /// unreadable Basic header.
+    /// [`AppPasswords::verify_now`] for an `Authorization` header value: also refuses a missing
+    /// or unreadable Basic header.
     ///
     /// # Errors
-    /// As [`AppPasswords::precheck`].
-    pub fn precheck_header(&self, header: Option<&str>, require: &[&str]) -> Result<Option<Refusal>> {
+    /// As [`AppPasswords::verify_now`].
+    pub fn verify_header_now(&self, header: Option<&str>, require: &[&str]) -> Result<Option<VerifyResult>> {
         match parse_basic(header) {
-            Ok(credentials) => self.precheck(&credentials.password, require),
+            Ok(credentials) => self.verify_now(&VerifyRequest {
+                username: &credentials.username,
+                password: &credentials.password,
+                require,
+                purpose: Purpose::Api,
+            }),
             Err(e) => {
                 self.config.catalog.parse_names(require.iter().copied())?;
-                Ok(Some(Refusal::invalid(Reason::Header(e))))
+                Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Header(e)))))
             }
         }
     }

@@ -443,7 +443,7 @@ fn a_revoke_wins_over_a_verify_in_flight_and_the_cache_never_answers_for_it() {
         };
         assert_eq!(refused(done).reason.as_str(), "unknown_id", "revoke elsewhere first: {revoke_elsewhere_first}");
         // Every later verify of this instance: refused, never from the cache.
-        assert!(svc.verify_cached(&req).unwrap().is_none());
+        assert!(svc.verify_now(&req).unwrap().is_none());
         let again = block_on(svc.verify(req)).unwrap();
         assert!(matches!(&again, VerifyResult::Refused(_)), "{again:?}");
     }
@@ -457,13 +457,13 @@ fn a_revoke_evicts_a_cached_credential_even_when_the_record_was_already_gone() {
     let c = block_on(svc.create(new("alice"))).unwrap();
     let req = api("alice", c.password.expose(), &[]);
     assert!(block_on(svc.verify(req)).unwrap().is_ok());
-    assert!(svc.verify_cached(&req).unwrap().is_some(), "cached");
+    assert!(svc.verify_now(&req).unwrap().is_some(), "cached");
     // Revoked elsewhere; this instance still has it cached.
     let other = service(Arc::clone(&inner), config(100), &now, 13);
     assert!(block_on(other.revoke("alice", &c.id)).unwrap());
     // Revoking through this instance finds nothing left (false) and still ends the cache entry.
     assert!(!block_on(svc.revoke("alice", &c.id)).unwrap());
-    assert!(svc.verify_cached(&req).unwrap().is_none());
+    assert!(svc.verify_now(&req).unwrap().is_none());
     assert!(!block_on(svc.verify(req)).unwrap().is_ok());
 }
 

@@ -152,7 +152,7 @@ fn the_cache_key_is_not_the_password() {
 }
 
 #[test]
-fn verify_cached_answers_only_what_needs_no_store() {
+fn verify_now_answers_only_what_needs_no_store() {
     let h = cached_harness(3_600_000, 10); // outlives the 10-minute lastUsedAt interval
     let c = create(&h, "alice");
     let req = api("alice", c.password.expose(), &["repository"]);
@@ -160,22 +160,22 @@ fn verify_cached_answers_only_what_needs_no_store() {
     let mut typo = c.password.expose().to_owned();
     typo.pop();
     typo.push(if c.password.expose().ends_with('0') { '1' } else { '0' });
-    let early = h.svc.verify_cached(&api("alice", &typo, &[])).unwrap().unwrap();
+    let early = h.svc.verify_now(&api("alice", &typo, &[])).unwrap().unwrap();
     assert_eq!(refused(early).reason.as_str(), "bad_checksum");
     // Nothing cached yet: no answer.
-    assert_eq!(h.svc.verify_cached(&req).unwrap(), None);
+    assert_eq!(h.svc.verify_now(&req).unwrap(), None);
     // The first verify caches the credential and writes lastUsedAt.
     assert_eq!(cached(&block_on(h.svc.verify(req)).unwrap()), Some(false));
-    let hit = h.svc.verify_cached(&req).unwrap().unwrap();
+    let hit = h.svc.verify_now(&req).unwrap().unwrap();
     assert_eq!(cached(&hit), Some(true));
     // Checks still apply to the cached credential.
-    let login = h.svc.verify_cached(&login("alice", c.password.expose())).unwrap().unwrap();
+    let login = h.svc.verify_now(&login("alice", c.password.expose())).unwrap().unwrap();
     assert_eq!(refused(login).code, RefusalCode::LoginNotAllowed);
     // Once lastUsedAt is due again, the synchronous path steps aside for the async one.
     h.set_now(T0 + 600_000);
-    assert_eq!(h.svc.verify_cached(&req).unwrap(), None);
+    assert_eq!(h.svc.verify_now(&req).unwrap(), None);
     assert_eq!(cached(&block_on(h.svc.verify(req)).unwrap()), Some(true), "the async path still uses the cache");
-    assert!(h.svc.verify_cached(&req).unwrap().is_some(), "and lastUsedAt is not due again for ten minutes");
+    assert!(h.svc.verify_now(&req).unwrap().is_some(), "and lastUsedAt is not due again for ten minutes");
     // A host bug is an error here too.
-    assert_eq!(h.svc.verify_cached(&api("alice", c.password.expose(), &["nope"])).unwrap_err().code(), "unknown_scope");
+    assert_eq!(h.svc.verify_now(&api("alice", c.password.expose(), &["nope"])).unwrap_err().code(), "unknown_scope");
 }

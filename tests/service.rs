@@ -791,27 +791,31 @@ fn debug_output_never_shows_secrets() {
 }
 
 #[test]
-fn precheck_refuses_garbage_without_the_store_and_passes_the_rest_on() {
+fn verify_now_refuses_garbage_without_the_store_and_passes_the_rest_on() {
     let h = Harness::new();
     let c = create(&h, "alice", "ci", &["repository"]);
-    // Well formed (known or unknown id): nothing to say before the store.
-    assert_eq!(h.svc.precheck(c.password.expose(), &["repository"]).unwrap(), None);
-    assert_eq!(h.svc.precheck(&common::with_other_secret(c.password.expose()), &[]).unwrap(), None);
+    let now = |password: &str, require: &[&str]| {
+        h.svc.verify_now(&common::api("alice", password, require)).map(|r| r.map(common::refused))
+    };
+    // Well formed (known or unknown id), no cache: nothing to say before the store.
+    assert_eq!(now(c.password.expose(), &["repository"]).unwrap(), None);
+    assert_eq!(now(&common::with_other_secret(c.password.expose()), &[]).unwrap(), None);
     // Malformed: the same refusal verify gives.
     let mut typo = c.password.expose().to_owned();
     typo.pop();
     typo.push(if c.password.expose().ends_with('0') { '1' } else { '0' });
-    let early = h.svc.precheck(&typo, &[]).unwrap().unwrap();
+    let early = now(&typo, &[]).unwrap().unwrap();
     let full = common::refused(verify(&h, common::api("alice", &typo, &[])));
     assert_eq!(early, full);
     assert_eq!(early.reason.as_str(), "bad_checksum");
     // Headers: missing and unreadable ones are refused too; a host bug is still an error.
-    assert_eq!(h.svc.precheck_header(None, &[]).unwrap().unwrap().reason.as_str(), "missing_credentials");
-    assert_eq!(h.svc.precheck_header(Some("Bearer x"), &[]).unwrap().unwrap().reason.as_str(), "not_basic_auth");
+    let header_now = |header: Option<&str>| h.svc.verify_header_now(header, &[]).unwrap().map(common::refused);
+    assert_eq!(header_now(None).unwrap().reason.as_str(), "missing_credentials");
+    assert_eq!(header_now(Some("Bearer x")).unwrap().reason.as_str(), "not_basic_auth");
     let header = app_passwords::basic_header("alice", c.password.expose());
-    assert_eq!(h.svc.precheck_header(Some(&header), &[]).unwrap(), None);
-    assert_eq!(h.svc.precheck("x", &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
-    assert_eq!(h.svc.precheck_header(None, &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
+    assert_eq!(header_now(Some(&header)), None);
+    assert_eq!(now("x", &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
+    assert_eq!(h.svc.verify_header_now(None, &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
 }
 
 #[test]

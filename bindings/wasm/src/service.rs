@@ -167,6 +167,16 @@ fn follow_up_promise(service: &Rc<Service>, follow_up: Option<FollowUp>) -> JsVa
     }
 }
 
+/// The object of a synchronous answer, or `undefined`. Built as JSON text and parsed by the
+/// engine: one string across the boundary instead of a property set per field, which
+/// dominated the cost of a cache hit.
+fn answered(result: Option<VerifyResult>) -> Result<JsValue, JsValue> {
+    match result {
+        Some(result) => js_sys::JSON::parse(&verify_json(&result)),
+        None => Ok(JsValue::UNDEFINED),
+    }
+}
+
 fn pair(result: &VerifyResult, pending: JsValue) -> Result<JsValue, JsValue> {
     Ok(Array::of2(&verify_js(result), &pending).into())
 }
@@ -320,52 +330,42 @@ impl AppPasswordsCore {
         })
     }
 
-    /// `precheck(password, require?)`: the `reason` of the refusal of a malformed password
-    /// (always 401 `invalid_credentials`), found synchronously without store or hash, or
-    /// `undefined` (then call `verify`). Arguments are plain strings: reading an options
-    /// object field by field costs more than the check itself.
-    pub fn precheck(&self, password: &str, require: JsValue) -> Result<Option<String>, JsValue> {
-        let require = convert::strings(&require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        Ok(self.inner.precheck(password, &require).js()?.map(|r| r.reason.as_str().to_owned()))
-    }
-
-    /// `verifyCached(username, password, require?, login?)`: the answer of the verified-credential
-    /// cache when it needs no store write, else `undefined` (then call `verify`).
-    #[wasm_bindgen(js_name = verifyCached)]
-    pub fn verify_cached(
+    /// `verifyNow(username, password, require?, purpose?)`: the synchronous path. The answer
+    /// when it needs no store (a malformed password, or a fresh cache hit), else `undefined`:
+    /// then await `verify`. Plain arguments, not an options object: reading an object field by
+    /// field costs more than a cache hit. Arguments of the wrong type also give `undefined`:
+    /// `verify` then throws the coded error for them.
+    #[wasm_bindgen(js_name = verifyNow)]
+    pub fn verify_now(
         &self,
-        username: &str,
-        password: &str,
+        username: JsValue,
+        password: JsValue,
         require: JsValue,
-        login: bool,
+        purpose: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let require = convert::strings(&require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let purpose = if login { Purpose::Login } else { Purpose::Api };
-        let request = VerifyRequest { username, password, require: &require, purpose };
-        // JSON text, parsed by the shim: one string across the boundary instead of a property
-        // set per field, which dominated the cost of a cache hit.
-        Ok(self.inner.verify_cached(&request).js()?.map_or(JsValue::UNDEFINED, |r| JsValue::from_str(&verify_json(&r))))
-    }
-
-    /// `verifyCachedHeader(header, require?)`: `verifyCached` for an `Authorization` header.
-    #[wasm_bindgen(js_name = verifyCachedHeader)]
-    pub fn verify_cached_header(&self, header: Option<String>, require: JsValue) -> Result<JsValue, JsValue> {
-        let header = zeroize::Zeroizing::new(header);
-        let Ok(credentials) = app_passwords_core::basic_auth::parse_basic(header.as_deref()) else {
+        let (Some(username), Some(password)) = (username.as_string(), password.as_string()) else {
             return Ok(JsValue::UNDEFINED);
         };
-        self.verify_cached(&credentials.username, &credentials.password, require, false)
-    }
-
-    /// `precheckHeader(header, require?)`: as `precheck`, for an `Authorization` header value.
-    #[wasm_bindgen(js_name = precheckHeader)]
-    pub fn precheck_header(&self, header: Option<String>, require: JsValue) -> Result<Option<String>, JsValue> {
-        let header = zeroize::Zeroizing::new(header);
+        let password = zeroize::Zeroizing::new(password);
+        let purpose = match purpose.as_string().as_deref() {
+            _ if purpose.is_undefined() => Purpose::Api,
+            Some("api") => Purpose::Api,
+            Some("login") => Purpose::Login,
+            _ => return Ok(JsValue::UNDEFINED),
+        };
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        Ok(self.inner.precheck_header(header.as_deref(), &require).js()?.map(|r| r.reason.as_str().to_owned()))
+        let request = VerifyRequest { username: &username, password: &password, require: &require, purpose };
+        answered(self.inner.verify_now(&request).js()?)
+    }
+
+    /// `verifyHeaderNow(header, require?)`: `verifyNow` for an `Authorization` header value.
+    #[wasm_bindgen(js_name = verifyHeaderNow)]
+    pub fn verify_header_now(&self, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
+        let header = zeroize::Zeroizing::new(header.as_string());
+        let require = convert::strings(&require, "require", true)?;
+        let require: Vec<&str> = require.iter().map(String::as_str).collect();
+        answered(self.inner.verify_header_now(header.as_deref(), &require).js()?)
     }
 
     /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
