@@ -386,7 +386,9 @@ async function runRust(block, ctx) {
   const dir = join(work, `rust-${ctx.slug}-${block.line}`);
   mkdirSync(join(dir, "my-app/src"), { recursive: true });
   execFileSync("ln", ["-sfn", root, join(dir, "app-passwords")]);
-  const manifest = `[package]\nname = "my-app"\nversion = "0.1.0"\nedition = "2021"\n\n${deps}`;
+  // The scratch folder sits inside this repository, whose Cargo.toml is a workspace: an empty
+  // [workspace] table keeps the user's crate on its own, as it is on the user's machine.
+  const manifest = `[package]\nname = "my-app"\nversion = "0.1.0"\nedition = "2021"\n\n${deps}\n[workspace]\n`;
   writeFileSync(join(dir, "my-app/Cargo.toml"), manifest);
   writeFileSync(join(dir, "my-app/src/main.rs"), block.code);
   cpSync(join(root, "Cargo.lock"), join(dir, "my-app/Cargo.lock")); // the same versions, nothing to resolve
