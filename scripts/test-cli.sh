@@ -6,11 +6,10 @@
 # app on Node (@hono/node-server), Bun, wrangler dev and Deno. node-redis 5 and Hono come from
 # tests/cli/package-lock.json; Bun, Node 22, wrangler and TypeScript from tests/packaging's.
 # Builds pkg/ when missing. PKG_DIR overrides the package directory; extra arguments pick
-# sections (e.g. `bash scripts/test-cli.sh cli-file hono-node`). KEEP=1 keeps the projects.
+# sections (e.g. `bash scripts/test-cli.sh cli-file hono-node`). KEEP=1 keeps the projects (scripts/lib.sh).
 # Ends with "N passed, M failed".
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash scripts/tools.sh npm packaging redis
 if [ -z "${PKG_DIR:-}" ]; then
@@ -21,32 +20,8 @@ if [ ! -d tests/cli/node_modules/redis ] || [ ! -d tests/cli/node_modules/hono ]
   echo "==> npm ci in tests/cli (node-redis 5, hono, @hono/node-server)"
   (cd tests/cli && npm ci --no-audit --no-fund)
 fi
-pkg_dir="$(cd "${PKG_DIR:-pkg}" 2>/dev/null && pwd || true)"
-if [ -z "$pkg_dir" ] || [ ! -f "$pkg_dir/package.json" ]; then
-  echo "test-cli: no package in ${PKG_DIR:-pkg}/ (run make pkg first)" >&2
-  exit 1
-fi
-
-mkdir -p tests/js/.tmp
-work="$(mktemp -d "$root/tests/js/.tmp/cli.XXXXXX")"
-pidfile="$work/pids"
-: >"$pidfile"
-runner=""
-cleanup() {
-  local status=$? pid
-  # The runner stops what it started; this catches what it could not (killed, crashed).
-  if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
-    kill -TERM "$runner" 2>/dev/null || true
-    wait "$runner" 2>/dev/null || true
-  fi
-  while read -r pid; do
-    [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null || true
-  done <"$pidfile"
-  if [ "${KEEP:-}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+require_pkg test-cli package.json
+make_run_work tests/js/.tmp cli
 
 (cd "$pkg_dir" && npm pack --ignore-scripts --silent --pack-destination "$work" --cache "$work/npm-cache") >/dev/null
 tarball=$(ls "$work"/app-passwords-*.tgz)
