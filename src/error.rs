@@ -54,6 +54,32 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code [`Error::code`] can return, in declaration order. The npm package's
+    /// TypeScript union (`pkg-template/index.d.ts`) is checked equal to it by
+    /// `tests/error_codes.rs`.
+    pub const ALL_CODES: [&'static str; 20] = [
+        "invalid_label",
+        "invalid_user",
+        "unknown_scope",
+        "scope_not_grantable",
+        "no_scopes",
+        "too_many_scopes",
+        "invalid_prefix",
+        "invalid_expiry",
+        "invalid_hash_params",
+        "invalid_catalog",
+        "invalid_scope_encoding",
+        "invalid_hash",
+        "random_unavailable",
+        "store_unavailable",
+        "store_corrupt",
+        "store_timeout",
+        "id_collision",
+        "too_many_passwords",
+        "store_lacks_atomic",
+        "invalid_argument",
+    ];
+
     /// The stable, machine-readable code of this error.
     #[must_use]
     pub const fn code(&self) -> &'static str {
@@ -115,3 +141,71 @@ impl std::error::Error for Error {}
 
 /// The crate's result type.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::Error;
+
+    /// One value of every variant: a new variant fails to compile here until it is added.
+    fn every_variant() -> Vec<Error> {
+        let all = vec![
+            Error::InvalidLabel(""),
+            Error::InvalidUser(""),
+            Error::UnknownScope(String::new()),
+            Error::ScopeNotGrantable(String::new()),
+            Error::NoScopes,
+            Error::TooManyScopes,
+            Error::InvalidPrefix,
+            Error::InvalidExpiry,
+            Error::InvalidHashParams(""),
+            Error::InvalidCatalog(String::new()),
+            Error::InvalidScopeEncoding(""),
+            Error::InvalidHash(""),
+            Error::RandomUnavailable,
+            Error::StoreUnavailable(String::new()),
+            Error::StoreCorrupt(String::new()),
+            Error::StoreTimeout,
+            Error::IdCollision,
+            Error::TooManyPasswords,
+            Error::StoreLacksAtomic,
+            Error::InvalidArgument(""),
+        ];
+        for e in &all {
+            // Exhaustive: adding a variant breaks this match, and so points here.
+            match e {
+                Error::InvalidLabel(_)
+                | Error::InvalidUser(_)
+                | Error::UnknownScope(_)
+                | Error::ScopeNotGrantable(_)
+                | Error::NoScopes
+                | Error::TooManyScopes
+                | Error::InvalidPrefix
+                | Error::InvalidExpiry
+                | Error::InvalidHashParams(_)
+                | Error::InvalidCatalog(_)
+                | Error::InvalidScopeEncoding(_)
+                | Error::InvalidHash(_)
+                | Error::RandomUnavailable
+                | Error::StoreUnavailable(_)
+                | Error::StoreCorrupt(_)
+                | Error::StoreTimeout
+                | Error::IdCollision
+                | Error::TooManyPasswords
+                | Error::StoreLacksAtomic
+                | Error::InvalidArgument(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn all_codes_lists_every_variant_once() {
+        let codes: Vec<&str> = every_variant().iter().map(Error::code).collect();
+        assert_eq!(codes, Error::ALL_CODES);
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "codes are unique");
+    }
+}

@@ -1,37 +1,25 @@
-//! Errors to JavaScript: instances of the shim's `AppPasswordError` class (a real `Error`
-//! subclass with a stable `code`), registered once at start-up by `registerErrorClass`.
+//! Errors to JavaScript: instances of the package's `AppPasswordError` class (a real `Error`
+//! subclass with a stable `code`), imported by the glue from the package's own `errors.js`
+//! (`raw_module`: the same module the public API re-exports, so `instanceof` holds), never
+//! registered at run time.
 
-use std::cell::RefCell;
-
-use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
 use app_passwords_core::Error;
 
-thread_local! {
-    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+#[wasm_bindgen(raw_module = "./errors.js")]
+extern "C" {
+    /// `pkg-template/errors.js`'s class.
+    type AppPasswordError;
+
+    /// `new AppPasswordError(message, code)`.
+    #[wasm_bindgen(constructor)]
+    fn new(message: &str, code: &str) -> AppPasswordError;
 }
 
-/// Registers the class used for thrown errors: `new Class(message, code)`.
-#[wasm_bindgen(js_name = registerErrorClass)]
-pub fn register_error_class(class: Function) {
-    ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some(class));
-}
-
-/// A JS error with `code` and `message`. Falls back to a plain `Error` with `name` and
-/// `code` set when no class was registered. Never panics.
+/// A JS `AppPasswordError` with `code` and `message`.
 pub fn js_error(code: &str, message: &str) -> JsValue {
-    let registered = ERROR_CLASS.with(|slot| slot.borrow().clone());
-    if let Some(class) = registered {
-        let args = Array::of2(&JsValue::from_str(message), &JsValue::from_str(code));
-        if let Ok(err) = Reflect::construct(&class, &args) {
-            return err;
-        }
-    }
-    let err = js_sys::Error::new(message);
-    err.set_name("AppPasswordError");
-    let _ = Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
-    err.into()
+    AppPasswordError::new(message, code).into()
 }
 
 /// A core error as a JS error (a free function: the orphan rule forbids `From<Error> for JsValue`
