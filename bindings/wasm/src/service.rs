@@ -50,27 +50,58 @@ fn refusal_js(r: &Refusal) -> JsValue {
 
 /// The same object as [`verify_js`], as JSON text.
 fn verify_json(result: &VerifyResult) -> String {
-    use crate::convert::quote;
-    let names = |names: &[String]| names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(",");
-    match result {
-        VerifyResult::Granted(g) => format!(
-            "{{\"ok\":true,\"user\":{},\"id\":{},\"label\":{},\"scopes\":[{}],\"cached\":{}}}",
-            quote(&g.user),
-            quote(&g.id),
-            quote(&g.label),
-            names(&g.scopes),
-            g.cached
-        ),
-        VerifyResult::Refused(r) => {
-            let missing =
-                if r.missing.is_empty() { String::new() } else { format!(",\"missing\":[{}]", names(&r.missing)) };
-            format!(
-                "{{\"ok\":false,\"status\":{},\"code\":{},\"reason\":{}{missing}}}",
-                r.status(),
-                quote(r.code.as_str()),
-                quote(r.reason.as_str())
-            )
+    // Written by hand into one buffer: no core::fmt, no string per field (a cache hit's cost).
+    let mut out = String::with_capacity(160);
+    let names = |out: &mut String, names: &[String]| {
+        out.push('[');
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_string(out, n);
         }
+        out.push(']');
+    };
+    match result {
+        VerifyResult::Granted(g) => {
+            out.push_str("{\"ok\":true,\"user\":");
+            json_string(&mut out, &g.user);
+            out.push_str(",\"id\":");
+            json_string(&mut out, &g.id);
+            out.push_str(",\"label\":");
+            json_string(&mut out, &g.label);
+            out.push_str(",\"scopes\":");
+            names(&mut out, &g.scopes);
+            out.push_str(if g.cached { ",\"cached\":true}" } else { ",\"cached\":false}" });
+        }
+        VerifyResult::Refused(r) => {
+            out.push_str(if r.status() == 401 {
+                "{\"ok\":false,\"status\":401"
+            } else {
+                "{\"ok\":false,\"status\":403"
+            });
+            out.push_str(",\"code\":");
+            json_string(&mut out, r.code.as_str());
+            out.push_str(",\"reason\":");
+            json_string(&mut out, r.reason.as_str());
+            if !r.missing.is_empty() {
+                out.push_str(",\"missing\":");
+                names(&mut out, &r.missing);
+            }
+            out.push('}');
+        }
+    }
+    out
+}
+
+/// Appends `s` as a JSON string literal: plain characters as they are, the rest escaped.
+fn json_string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&crate::convert::quote(s));
     }
 }
 
