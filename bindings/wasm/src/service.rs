@@ -186,14 +186,7 @@ impl VerifyArgs {
 /// Runs the follow-up writes of a verify as their own Promise (or `undefined`).
 fn follow_up_promise(service: &Rc<Service>, follow_up: Option<FollowUp>) -> JsValue {
     match follow_up {
-        Some(follow_up) => {
-            let service = Rc::clone(service);
-            future_to_promise(async move {
-                service.complete(follow_up).await.js()?;
-                Ok(JsValue::UNDEFINED)
-            })
-            .into()
-        }
+        Some(follow_up) => run(Rc::clone(service), Op::Complete(follow_up)).into(),
         None => JsValue::UNDEFINED,
     }
 }
@@ -210,6 +203,104 @@ fn answered(result: Option<VerifyResult>) -> Result<JsValue, JsValue> {
 
 fn pair(result: &VerifyResult, pending: JsValue) -> Result<JsValue, JsValue> {
     Ok(Array::of2(&verify_js(result), &pending).into())
+}
+
+/// Every async operation of the bindings, run by the one `future_to_promise` in [`run`]: one
+/// instance of the futures glue instead of one per exported method (docs/BUILD-KNOBS.md).
+enum Op {
+    Create(JsValue),
+    List(JsValue),
+    Revoke(JsValue, JsValue),
+    RevokeAll(JsValue),
+    Verify(JsValue),
+    VerifyHeader(JsValue, JsValue),
+    Complete(FollowUp),
+}
+
+fn run(service: Rc<Service>, op: Op) -> Promise {
+    future_to_promise(async move {
+        match op {
+            Op::Create(options) => op_create(&service, options).await,
+            Op::List(user) => op_list(&service, user).await,
+            Op::Revoke(user, id) => op_revoke(&service, user, id).await,
+            Op::RevokeAll(user) => op_revoke_all(&service, user).await,
+            Op::Verify(options) => op_verify(&service, options).await,
+            Op::VerifyHeader(header, require) => op_verify_header(&service, header, require).await,
+            Op::Complete(follow_up) => service.complete(follow_up).await.js().map(|()| JsValue::UNDEFINED),
+        }
+    })
+}
+
+async fn op_create(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
+    let user = convert::string(&options, "user")?;
+    let label = convert::string(&options, "label")?;
+    let scopes = convert::strings(&field(&options, "scopes"), "scopes", false)?;
+    let expires_at = convert::opt_time(&options, "expiresAt")?;
+    let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let created =
+        service.create(NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at }).await.js()?;
+    Ok(Obj::new()
+        .set("id", created.id.as_str())
+        .set("password", created.password.expose())
+        .set("label", created.label.as_str())
+        .set("scopes", string_array(&created.scopes))
+        .set("createdAt", ms(created.created_at))
+        .set("expiresAt", opt_ms(created.expires_at))
+        .build())
+}
+
+async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let listed = service.list(&user).await.js()?;
+    let out: Array = listed
+        .iter()
+        .map(|l| {
+            Obj::new()
+                .set("id", l.id.as_str())
+                .set("label", l.label.as_str())
+                .set("scopes", string_array(&l.scopes))
+                .set("createdAt", ms(l.created_at))
+                .set("expiresAt", opt_ms(l.expires_at))
+                .set("lastUsedAt", opt_ms(l.last_used_at))
+                .build()
+        })
+        .collect();
+    Ok(out.into())
+}
+
+async fn op_revoke(service: &Rc<Service>, user: JsValue, id: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
+    Ok(JsValue::from_bool(service.revoke(&user, &id).await.js()?))
+}
+
+async fn op_revoke_all(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let count = service.revoke_all(&user).await.js()?;
+    Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
+}
+
+async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
+    let args = VerifyArgs::read(&options)?;
+    let require = args.require_refs();
+    let (result, follow_up) = service
+        .verify_deferred(VerifyRequest {
+            username: &args.username,
+            password: &args.password,
+            require: &require,
+            purpose: args.purpose,
+        })
+        .await
+        .js()?;
+    pair(&result, follow_up_promise(service, follow_up))
+}
+
+async fn op_verify_header(service: &Rc<Service>, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
+    let header = zeroize::Zeroizing::new(header.as_string());
+    let require = convert::strings(&require, "require", true)?;
+    let require: Vec<&str> = require.iter().map(String::as_str).collect();
+    let (result, follow_up) = service.verify_header_deferred(header.as_deref(), &require).await.js()?;
+    pair(&result, follow_up_promise(service, follow_up))
 }
 
 #[wasm_bindgen]
@@ -262,103 +353,35 @@ impl AppPasswordsCore {
 
     /// `create({ user, label, scopes, expiresAt? })` → Promise of the new password, shown once.
     pub fn create(&self, options: JsValue) -> Promise {
-        let service = Rc::clone(&self.inner);
-        future_to_promise(async move {
-            let user = convert::string(&options, "user")?;
-            let label = convert::string(&options, "label")?;
-            let scopes = convert::strings(&field(&options, "scopes"), "scopes", false)?;
-            let expires_at = convert::opt_time(&options, "expiresAt")?;
-            let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            let created = service
-                .create(NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at })
-                .await
-                .js()?;
-            Ok(Obj::new()
-                .set("id", created.id.as_str())
-                .set("password", created.password.expose())
-                .set("label", created.label.as_str())
-                .set("scopes", string_array(&created.scopes))
-                .set("createdAt", ms(created.created_at))
-                .set("expiresAt", opt_ms(created.expires_at))
-                .build())
-        })
+        run(Rc::clone(&self.inner), Op::Create(options))
     }
 
     /// `list(user)` → Promise of `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
     pub fn list(&self, user: JsValue) -> Promise {
-        let service = Rc::clone(&self.inner);
-        future_to_promise(async move {
-            let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-            let listed = service.list(&user).await.js()?;
-            let out: Array = listed
-                .iter()
-                .map(|l| {
-                    Obj::new()
-                        .set("id", l.id.as_str())
-                        .set("label", l.label.as_str())
-                        .set("scopes", string_array(&l.scopes))
-                        .set("createdAt", ms(l.created_at))
-                        .set("expiresAt", opt_ms(l.expires_at))
-                        .set("lastUsedAt", opt_ms(l.last_used_at))
-                        .build()
-                })
-                .collect();
-            Ok(out.into())
-        })
+        run(Rc::clone(&self.inner), Op::List(user))
     }
 
     /// `revoke(user, id)` → Promise of `true` if that user had it.
     pub fn revoke(&self, user: JsValue, id: JsValue) -> Promise {
-        let service = Rc::clone(&self.inner);
-        future_to_promise(async move {
-            let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-            let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
-            Ok(JsValue::from_bool(service.revoke(&user, &id).await.js()?))
-        })
+        run(Rc::clone(&self.inner), Op::Revoke(user, id))
     }
 
     /// `revokeAll(user)` → Promise of the number of passwords revoked.
     #[wasm_bindgen(js_name = revokeAll)]
     pub fn revoke_all(&self, user: JsValue) -> Promise {
-        let service = Rc::clone(&self.inner);
-        future_to_promise(async move {
-            let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-            let count = service.revoke_all(&user).await.js()?;
-            Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
-        })
+        run(Rc::clone(&self.inner), Op::RevokeAll(user))
     }
 
     /// `verify({ username, password, require?, purpose? })` → Promise of `[result, pending]`,
     /// where `pending` is a Promise of the follow-up writes, or `undefined`.
     pub fn verify(&self, options: JsValue) -> Promise {
-        let service = Rc::clone(&self.inner);
-        future_to_promise(async move {
-            let args = VerifyArgs::read(&options)?;
-            let require = args.require_refs();
-            let (result, follow_up) = service
-                .verify_deferred(VerifyRequest {
-                    username: &args.username,
-                    password: &args.password,
-                    require: &require,
-                    purpose: args.purpose,
-                })
-                .await
-                .js()?;
-            pair(&result, follow_up_promise(&service, follow_up))
-        })
+        run(Rc::clone(&self.inner), Op::Verify(options))
     }
 
     /// `verifyHeader(authorizationHeaderOrNull, require?)` → Promise of `[result, pending]`.
     #[wasm_bindgen(js_name = verifyHeader)]
     pub fn verify_header(&self, header: JsValue, require: JsValue) -> Promise {
-        let service = Rc::clone(&self.inner);
-        future_to_promise(async move {
-            let header = zeroize::Zeroizing::new(header.as_string());
-            let require = convert::strings(&require, "require", true)?;
-            let require: Vec<&str> = require.iter().map(String::as_str).collect();
-            let (result, follow_up) = service.verify_header_deferred(header.as_deref(), &require).await.js()?;
-            pair(&result, follow_up_promise(&service, follow_up))
-        })
+        run(Rc::clone(&self.inner), Op::VerifyHeader(header, require))
     }
 
     /// `verifyNow(username, password, require?, purpose?)`: the synchronous path. The answer
