@@ -14,6 +14,7 @@
 //! upgrade that raced a revoke undo itself. So a store without compare-and-set (Workers KV)
 //! is enough, and no write after a revoke can bring a revoked password back.
 
+use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::json::{Fields, opt_number, quote};
 
@@ -42,9 +43,9 @@ pub struct Record {
     /// Argon2 PHC string of the whole password.
     pub hash: String,
     /// Creation time, epoch milliseconds.
-    pub created_at: u64,
+    pub created_at: Millis,
     /// Expiry time, epoch milliseconds, if any.
-    pub expires_at: Option<u64>,
+    pub expires_at: Option<Millis>,
 }
 
 impl core::fmt::Debug for Record {
@@ -119,7 +120,7 @@ pub struct IndexEntry {
     /// Format version ([`RECORD_VERSION`]).
     pub v: u32,
     /// Last successful verify, epoch milliseconds (throttled), if any.
-    pub last_used_at: Option<u64>,
+    pub last_used_at: Option<Millis>,
 }
 
 impl IndexEntry {
@@ -149,7 +150,7 @@ pub struct Tombstone {
     /// Format version.
     pub v: u32,
     /// When the password was revoked, epoch milliseconds.
-    pub revoked_at: u64,
+    pub revoked_at: Millis,
 }
 
 impl Tombstone {
