@@ -84,47 +84,34 @@ pub trait Store {
 /// Most keys the core passes to one [`Store::get_many`] call (Workers KV's bulk get limit).
 pub const MAX_GET_MANY: usize = 100;
 
-impl<S: Store + ?Sized> Store for &S {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        (**self).get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        (**self).put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        (**self).delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        (**self).list(prefix, cursor).await
-    }
-    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
-        (**self).get_many(keys).await
-    }
-    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
-        (**self).increment(key, delta).await
-    }
+/// Forwards every method to the store behind a reference or an `Arc`, so that a service can
+/// borrow its store or share it between threads.
+macro_rules! forward_store {
+    ($($wrapper:ty),*) => {$(
+        impl<S: Store + ?Sized> Store for $wrapper {
+            async fn get(&self, key: &str) -> Result<Option<String>> {
+                (**self).get(key).await
+            }
+            async fn put(&self, key: &str, value: &str) -> Result<()> {
+                (**self).put(key, value).await
+            }
+            async fn delete(&self, key: &str) -> Result<()> {
+                (**self).delete(key).await
+            }
+            async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
+                (**self).list(prefix, cursor).await
+            }
+            async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+                (**self).get_many(keys).await
+            }
+            async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
+                (**self).increment(key, delta).await
+            }
+        }
+    )*};
 }
 
-impl<S: Store + ?Sized> Store for Arc<S> {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        (**self).get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        (**self).put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        (**self).delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        (**self).list(prefix, cursor).await
-    }
-    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
-        (**self).get_many(keys).await
-    }
-    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
-        (**self).increment(key, delta).await
-    }
-}
+forward_store!(&S, Arc<S>);
 
 /// A store in memory (a sorted map): for tests, demos and single-process servers. Strongly
 /// consistent; bulk reads and atomic increments under one lock. Its `Debug` shows the number
