@@ -9,12 +9,31 @@ out="${PKG_OUT:-pkg}"
 stage="$(mktemp -d "${out%/}.build.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 chmod 755 "$stage"
-bash scripts/tools.sh wasm-target wasm-bindgen npm
 
 # The bindings crate (bindings/wasm) is the cdylib; its library is named app_passwords.
-cargo build -p app-passwords-wasm --lib --release --target wasm32-unknown-unknown
-wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords \
-  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/app_passwords.wasm"
+#
+# Built with a pinned nightly and -Zbuild-std so that std itself is compiled with
+# panic=immediate-abort: a panic becomes a trap on the spot, and std's panic machinery (the
+# message formatting of core::fmt, the hook, the location strings) is not linked at all. On
+# stable, precompiled std keeps it reachable from every bounds check. That is 24 KB of the
+# download (docs/BUILD-KNOBS.md). Panics are not reachable from input (clippy denies unwrap,
+# expect, indexing and panic in the crates), and with panic=abort they trapped before too.
+# WASM_TOOLCHAIN=stable builds the same code on stable (bigger, same behaviour).
+target_dir="${CARGO_TARGET_DIR:-target}"
+if [ "${WASM_TOOLCHAIN:-nightly}" = stable ]; then
+  bash scripts/tools.sh wasm-target wasm-bindgen npm
+  cargo build -p app-passwords-wasm --lib --release --target wasm32-unknown-unknown
+  wasm="$target_dir/wasm32-unknown-unknown/release/app_passwords.wasm"
+else
+  bash scripts/tools.sh wasm-nightly wasm-bindgen npm
+  nightly="$(sed -n 's/^WASM_NIGHTLY="\(.*\)"$/\1/p' scripts/tools.sh)"
+  # Its own target dir: the stable builds of the tests keep theirs.
+  RUSTFLAGS="-Ctarget-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+    cargo "+$nightly" build -p app-passwords-wasm --lib --release --target wasm32-unknown-unknown \
+    -Zbuild-std=std,panic_abort --target-dir "$target_dir/wasm-nightly"
+  wasm="$target_dir/wasm-nightly/wasm32-unknown-unknown/release/app_passwords.wasm"
+fi
+wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords "$wasm"
 # Never Debian's binaryen (old versions write modules that crash at load): the npm one only.
 node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \

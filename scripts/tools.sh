@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, each only when missing. Sourced or run with the
-# names of the tools to ensure: wasm-target wasm-bindgen npm chromium pkg redis docs-npm.
+# names of the tools to ensure: wasm-target wasm-bindgen wasm-nightly npm chromium pkg redis docs-npm.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -89,6 +89,16 @@ ensure_msrv() {
   fi
 }
 
+# The shipped wasm is built with a pinned nightly (scripts/build-pkg.sh says why): that
+# toolchain and its rust-src, for -Zbuild-std.
+WASM_NIGHTLY="nightly-2026-05-19"
+ensure_wasm_nightly() {
+  if ! rustup component list --toolchain "$WASM_NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'; then
+    echo "==> rustup toolchain install $WASM_NIGHTLY --profile minimal --component rust-src (the wasm build, once)"
+    rustup toolchain install "$WASM_NIGHTLY" --profile minimal --component rust-src
+  fi
+}
+
 # The npm package in pkg/, built when any entry is missing (make pkg rebuilds it always).
 ensure_pkg() {
   local f
@@ -105,6 +115,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     case "$tool" in
       wasm-target) ensure_wasm_target ;;
       wasm-bindgen) ensure_wasm_bindgen ;;
+      wasm-nightly) ensure_wasm_nightly ;;
       npm) ensure_npm ;;
       chromium) ensure_chromium ;;
       pkg) ensure_pkg ;;

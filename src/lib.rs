@@ -8,7 +8,7 @@ pub mod config;
 pub mod error;
 mod follow_up;
 pub mod hash;
-mod json;
+pub mod json;
 pub mod password;
 pub mod record;
 mod revoke;

@@ -6,8 +6,8 @@
 //! and the closed set is what is stored, so a later catalogue edit never widens or narrows an
 //! existing password (docs/design.md#scopes-are-fixed-at-creation).
 
+use crate::json::Value;
 use base64ct::{Base64UrlUnpadded, Encoding};
-use miniserde::json::Value;
 
 use crate::error::{Error, Result};
 
@@ -176,9 +176,8 @@ impl Catalog {
     /// duplicate name, an unknown implication, or a grantable scope implying a non-grantable one.
     pub fn from_json(json: &str) -> Result<Self> {
         let bad = |why: &str| Error::InvalidCatalog(why.to_owned());
-        let mut file =
-            crate::json::Fields::from_value(miniserde::json::from_str::<Value>(json).map_err(|_| bad("not JSON"))?)
-                .ok_or_else(|| bad("not a JSON object"))?;
+        let mut file = crate::json::Fields::from_value(crate::json::parse(json).ok_or_else(|| bad("not JSON"))?)
+            .ok_or_else(|| bad("not a JSON object"))?;
         let Some(Value::Array(scopes)) = file.take("scopes") else {
             return Err(bad("needs a \"scopes\" array"));
         };

@@ -157,8 +157,3 @@ pub fn opt_ms(t: Option<u64>) -> JsValue {
 pub fn ms(t: u64) -> JsValue {
     JsValue::from_f64(t as f64)
 }
-
-/// A JSON string literal (quoted and escaped).
-pub fn quote(s: &str) -> String {
-    miniserde::json::to_string(s)
-}

@@ -11,6 +11,7 @@ use crate::convert::{self, Obj, field, ms, opt_ms, string_array};
 use crate::error::{OrJs, invalid_argument};
 use crate::store::JsStore;
 use app_passwords_core::hash::{self, HashParams};
+use app_passwords_core::json::push_quoted;
 use app_passwords_core::password::{self, PooledOsRandom, Prefix};
 use app_passwords_core::scope::Catalog;
 use app_passwords_core::service::{
@@ -58,18 +59,18 @@ fn verify_json(result: &VerifyResult) -> String {
             if i > 0 {
                 out.push(',');
             }
-            json_string(out, n);
+            push_quoted(out, n);
         }
         out.push(']');
     };
     match result {
         VerifyResult::Granted(g) => {
             out.push_str("{\"ok\":true,\"user\":");
-            json_string(&mut out, &g.user);
+            push_quoted(&mut out, &g.user);
             out.push_str(",\"id\":");
-            json_string(&mut out, &g.id);
+            push_quoted(&mut out, &g.id);
             out.push_str(",\"label\":");
-            json_string(&mut out, &g.label);
+            push_quoted(&mut out, &g.label);
             out.push_str(",\"scopes\":");
             names(&mut out, &g.scopes);
             out.push_str(if g.cached { ",\"cached\":true}" } else { ",\"cached\":false}" });
@@ -81,9 +82,9 @@ fn verify_json(result: &VerifyResult) -> String {
                 "{\"ok\":false,\"status\":403"
             });
             out.push_str(",\"code\":");
-            json_string(&mut out, r.code.as_str());
+            push_quoted(&mut out, r.code.as_str());
             out.push_str(",\"reason\":");
-            json_string(&mut out, r.reason.as_str());
+            push_quoted(&mut out, r.reason.as_str());
             if !r.missing.is_empty() {
                 out.push_str(",\"missing\":");
                 names(&mut out, &r.missing);
@@ -92,17 +93,6 @@ fn verify_json(result: &VerifyResult) -> String {
         }
     }
     out
-}
-
-/// Appends `s` as a JSON string literal: plain characters as they are, the rest escaped.
-fn json_string(out: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        out.push_str(&crate::convert::quote(s));
-    }
 }
 
 fn verify_js(result: &VerifyResult) -> JsValue {
