@@ -82,5 +82,5 @@ pub fn basic_header(username: &str, password: &str) -> String {
     pair.push_str(username);
     pair.push(':');
     pair.push_str(password);
-    format!("Basic {}", Base64::encode_string(pair.as_bytes()))
+    ["Basic ", &Base64::encode_string(pair.as_bytes())].concat()
 }

@@ -108,32 +108,45 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message in up to three pieces: text, the variant's detail, text. Joined by
+    /// [`Error::message`] and `Display` without `core::fmt`, which the wasm build leaves out
+    /// (docs/BUILD-KNOBS.md).
+    fn pieces(&self) -> [&str; 3] {
+        match self {
+            Self::InvalidLabel(why) => ["invalid label: ", why, ""],
+            Self::InvalidUser(why) => ["invalid username: ", why, ""],
+            Self::UnknownScope(name) => ["unknown scope \"", name, "\""],
+            Self::ScopeNotGrantable(name) => ["scope \"", name, "\" can never be granted to an app password"],
+            Self::NoScopes => ["an app password needs at least one scope", "", ""],
+            Self::TooManyScopes => ["too many scopes", "", ""],
+            Self::InvalidPrefix => ["prefix must match [a-z][a-z0-9]{0,15}", "", ""],
+            Self::InvalidExpiry => ["expiresAt must be a time in the future", "", ""],
+            Self::InvalidHashParams(why) => ["invalid Argon2 parameters: ", why, ""],
+            Self::InvalidCatalog(why) => ["invalid scope catalogue: ", why, ""],
+            Self::InvalidScopeEncoding(why) => ["invalid scope encoding: ", why, ""],
+            Self::InvalidHash(why) => ["invalid PHC hash string: ", why, ""],
+            Self::RandomUnavailable => ["the system random source failed", "", ""],
+            Self::StoreUnavailable(why) => ["the key-value store failed: ", why, ""],
+            Self::StoreCorrupt(why) => ["the key-value store returned bad data: ", why, ""],
+            Self::StoreTimeout => ["the key-value store did not answer in time", "", ""],
+            Self::IdCollision => ["could not allocate a unique id", "", ""],
+            Self::TooManyPasswords => ["this user already has the most app passwords allowed (maxPerUser)", "", ""],
+            Self::StoreLacksAtomic => ["the key-value store has no atomic increment", "", ""],
+            Self::InvalidArgument(why) => ["invalid argument: ", why, ""],
+        }
+    }
+
+    /// The human-readable message (what `Display` writes). Never holds a secret.
+    #[must_use]
+    pub fn message(&self) -> String {
+        self.pieces().concat()
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InvalidLabel(why) => write!(f, "invalid label: {why}"),
-            Self::InvalidUser(why) => write!(f, "invalid username: {why}"),
-            Self::UnknownScope(name) => write!(f, "unknown scope \"{name}\""),
-            Self::ScopeNotGrantable(name) => {
-                write!(f, "scope \"{name}\" can never be granted to an app password")
-            }
-            Self::NoScopes => f.write_str("an app password needs at least one scope"),
-            Self::TooManyScopes => f.write_str("too many scopes"),
-            Self::InvalidPrefix => f.write_str("prefix must match [a-z][a-z0-9]{0,15}"),
-            Self::InvalidExpiry => f.write_str("expiresAt must be a time in the future"),
-            Self::InvalidHashParams(why) => write!(f, "invalid Argon2 parameters: {why}"),
-            Self::InvalidCatalog(why) => write!(f, "invalid scope catalogue: {why}"),
-            Self::InvalidScopeEncoding(why) => write!(f, "invalid scope encoding: {why}"),
-            Self::InvalidHash(why) => write!(f, "invalid PHC hash string: {why}"),
-            Self::RandomUnavailable => f.write_str("the system random source failed"),
-            Self::StoreUnavailable(why) => write!(f, "the key-value store failed: {why}"),
-            Self::StoreCorrupt(why) => write!(f, "the key-value store returned bad data: {why}"),
-            Self::StoreTimeout => f.write_str("the key-value store did not answer in time"),
-            Self::IdCollision => f.write_str("could not allocate a unique id"),
-            Self::TooManyPasswords => f.write_str("this user already has the most app passwords allowed (maxPerUser)"),
-            Self::StoreLacksAtomic => f.write_str("the key-value store has no atomic increment"),
-            Self::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
-        }
+        self.pieces().iter().try_for_each(|piece| f.write_str(piece))
     }
 }
 

@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::json::push_u64;
 use crate::password::RandomSource;
 
 /// Largest memory cost accepted (KiB): 256 MiB, above RFC 9106's second recommendation.
@@ -226,26 +227,31 @@ impl PhcHash {
             Algorithm::Argon2id => "argon2id",
         };
         let v = match self.version {
-            Version::V0x10 => 16,
-            Version::V0x13 => 19,
+            Version::V0x10 => "16",
+            Version::V0x13 => "19",
         };
         let HashParams { memory_kib, iterations, parallelism } = self.params;
         // keyid and data are inputs of the hash (data is Argon2's associated data X): a string
         // without them would describe another hash.
-        let mut extra = String::new();
+        // Built without core::fmt (it would be the only user in the wasm: docs/BUILD-KNOBS.md).
+        let mut out = ["$", alg, "$v=", v].concat();
+        for (text, n) in [("$m=", memory_kib), (",t=", iterations), (",p=", parallelism)] {
+            out.push_str(text);
+            push_u64(&mut out, u64::from(n));
+        }
         if !self.keyid.is_empty() {
-            extra.push_str(",keyid=");
-            extra.push_str(&Base64Unpadded::encode_string(&self.keyid));
+            out.push_str(",keyid=");
+            out.push_str(&Base64Unpadded::encode_string(&self.keyid));
         }
         if !self.data.is_empty() {
-            extra.push_str(",data=");
-            extra.push_str(&Base64Unpadded::encode_string(&self.data));
+            out.push_str(",data=");
+            out.push_str(&Base64Unpadded::encode_string(&self.data));
         }
-        format!(
-            "${alg}$v={v}$m={memory_kib},t={iterations},p={parallelism}{extra}${}${}",
-            Base64Unpadded::encode_string(&self.salt),
-            Base64Unpadded::encode_string(&self.hash)
-        )
+        out.push('$');
+        out.push_str(&Base64Unpadded::encode_string(&self.salt));
+        out.push('$');
+        out.push_str(&Base64Unpadded::encode_string(&self.hash));
+        out
     }
 }
 

@@ -16,7 +16,7 @@
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::json::{Fields, opt_number, quote};
+use crate::json::{Fields, opt_number, push_quoted, push_u64};
 
 /// The root of every key this crate writes.
 pub const KEY_ROOT: &str = "app-passwords/v1/";
@@ -70,17 +70,27 @@ impl Record {
     /// # Errors
     /// None today; the `Result` keeps the signature stable.
     pub fn to_json(&self) -> Result<String> {
-        Ok(format!(
-            "{{\"v\":{},\"id\":{},\"user\":{},\"label\":{},\"scopes\":{},\"hash\":{},\"createdAt\":{},\"expiresAt\":{}}}",
-            self.v,
-            quote(&self.id),
-            quote(&self.user),
-            quote(&self.label),
-            quote(&self.scopes),
-            quote(&self.hash),
-            self.created_at,
-            opt_number(self.expires_at),
-        ))
+        let mut out = String::with_capacity(256);
+        out.push_str("{\"v\":");
+        push_u64(&mut out, u64::from(self.v));
+        for (name, value) in [
+            ("id", &self.id),
+            ("user", &self.user),
+            ("label", &self.label),
+            ("scopes", &self.scopes),
+            ("hash", &self.hash),
+        ] {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
+            push_quoted(&mut out, value);
+        }
+        out.push_str(",\"createdAt\":");
+        push_u64(&mut out, self.created_at);
+        out.push_str(",\"expiresAt\":");
+        out.push_str(&opt_number(self.expires_at));
+        out.push('}');
+        Ok(out)
     }
 
     /// Decodes and checks a stored record: the v1 shape exactly (no unknown or missing field,
@@ -94,7 +104,7 @@ impl Record {
         let fields = Fields::parse(json, RECORD_FIELDS).ok_or_else(shape)?;
         let v = fields.u64("v").ok_or_else(shape)?;
         if v != u64::from(RECORD_VERSION) {
-            return Err(Error::StoreCorrupt(format!("unknown record version {v}")));
+            return Err(Error::StoreCorrupt("unknown record version".into()));
         }
         let record = Self {
             v: RECORD_VERSION,
@@ -127,7 +137,8 @@ impl IndexEntry {
     /// JSON text.
     #[must_use]
     pub fn to_json(&self) -> String {
-        format!("{{\"v\":{},\"lastUsedAt\":{}}}", self.v, opt_number(self.last_used_at))
+        ["{\"v\":", &opt_number(Some(u64::from(self.v))), ",\"lastUsedAt\":", &opt_number(self.last_used_at), "}"]
+            .concat()
     }
 
     /// Decodes an index entry.
@@ -157,7 +168,8 @@ impl Tombstone {
     /// JSON text.
     #[must_use]
     pub fn to_json(&self) -> String {
-        format!("{{\"v\":{},\"revokedAt\":{}}}", self.v, self.revoked_at)
+        ["{\"v\":", &opt_number(Some(u64::from(self.v))), ",\"revokedAt\":", &opt_number(Some(self.revoked_at)), "}"]
+            .concat()
     }
 
     /// Decodes a tombstone. Anything else under a tombstone key is not taken as one: a store
@@ -178,24 +190,28 @@ impl Tombstone {
 /// Key of the record with this id.
 #[must_use]
 pub fn record_key(id: &str) -> String {
-    format!("{KEY_ROOT}record/{id}")
+    [KEY_ROOT, "record/", id].concat()
 }
 
 /// Key of the tombstone of this id.
 #[must_use]
 pub fn tombstone_key(id: &str) -> String {
-    format!("{KEY_ROOT}revoked/{id}")
+    [KEY_ROOT, "revoked/", id].concat()
 }
 
 /// Prefix of every index entry of `user`.
 #[must_use]
 pub fn user_prefix(user: &str) -> String {
-    let mut key = format!("{KEY_ROOT}user/");
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut key = [KEY_ROOT, "user/"].concat();
     for byte in user.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             key.push(char::from(byte));
         } else {
-            key.push_str(&format!("%{byte:02X}"));
+            key.push('%');
+            for nibble in [byte >> 4, byte & 15] {
+                key.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+            }
         }
     }
     key.push('/');

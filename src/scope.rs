@@ -7,7 +7,7 @@
 //! existing password (docs/design.md#scopes-are-fixed-at-creation).
 
 use crate::json::Value;
-use base64ct::{Base64UrlUnpadded, Encoding};
+use base64ct::{Base64Unpadded, Encoding};
 
 use crate::error::{Error, Result};
 
@@ -186,9 +186,12 @@ impl Catalog {
             .enumerate()
             .map(|(i, v)| {
                 ScopeDef::from_value(v).ok_or_else(|| {
-                    Error::InvalidCatalog(format!(
-                        "scope {i} needs a string name, and strings, an array of names and a boolean for group, level, implies, grantable"
-                    ))
+                    let mut why = String::from("scope ");
+                    crate::json::push_u64(&mut why, i as u64);
+                    why.push_str(
+                        " needs a string name, and strings, an array of names and a boolean for group, level, implies, grantable",
+                    );
+                    Error::InvalidCatalog(why)
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -204,15 +207,16 @@ impl Catalog {
             return Err(Error::InvalidCatalog("no scopes".into()));
         }
         if entries.len() > MAX_SCOPES {
-            return Err(Error::InvalidCatalog(format!("more than {MAX_SCOPES} scopes")));
+            const _: () = assert!(MAX_SCOPES == 256, "the message below names the limit");
+            return Err(Error::InvalidCatalog("more than 256 scopes".into()));
         }
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
         for (i, name) in names.iter().enumerate() {
             if name.is_empty() || name.contains(char::is_whitespace) {
-                return Err(Error::InvalidCatalog(format!("bad scope name \"{name}\"")));
+                return Err(Error::InvalidCatalog(["bad scope name \"", name, "\""].concat()));
             }
             if names.iter().take(i).any(|n| n == name) {
-                return Err(Error::InvalidCatalog(format!("duplicate scope \"{name}\"")));
+                return Err(Error::InvalidCatalog(["duplicate scope \"", name, "\""].concat()));
             }
         }
         let position = |name: &str| names.iter().position(|n| *n == name);
@@ -223,7 +227,7 @@ impl Catalog {
             set.insert(i);
             for implied in &entry.implies {
                 let pos = position(implied).ok_or_else(|| {
-                    Error::InvalidCatalog(format!("\"{}\" implies unknown scope \"{implied}\"", entry.name))
+                    Error::InvalidCatalog(["\"", &entry.name, "\" implies unknown scope \"", implied, "\""].concat())
                 })?;
                 set.insert(pos);
             }
@@ -272,10 +276,9 @@ impl Catalog {
             .collect();
         for scope in &scopes {
             if scope.grantable && !scope.closure.is_subset(&grantable) {
-                return Err(Error::InvalidCatalog(format!(
-                    "grantable scope \"{}\" implies a non-grantable scope",
-                    scope.name
-                )));
+                return Err(Error::InvalidCatalog(
+                    ["grantable scope \"", &scope.name, "\" implies a non-grantable scope"].concat(),
+                ));
             }
         }
         Ok(Self { scopes, grantable, all })
@@ -367,7 +370,7 @@ impl Catalog {
     #[must_use]
     pub fn encode(&self, set: &ScopeSet) -> String {
         let mut out = String::from(ENCODING_V1);
-        out.push_str(&Base64UrlUnpadded::encode_string(&set.to_bytes()));
+        out.push_str(&base64url_encode(&set.to_bytes()));
         out
     }
 
@@ -381,9 +384,9 @@ impl Catalog {
         if payload.len() > 64 {
             return Err(Error::InvalidScopeEncoding("too long"));
         }
-        let bytes = Base64UrlUnpadded::decode_vec(payload).map_err(|_| Error::InvalidScopeEncoding("bad base64url"))?;
+        let bytes = base64url_decode(payload).ok_or(Error::InvalidScopeEncoding("bad base64url"))?;
         // base64ct rejects non-canonical trailing bits; re-encoding double-checks it.
-        if Base64UrlUnpadded::encode_string(&bytes) != payload {
+        if base64url_encode(&bytes) != payload {
             return Err(Error::InvalidScopeEncoding("non-canonical base64url"));
         }
         if bytes.last() == Some(&0) {
@@ -400,4 +403,33 @@ impl Catalog {
 /// Scope names echoed into errors are cut short: a hostile caller controls them.
 fn truncate(name: &str) -> String {
     name.chars().take(64).collect()
+}
+
+// base64url (RFC 4648 section 5, unpadded) through base64ct's standard alphabet with its two
+// differing characters swapped: the PHC code already links that codec, and a second alphabet
+// was 2 KB of wasm. Scope sets are not secret, so the swap need not be constant-time.
+fn base64url_encode(bytes: &[u8]) -> String {
+    Base64Unpadded::encode_string(bytes)
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
+}
+
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    if text.contains(['+', '/']) {
+        return None; // standard-alphabet characters are not base64url
+    }
+    let standard: String = text
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    Base64Unpadded::decode_vec(&standard).ok()
 }

@@ -383,7 +383,8 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 last_used_at,
             });
         }
-        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        // Ids are unique, so the order is total and an unstable sort gives the same result.
+        out.sort_unstable_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
         Ok(out)
     }
 
@@ -397,5 +398,5 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
 }
 
 pub(crate) fn corrupt(err: Error) -> Error {
-    Error::StoreCorrupt(err.to_string())
+    Error::StoreCorrupt(err.message())
 }

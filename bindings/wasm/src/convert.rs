@@ -22,7 +22,7 @@ fn absent(value: &JsValue) -> bool {
 
 /// A required string field.
 pub fn string(object: &JsValue, name: &str) -> Result<String, JsValue> {
-    field(object, name).as_string().ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
+    field(object, name).as_string().ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))
 }
 
 /// An optional string field.
@@ -31,7 +31,7 @@ pub fn opt_string(object: &JsValue, name: &str) -> Result<Option<String>, JsValu
     if absent(&value) {
         return Ok(None);
     }
-    value.as_string().map(Some).ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
+    value.as_string().map(Some).ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))
 }
 
 /// An array of strings (`undefined`/`null` is an empty list when `optional`).
@@ -39,7 +39,7 @@ pub fn strings(value: &JsValue, name: &str, optional: bool) -> Result<Vec<String
     if optional && absent(value) {
         return Ok(Vec::new());
     }
-    let err = || invalid_argument(&format!("{name} must be an array of scope names"));
+    let err = || invalid_argument(&[name, " must be an array of scope names"].concat());
     if !Array::is_array(value) {
         return Err(err());
     }
@@ -59,7 +59,7 @@ pub fn opt_time(object: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
     let ms = if let Some(date) = value.dyn_ref::<js_sys::Date>() {
         date.get_time()
     } else {
-        value.as_f64().ok_or_else(|| invalid_argument(&format!("{name} must be epoch milliseconds or a Date")))?
+        value.as_f64().ok_or_else(|| invalid_argument(&[name, " must be epoch milliseconds or a Date"].concat()))?
     };
     millis(ms).map(Some).ok_or_else(|| crate::error::to_js(app_passwords_core::Error::InvalidExpiry))
 }
@@ -82,7 +82,7 @@ fn u32_field(object: &JsValue, name: &str) -> Result<u32, JsValue> {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(value as u32)
     } else {
-        Err(invalid_argument(&format!("{name} must be a positive integer")))
+        Err(invalid_argument(&[name, " must be a positive integer"].concat()))
     }
 }
 
@@ -118,7 +118,7 @@ pub fn bytes(value: &JsValue, name: &str) -> Result<Option<Vec<u8>>, JsValue> {
     if let Some(array) = value.dyn_ref::<Uint8Array>() {
         return Ok(Some(array.to_vec()));
     }
-    Err(invalid_argument(&format!("{name} must be a string or a Uint8Array")))
+    Err(invalid_argument(&[name, " must be a string or a Uint8Array"].concat()))
 }
 
 /// Builds a plain JS object field by field.

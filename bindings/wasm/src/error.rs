@@ -25,7 +25,7 @@ pub fn js_error(code: &str, message: &str) -> JsValue {
 /// A core error as a JS error (a free function: the orphan rule forbids `From<Error> for JsValue`
 /// outside the core, and the core knows nothing of JavaScript).
 pub fn to_js(err: Error) -> JsValue {
-    js_error(err.code(), &err.to_string())
+    js_error(err.code(), &err.message())
 }
 
 /// `result.js()?`: a core result whose error becomes a JS error.

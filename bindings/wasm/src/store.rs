@@ -46,7 +46,7 @@ impl JsStore {
         for method in ["get", "put", "delete", "list"] {
             let f = Reflect::get(&object, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
             if !f.is_function() {
-                return Err(format!("store must have a {method}() method returning a Promise"));
+                return Err(["store must have a ", method, "() method returning a Promise"].concat());
             }
         }
         let has = |method: &str| Reflect::get(&object, &JsValue::from_str(method)).is_ok_and(|f| f.is_function());
@@ -63,7 +63,7 @@ fn value(value: JsValue, what: &str) -> Result<Option<String>> {
     value
         .as_string()
         .map(Some)
-        .ok_or_else(|| Error::StoreCorrupt(format!("{what} resolved to something other than a string or null")))
+        .ok_or_else(|| Error::StoreCorrupt([what, " resolved to something other than a string or null"].concat()))
 }
 
 /// A readable message from whatever JS threw.
