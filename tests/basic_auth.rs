@@ -89,8 +89,31 @@ fn other_schemes_are_not_basic() {
 
 #[test]
 fn bad_base64() {
-    for header in ["Basic !!!!", "Basic YWxpY2U6c2VjcmV0!", "Basic YW*p", "Basic a"] {
+    // Padding exactly as RFC 4648 writes it: missing, extra, misplaced or non-canonical bits refused.
+    for header in [
+        "Basic !!!!",
+        "Basic YWxpY2U6c2VjcmV0!",
+        "Basic YW*p",
+        "Basic a",
+        "Basic YTpiYw",
+        "Basic YTpiYw=",
+        "Basic YTpiYw===",
+        "Basic YTpiYWM==",
+        "Basic YTpiY===",
+        "Basic YT=iYw==",
+        "Basic YTpiYx==",
+        "Basic ====",
+    ] {
         assert_eq!(parse_basic(Some(header)).unwrap_err(), BasicAuthError::BadBase64, "{header:?}");
+    }
+}
+
+#[test]
+fn every_padding_length_round_trips() {
+    for password in ["", "b", "bc", "bcd", "bcde"] {
+        let header = basic_header("a", password);
+        assert_eq!(header.len() % 4, 2, "{header}");
+        assert_eq!(parse_basic(Some(&header)).unwrap().password.as_str(), password);
     }
 }
 
