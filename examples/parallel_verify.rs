@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use app_passwords::{AppPasswords, Config, Created, MemoryStore, NewAppPassword, Purpose, VerifyRequest};
+use app_passwords::{AppPasswords, Config, Created, MemoryStore, NewAppPassword, VerifyRequest};
 
 type Service = AppPasswords<MemoryStore>;
 
@@ -48,12 +48,7 @@ fn throughput(
             let (stop, done) = (Arc::clone(&stop), Arc::clone(&done));
             std::thread::spawn(move || {
                 let Some(created) = passwords.get(t) else { return };
-                let request = VerifyRequest {
-                    username: "alice",
-                    password: created.password.expose(),
-                    require: &["repository"],
-                    purpose: Purpose::Api,
-                };
+                let request = VerifyRequest::password("alice", created.password.expose(), &["repository"]);
                 while !stop.load(Ordering::Relaxed) {
                     let ok = pollster::block_on(service.verify(request)).is_ok_and(|r| r.is_ok());
                     assert!(ok, "verify failed");

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use app_passwords::{AppPasswords, Config, HashParams, MemoryStore, NewAppPassword, Purpose, VerifyRequest};
+use app_passwords::{AppPasswords, Config, HashParams, MemoryStore, NewAppPassword, VerifyRequest};
 
 fn median_ms(params: HashParams, runs: usize) -> Result<f64, app_passwords::Error> {
     let mut config = Config::new()?;
@@ -20,12 +20,7 @@ fn median_ms(params: HashParams, runs: usize) -> Result<f64, app_passwords::Erro
         scopes: &["repository"],
         expires_at: None,
     }))?;
-    let request = VerifyRequest {
-        username: "alice",
-        password: created.password.expose(),
-        require: &["repository"],
-        purpose: Purpose::Api,
-    };
+    let request = VerifyRequest::password("alice", created.password.expose(), &["repository"]);
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();

@@ -35,4 +35,4 @@ pub use record::{IndexEntry, Record};
 pub use scope::{Catalog, Scope, ScopeDef, ScopeSet};
 pub use service::{AppPasswords, Created, Listed, NewAppPassword};
 pub use store::{ListPage, MemoryStore, Store};
-pub use verify::{Granted, Purpose, Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult};
+pub use verify::{Credentials, Granted, Purpose, Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult};

@@ -9,7 +9,7 @@
 
 use subtle::ConstantTimeEq;
 
-use crate::basic_auth::{BasicAuthError, parse_basic};
+use crate::basic_auth::{BasicAuthError, BasicCredentials, parse_basic};
 use crate::cache::Credential;
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
@@ -32,27 +32,75 @@ pub enum Purpose {
     Login,
 }
 
-/// What `verify` is asked. Its `Debug` never shows the password.
+/// The credentials a client sent: either form goes through the same checks.
 #[derive(Clone, Copy)]
+pub enum Credentials<'a> {
+    /// An `Authorization` header value (HTTP Basic, RFC 7617), or `None` when the request had
+    /// none. A missing or unreadable header is refused with [`RefusalCode::InvalidCredentials`].
+    Basic(Option<&'a str>),
+    /// A username and password (a login form, or a header the host parsed itself).
+    Password {
+        /// The username the client sent.
+        username: &'a str,
+        /// The password the client sent.
+        password: &'a str,
+    },
+}
+
+impl core::fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Basic(header) => f.debug_tuple("Basic").field(&header.map(|_| "<redacted>")).finish(),
+            Self::Password { username, .. } => {
+                f.debug_struct("Password").field("username", username).field("password", &"<redacted>").finish()
+            }
+        }
+    }
+}
+
+/// What `verify` is asked. Its `Debug` never shows the password.
+#[derive(Debug, Clone, Copy)]
 pub struct VerifyRequest<'a> {
-    /// The username the client sent.
-    pub username: &'a str,
-    /// The password the client sent.
-    pub password: &'a str,
+    /// What the client sent.
+    pub credentials: Credentials<'a>,
     /// Scopes the operation needs.
     pub require: &'a [&'a str],
     /// API call or login.
     pub purpose: Purpose,
 }
 
-impl core::fmt::Debug for VerifyRequest<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("VerifyRequest")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("require", &self.require)
-            .field("purpose", &self.purpose)
-            .finish()
+impl<'a> VerifyRequest<'a> {
+    /// An API call with a username and password.
+    #[must_use]
+    pub const fn password(username: &'a str, password: &'a str, require: &'a [&'a str]) -> Self {
+        Self { credentials: Credentials::Password { username, password }, require, purpose: Purpose::Api }
+    }
+
+    /// An API call with an `Authorization` header value (`None`: the request had none).
+    #[must_use]
+    pub const fn basic(header: Option<&'a str>, require: &'a [&'a str]) -> Self {
+        Self { credentials: Credentials::Basic(header), require, purpose: Purpose::Api }
+    }
+
+    /// The same credentials offered to the website's sign-in (always refused for an app password).
+    #[must_use]
+    pub const fn for_login(self) -> Self {
+        Self { purpose: Purpose::Login, ..self }
+    }
+}
+
+/// The username and password of `credentials`, parsing a Basic header into `parsed` (which
+/// owns and zeroizes the decoded password).
+fn open<'r>(
+    credentials: Credentials<'r>,
+    parsed: &'r mut Option<BasicCredentials>,
+) -> core::result::Result<(&'r str, &'r str), BasicAuthError> {
+    match credentials {
+        Credentials::Password { username, password } => Ok((username, password)),
+        Credentials::Basic(header) => {
+            let credentials = parsed.insert(parse_basic(header)?);
+            Ok((credentials.username.as_str(), credentials.password.as_str()))
+        }
     }
 }
 
@@ -205,34 +253,38 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         Ok(result)
     }
 
-    /// Verifies an `Authorization` header value (HTTP Basic) for an API call.
+    /// Shorthand for [`AppPasswords::verify`] of [`VerifyRequest::basic`]: an API call with
+    /// an `Authorization` header value.
     ///
     /// # Errors
     /// As [`AppPasswords::verify`].
     pub async fn verify_header(&self, header: Option<&str>, require: &[&str]) -> Result<VerifyResult> {
-        let (result, follow_up) = self.verify_header_deferred(header, require).await?;
-        if let Some(follow_up) = follow_up {
-            let _ = self.complete(follow_up).await;
-        }
-        Ok(result)
+        self.verify(VerifyRequest::basic(header, require)).await
     }
 
     /// The synchronous path: the answer when it needs neither a store read nor a write, that is
     /// the refusal of a malformed password (wrong prefix, length, alphabet, checksum), or the
     /// verified-credential cache's answer for a fresh credential whose `lastUsedAt` is not due.
     /// `None` otherwise: then call [`AppPasswords::verify`] (the async path), which reads the
-    /// cache again and does the rest. Calling this first is never required.
+    /// cache again and does the rest. Calling this first is never required. A missing or
+    /// unreadable Basic header is refused here too.
     ///
     /// # Errors
     /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
     pub fn verify_now(&self, request: &VerifyRequest<'_>) -> Result<Option<VerifyResult>> {
+        // The required scopes first: a host bug is an error whatever the client sent.
         let required = self.config.catalog.parse_names(request.require.iter().copied())?;
-        if let Err(malformed) = password::parse(request.password, &self.config.prefix) {
+        let mut parsed = None;
+        let (username, password) = match open(request.credentials, &mut parsed) {
+            Ok(pair) => pair,
+            Err(e) => return Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Header(e))))),
+        };
+        if let Err(malformed) = password::parse(password, &self.config.prefix) {
             return Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Malformed(malformed)))));
         }
         let Some(cache) = &self.cache else { return Ok(None) };
         let now = self.now();
-        let Some(tag) = cache.tag(request.username, request.password) else { return Ok(None) };
+        let Some(tag) = cache.tag(username, password) else { return Ok(None) };
         let Some(credential) = cache.get(&tag, now) else { return Ok(None) };
         if credential.expires_at.is_some_and(|t| t <= now)
             || self.touch_due(&credential.id, now)
@@ -240,52 +292,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         {
             return Ok(None);
         }
-        Ok(Some(self.authorize(credential, request, &required, now, true).0))
-    }
-
-    /// [`AppPasswords::verify_now`] for an `Authorization` header value: also refuses a missing
-    /// or unreadable Basic header.
-    ///
-    /// # Errors
-    /// As [`AppPasswords::verify_now`].
-    pub fn verify_header_now(&self, header: Option<&str>, require: &[&str]) -> Result<Option<VerifyResult>> {
-        match parse_basic(header) {
-            Ok(credentials) => self.verify_now(&VerifyRequest {
-                username: &credentials.username,
-                password: &credentials.password,
-                require,
-                purpose: Purpose::Api,
-            }),
-            Err(e) => {
-                self.config.catalog.parse_names(require.iter().copied())?;
-                Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Header(e)))))
-            }
-        }
-    }
-
-    /// As [`AppPasswords::verify_header`], leaving the follow-up writes to the caller.
-    ///
-    /// # Errors
-    /// As [`AppPasswords::verify`].
-    pub async fn verify_header_deferred(
-        &self,
-        header: Option<&str>,
-        require: &[&str],
-    ) -> Result<(VerifyResult, Option<FollowUp>)> {
-        // Check the required scopes first: a host bug is an error whatever the client sent.
-        self.config.catalog.parse_names(require.iter().copied())?;
-        match parse_basic(header) {
-            Ok(credentials) => {
-                self.verify_deferred(VerifyRequest {
-                    username: &credentials.username,
-                    password: &credentials.password,
-                    require,
-                    purpose: Purpose::Api,
-                })
-                .await
-            }
-            Err(e) => Ok((VerifyResult::Refused(Refusal::invalid(Reason::Header(e))), None)),
-        }
+        Ok(Some(self.authorize(credential, request.purpose, &required, now, true).0))
     }
 
     /// Verifies credentials; returns the answer at once and the store writes it leaves
@@ -297,13 +304,18 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let catalog = &self.config.catalog;
         let required = catalog.parse_names(request.require.iter().copied())?;
         let refuse = |refusal: Refusal| Ok((VerifyResult::Refused(refusal), None));
+        let mut basic = None;
+        let (username, password) = match open(request.credentials, &mut basic) {
+            Ok(pair) => pair,
+            Err(e) => return refuse(Refusal::invalid(Reason::Header(e))),
+        };
 
-        let parsed = match password::parse(request.password, &self.config.prefix) {
+        let parsed = match password::parse(password, &self.config.prefix) {
             Ok(parsed) => parsed,
             Err(malformed) => return refuse(Refusal::invalid(Reason::Malformed(malformed))),
         };
         let now = self.now();
-        let tag = self.cache.as_ref().and_then(|c| c.tag(request.username, request.password));
+        let tag = self.cache.as_ref().and_then(|c| c.tag(username, password));
         if let (Some(cache), Some(tag)) = (&self.cache, &tag) {
             if let Some(credential) = cache.get(tag, now) {
                 // The tag covers the username, so the owner matched when it was cached.
@@ -314,7 +326,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 if credential.expires_at.is_some_and(|t| t <= now) {
                     return refuse(Refusal::invalid(Reason::Expired));
                 }
-                return Ok(self.authorize(credential, &request, &required, now, true));
+                return Ok(self.authorize(credential, request.purpose, &required, now, true));
             }
         }
 
@@ -345,7 +357,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         if !secret_ok {
             return refuse(Refusal::invalid(Reason::WrongSecret));
         }
-        if !bool::from(record.user.as_bytes().ct_eq(request.username.as_bytes())) {
+        if !bool::from(record.user.as_bytes().ct_eq(username.as_bytes())) {
             return refuse(Refusal::invalid(Reason::WrongUser));
         }
         if record.expires_at.is_some_and(|t| t <= now) {
@@ -371,7 +383,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 cache.evict_id(&record.id);
             }
         }
-        let (result, mut follow_up) = self.authorize(credential, &request, &required, now, false);
+        let (result, mut follow_up) = self.authorize(credential, request.purpose, &required, now, false);
         if result.is_ok() && !phc.is_current(&self.config.hashing) && self.first_upgrade(&record.id) {
             // Re-hash under the current profile after the answer (upgrade in place), at most
             // once per password per instance.
@@ -389,14 +401,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     fn authorize(
         &self,
         credential: Credential,
-        request: &VerifyRequest<'_>,
+        purpose: Purpose,
         required: &ScopeSet,
         now: Millis,
         cached: bool,
     ) -> (VerifyResult, Option<FollowUp>) {
         let catalog = &self.config.catalog;
         let refuse = |refusal: Refusal| (VerifyResult::Refused(refusal), None);
-        if request.purpose == Purpose::Login {
+        if purpose == Purpose::Login {
             return refuse(Refusal::new(RefusalCode::LoginNotAllowed, Reason::Login));
         }
         let not_grantable = required.difference(&catalog.grantable());

@@ -13,8 +13,8 @@ use app_passwords::basic_auth::basic_header;
 use app_passwords::cache::VerifiedCache;
 use app_passwords::record::record_key;
 use app_passwords::{
-    AppPasswords, CacheConfig, Config, Hasher, MemoryStore, NewAppPassword, PhcHash, PooledOsRandom, Prefix, Purpose,
-    Record, Store, VerifyRequest, parse, parse_basic,
+    AppPasswords, CacheConfig, Config, Hasher, MemoryStore, NewAppPassword, PhcHash, PooledOsRandom, Prefix, Record,
+    Store, VerifyRequest, parse, parse_basic,
 };
 use common::{Harness, LIGHT, SplitMix64, block_on, light_config};
 
@@ -77,9 +77,12 @@ fn every_public_type_holding_a_secret_redacts_it_in_debug() {
     hidden("ParsedPassword", &parse(&pw, &Prefix::default()).unwrap(), &pw_secrets);
     let header = basic_header("alice", &pw);
     hidden("BasicCredentials", &parse_basic(Some(&header)).unwrap(), &pw_secrets);
-    let request = VerifyRequest { username: "alice", password: &pw, require: &["repository"], purpose: Purpose::Api };
+    let request = VerifyRequest::password("alice", &pw, &["repository"]);
     hidden("VerifyRequest", &request, &pw_secrets);
     assert!(format!("{request:?}").contains("alice"), "the username is still shown");
+    hidden("VerifyRequest with a header", &VerifyRequest::basic(Some(&header), &["repository"]), &pw_secrets);
+    let header_secret = header.strip_prefix("Basic ").unwrap().as_bytes();
+    hidden("VerifyRequest with a header, encoded", &VerifyRequest::basic(Some(&header), &[]), &[header_secret]);
 
     // A follow-up that carries the password for a re-hash upgrade (a newer profile).
     let mut newer = peppered();
@@ -117,7 +120,7 @@ fn every_public_type_holding_a_secret_redacts_it_in_debug() {
 
     // Errors never carry the input.
     let bad = format!("{}x", &pw[..pw.len() - 1]);
-    let err = block_on(h.svc.verify(VerifyRequest { password: &bad, ..request })).map(|_| ()).err();
+    let err = block_on(h.svc.verify(VerifyRequest::password("alice", &bad, &["repository"]))).map(|_| ()).err();
     hidden("verify of a mistyped password", &err, &[bad.as_bytes()]);
     let err = PhcHash::parse(&format!("{phc_text}$extra")).unwrap_err();
     hidden("Error of a bad PHC string", &err, &hash_secrets);

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use app_passwords::record::{index_key, record_key, tombstone_key, user_prefix};
 use app_passwords::{
     AppPasswords, BasicAuthError, Config, Created, Error, Granted, HashParams, Malformed, MemoryStore, NewAppPassword,
-    Prefix, Purpose, Reason, Record, RefusalCode, VerifyRequest, VerifyResult, basic_header, generate,
+    Prefix, Reason, Record, RefusalCode, VerifyRequest, VerifyResult, basic_header, generate,
 };
 use common::{
     ConstRandom, FailingRandom, Harness, SplitMix64, T0, api, block_on, catalog, clock, light_config, login, refused,
@@ -419,24 +419,18 @@ fn checks_run_in_the_specified_order() {
     assert_refused(verify(&h, api("bob", &wrong, &[])), RefusalCode::InvalidCredentials, Reason::WrongSecret);
     h.set_now(T0 + 6);
     assert_refused(
-        verify(&h, VerifyRequest { username: "bob", password: pw, require: &[], purpose: Purpose::Login }),
+        verify(&h, VerifyRequest::password("bob", pw, &[]).for_login()),
         RefusalCode::InvalidCredentials,
         Reason::WrongUser,
     );
     assert_refused(
-        verify(
-            &h,
-            VerifyRequest { username: "alice", password: pw, require: &["workspace:admin"], purpose: Purpose::Login },
-        ),
+        verify(&h, VerifyRequest::password("alice", pw, &["workspace:admin"]).for_login()),
         RefusalCode::InvalidCredentials,
         Reason::Expired,
     );
     h.set_now(T0 + 1);
     assert_refused(
-        verify(
-            &h,
-            VerifyRequest { username: "alice", password: pw, require: &["workspace:admin"], purpose: Purpose::Login },
-        ),
+        verify(&h, VerifyRequest::password("alice", pw, &["workspace:admin"]).for_login()),
         RefusalCode::LoginNotAllowed,
         Reason::Login,
     );
@@ -809,13 +803,14 @@ fn verify_now_refuses_garbage_without_the_store_and_passes_the_rest_on() {
     assert_eq!(early, full);
     assert_eq!(early.reason.as_str(), "bad_checksum");
     // Headers: missing and unreadable ones are refused too; a host bug is still an error.
-    let header_now = |header: Option<&str>| h.svc.verify_header_now(header, &[]).unwrap().map(common::refused);
+    let header_now =
+        |header: Option<&str>| h.svc.verify_now(&VerifyRequest::basic(header, &[])).unwrap().map(common::refused);
     assert_eq!(header_now(None).unwrap().reason.as_str(), "missing_credentials");
     assert_eq!(header_now(Some("Bearer x")).unwrap().reason.as_str(), "not_basic_auth");
     let header = app_passwords::basic_header("alice", c.password.expose());
     assert_eq!(header_now(Some(&header)), None);
     assert_eq!(now("x", &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
-    assert_eq!(h.svc.verify_header_now(None, &["no-such-scope"]).unwrap_err().code(), "unknown_scope");
+    assert_eq!(h.svc.verify_now(&VerifyRequest::basic(None, &["no-such-scope"])).unwrap_err().code(), "unknown_scope");
 }
 
 #[test]

@@ -234,10 +234,8 @@ fn verifiable_record_vectors_give_the_expected_answers() {
                 other => panic!("purpose {other}"),
             };
             let request = VerifyRequest {
-                username: s(&check["username"]),
-                password: s(&check["password"]),
-                require: &require,
                 purpose,
+                ..VerifyRequest::password(s(&check["username"]), s(&check["password"]), &require)
             };
             let result = block_on(svc.verify(request)).unwrap();
             let e = &check["expect"];

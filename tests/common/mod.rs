@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use app_passwords::{
-    AppPasswords, Catalog, Config, Error, HashParams, ListPage, MemoryStore, Millis, Purpose, RandomSource, Refusal,
-    Result, Store, VerifyRequest, VerifyResult,
+    AppPasswords, Catalog, Config, Error, HashParams, ListPage, MemoryStore, Millis, RandomSource, Refusal, Result,
+    Store, VerifyRequest, VerifyResult,
 };
 
 pub use pollster::block_on;
@@ -288,11 +288,11 @@ impl Harness {
 }
 
 pub fn api<'a>(username: &'a str, password: &'a str, require: &'a [&'a str]) -> VerifyRequest<'a> {
-    VerifyRequest { username, password, require, purpose: Purpose::Api }
+    VerifyRequest::password(username, password, require)
 }
 
 pub fn login<'a>(username: &'a str, password: &'a str) -> VerifyRequest<'a> {
-    VerifyRequest { username, password, require: &[], purpose: Purpose::Login }
+    VerifyRequest::password(username, password, &[]).for_login()
 }
 
 /// The refusal in `result`; fails the test on a grant.

@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 use app_passwords::{
     AppPasswords, Catalog, Config, Error, HashParams, Hasher, ListPage, MemoryStore, NewAppPassword, OsRandom, PhcHash,
-    Prefix, Purpose, RandomSource, Reason, Refusal, RefusalCode, Result, Store, VerifyRequest, VerifyResult,
-    basic_header, generate, looks_like_app_password, parse, verify_password_hash,
+    Prefix, RandomSource, Reason, Refusal, RefusalCode, Result, Store, VerifyRequest, VerifyResult, basic_header,
+    generate, looks_like_app_password, parse, verify_password_hash,
 };
 use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -65,7 +65,7 @@ fn service() -> AppPasswords<MemoryStore, impl Fn() -> u64, OsRandom> {
 }
 
 fn verify_request<'a>(username: &'a str, password: &'a str, require: &'a [&'a str]) -> VerifyRequest<'a> {
-    VerifyRequest { username, password, require, purpose: Purpose::Api }
+    VerifyRequest::password(username, password, require)
 }
 
 // ------------------------------------------------------------------------- randomness
@@ -255,7 +255,7 @@ async fn service_create_verify_refuse_revoke() {
     assert_eq!(refusal(&r).status(), 401);
 
     // Login refused (docs/design.md#order-of-checks): 403 login_not_allowed.
-    let login = VerifyRequest { purpose: Purpose::Login, ..verify_request("alice", &password, &[]) };
+    let login = verify_request("alice", &password, &[]).for_login();
     let r = ap.verify(login).await.unwrap();
     assert_eq!(refusal(&r).code, RefusalCode::LoginNotAllowed);
     assert_eq!(refusal(&r).status(), 403);

@@ -275,10 +275,8 @@ async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, J
     let require = args.require_refs();
     let (result, follow_up) = service
         .verify_deferred(VerifyRequest {
-            username: &args.username,
-            password: &args.password,
-            require: &require,
             purpose: args.purpose,
+            ..VerifyRequest::password(&args.username, &args.password, &require)
         })
         .await
         .js()?;
@@ -289,7 +287,7 @@ async fn op_verify_header(service: &Rc<Service>, header: JsValue, require: JsVal
     let header = zeroize::Zeroizing::new(header.as_string());
     let require = convert::strings(&require, "require", true)?;
     let require: Vec<&str> = require.iter().map(String::as_str).collect();
-    let (result, follow_up) = service.verify_header_deferred(header.as_deref(), &require).await.js()?;
+    let (result, follow_up) = service.verify_deferred(VerifyRequest::basic(header.as_deref(), &require)).await.js()?;
     pair(&result, follow_up_promise(service, follow_up))
 }
 
@@ -399,7 +397,7 @@ impl AppPasswordsCore {
         };
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let request = VerifyRequest { username: &username, password: &password, require: &require, purpose };
+        let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) };
         answered(self.inner.verify_now(&request).js()?)
     }
 
@@ -409,7 +407,7 @@ impl AppPasswordsCore {
         let header = zeroize::Zeroizing::new(header.as_string());
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        answered(self.inner.verify_header_now(header.as_deref(), &require).js()?)
+        answered(self.inner.verify_now(&VerifyRequest::basic(header.as_deref(), &require)).js()?)
     }
 
     /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
