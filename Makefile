@@ -42,7 +42,7 @@ test-rust:
 	! cargo tree -p app-passwords --target wasm32-unknown-unknown -e normal | grep -E 'wasm-bindgen|js-sys'
 	cargo clippy -p app-passwords-wasm --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo test
-	cargo build -p app-passwords-wasm --lib --target wasm32-unknown-unknown
+	cargo build -p app-passwords-wasm-module --lib --target wasm32-unknown-unknown
 	bash scripts/check-crate.sh
 
 test-wasm:

@@ -10,7 +10,7 @@ stage="$(mktemp -d "${out%/}.build.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 chmod 755 "$stage"
 
-# The bindings crate (bindings/wasm) is the cdylib; its library is named app_passwords.
+# bindings/wasm-module links the bindings crate (bindings/wasm) into app_passwords.wasm.
 #
 # Built with a pinned nightly and -Zbuild-std so that std itself is compiled with
 # panic=immediate-abort: a panic becomes a trap on the spot, and std's panic machinery (the
@@ -22,14 +22,14 @@ chmod 755 "$stage"
 target_dir="${CARGO_TARGET_DIR:-target}"
 if [ "${WASM_TOOLCHAIN:-nightly}" = stable ]; then
   bash scripts/tools.sh wasm-target wasm-bindgen npm
-  cargo build -p app-passwords-wasm --lib --release --target wasm32-unknown-unknown
+  cargo build -p app-passwords-wasm-module --lib --release --target wasm32-unknown-unknown
   wasm="$target_dir/wasm32-unknown-unknown/release/app_passwords.wasm"
 else
   bash scripts/tools.sh wasm-nightly wasm-bindgen npm
   nightly="$(sed -n 's/^WASM_NIGHTLY="\(.*\)"$/\1/p' scripts/tools.sh)"
   # Its own target dir: the stable builds of the tests keep theirs.
   RUSTFLAGS="-Ctarget-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
-    cargo "+$nightly" build -p app-passwords-wasm --lib --release --target wasm32-unknown-unknown \
+    cargo "+$nightly" build -p app-passwords-wasm-module --lib --release --target wasm32-unknown-unknown \
     -Zbuild-std=std,panic_abort --target-dir "$target_dir/wasm-nightly"
   wasm="$target_dir/wasm-nightly/wasm32-unknown-unknown/release/app_passwords.wasm"
 fi
