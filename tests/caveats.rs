@@ -453,6 +453,9 @@ fn max_uses_counts_granted_verifies_only() {
     assert_eq!(outcome(verify(&h, pw, get)), Err(Unmet::MaxUsesReached));
     assert_eq!(outcome(verify(&h, pw, get)), Err(Unmet::MaxUsesReached));
     assert_eq!(outcome(verify(&h, pw, method("POST"))), Err(MethodNotAllowed), "other caveats still answer first");
+    // Revoke removes the counter with the record.
+    assert!(block_on(h.svc.revoke("alice", &created.id)).unwrap());
+    assert!(h.store.snapshot().iter().all(|(k, _)| *k != uses_key(&created.id)), "counter deleted");
 }
 
 #[test]
