@@ -133,10 +133,12 @@ export class AppPasswords {
   async verifyRequest(request, options = {}) {
     const header = headerOf(request);
     const { require, clientIp } = options;
+    // Answered now for a malformed password or a cache hit without caveats; the request's
+    // details are read only when the answer needs them.
+    const answered = this.#core.verifyHeaderNow(header, require);
+    if (answered !== undefined) return answered;
     const method = options.method ?? request.method;
     const path = options.path ?? pathOf(request);
-    const answered = this.#core.verifyHeaderNow(header, require, clientIp, method, path);
-    if (answered !== undefined) return answered;
     const [result, pending] = await this.#core.verifyHeader(header, require, clientIp, method, path);
     this.#background(pending, options.waitUntil);
     return result;

@@ -606,13 +606,8 @@ fn caveats_cost_no_store_call_and_max_uses_one_increment() {
         store.reset();
         let created = block_on(svc.create_with_caveats(new("carol"), spec)).unwrap();
         let create = store.calls();
-        let request = VerifyRequest {
-            username: "carol",
-            password: created.password.expose(),
-            require: &["repository"],
-            context,
-            ..VerifyRequest::default()
-        };
+        let request =
+            VerifyRequest::password("carol", created.password.expose(), &["repository"]).with_context(context);
         store.reset();
         assert!(block_on(svc.verify(request)).unwrap().is_ok());
         let first = store.calls(); // with the lastUsedAt write

@@ -517,6 +517,16 @@ fn cached_answers_check_caveats_and_count_uses() {
         block_on(h.svc.verify(VerifyRequest::basic(Some(&header), &[]).with_context(ip("10.0.0.3")))).unwrap().is_ok()
     );
     assert_eq!(outcome(block_on(h.svc.verify_header(Some(&header), &[])).unwrap()), Err(IpUnknown));
+    // Before the context is read (None): no answer now for a password with caveats (the async
+    // path then refuses it without them), one for a plain one.
+    assert_eq!(h.svc.verify_now(&VerifyRequest::basic(Some(&header), &[])).unwrap(), None);
+    let plain = create(&h, &CaveatSpec::default());
+    let plain_header = app_passwords::basic_header("alice", plain.password.expose());
+    assert!(block_on(h.svc.verify_header(Some(&plain_header), &[])).unwrap().is_ok());
+    let now = h.svc.verify_now(&VerifyRequest::basic(Some(&plain_header), &[])).unwrap();
+    assert!(now.is_some_and(|r| r.is_ok()), "a cache hit without caveats is answered at once");
+    let malformed = app_passwords::basic_header("alice", "apw_nope");
+    assert!(h.svc.verify_now(&VerifyRequest::basic(Some(&malformed), &[])).unwrap().is_some_and(|r| !r.is_ok()));
 }
 
 #[test]

@@ -251,5 +251,17 @@ export function define(ctx) {
     equal(outcome(await verify(cached, e, { clientIp: "192.0.2.1" })), "client_ip_not_allowed", "cache hit, caveat checked");
     equal(outcome(await verify(cached, d, { clientIp: "10.0.0.1" })), "ok");
     equal(outcome(await verify(cached, d, { clientIp: "10.0.0.1" })), "max_uses_reached", "cache hits count uses");
+
+    // verifyRequest answers a cache hit without caveats at once and reads the request's details
+    // (client IP, method, path) only for a password with caveats: both answers stay right.
+    const req = (p, url = "https://h.test/api/x") => new Request(url, { headers: { authorization: basic("alice", p.password) } });
+    const plain = await create(cached, {});
+    for (let i = 0; i < 2; i++) equal(outcome(await cached.ap.verifyRequest(req(plain))), "ok");
+    equal((await cached.ap.verifyRequest(req(plain))).cached, true);
+    const viaRequest = await cached.ap.verifyRequest(req(e), { clientIp: "10.0.0.9" });
+    equal(outcome(viaRequest), "ok");
+    equal(viaRequest.cached, true, "a cache hit through the async path, with the context");
+    equal(outcome(await cached.ap.verifyRequest(req(e), { clientIp: "192.0.2.1" })), "client_ip_not_allowed");
+    equal(outcome(await cached.ap.verifyRequest(req(e))), "client_ip_unknown");
   });
 }
