@@ -6,6 +6,7 @@
 //   node bench/node.mjs memory    wasm linear memory across many verifies
 //   node bench/node.mjs timing    unknown id vs known id with a wrong secret
 //   node bench/node.mjs startup   wasm size; instantiation (a child process per measurement)
+//   node bench/node.mjs caveats   verify with 32 CIDRs and 16 path prefixes vs none
 //
 // Each writes bench/.results/<section>.json. BENCH_QUICK=1: fewer rounds. BENCH_PKG: the
 // package directory (default pkg/). run.mjs runs them all and writes docs/BENCHMARKS.md.
@@ -14,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { gzipSync, brotliCompressSync, constants as zlibConstants } from "node:zlib";
 import {
   OWASP, PASSWORD, QUICK, SALT, TAG_LEN, benchDir, fmtMs, hex, log, median, min, parsePhc, phcOf, pkgDir,
@@ -502,7 +504,91 @@ async function startup() {
   writeResult("startup", out);
 }
 
-const sections = { peers, app, memory, timing, startup };
+// ------------------------------------------------------------------------------------ caveats
+
+/**
+ * A verify of a password with 32 CIDRs (`allowIps`; the client in the last one) and 16 path
+ * prefixes (the request under the last one) against a verify of one without caveats, through
+ * verifyRequest, interleaved; uncached (store read + Argon2 at the default profile) and with the
+ * verified-credential cache (where the caveat checks are a larger part of the work).
+ */
+async function caveats() {
+  const { api } = await loadPackage();
+  const out = {};
+  const allowIps = Array.from({ length: 32 }, (_, i) => `10.${i}.0.0/16`);
+  const paths = Array.from({ length: 16 }, (_, i) => `/api/area${i}/`);
+  for (const cached of [false, true]) {
+    const svc = new api.AppPasswords({ store: api.memoryStore(), ...(cached ? { cache: { ttlMs: 3_600_000, maxEntries: 100 } } : {}) });
+    const plain = await svc.create({ user: "alice", label: "plain", scopes: ["repository"] });
+    const narrowed = await svc.create({ user: "alice", label: "caveats", scopes: ["repository"], allowIps, paths });
+    const requestOf = (password) =>
+      new Request("https://api.example.com/api/area15/repos?page=2", { headers: { authorization: `Basic ${btoa(`alice:${password}`)}` } });
+    const once = async (password) => {
+      const r = await svc.verifyRequest(requestOf(password), { require: ["repository"], clientIp: "10.31.200.7" });
+      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r)}`);
+    };
+    for (let i = 0; i < 50; i++) await Promise.all([once(plain.password), once(narrowed.password)]);
+    const R = rounds(60, 10);
+    const K = cached ? 2000 : 50;
+    const times = { plain: [], caveats: [] };
+    const ratios = [];
+    for (let r = 0; r < R; r++) {
+      const per = {};
+      for (const which of rotate(["plain", "caveats"], r)) {
+        const password = which === "plain" ? plain.password : narrowed.password;
+        const t0 = now();
+        for (let i = 0; i < K; i++) await once(password);
+        per[which] = (now() - t0) / K;
+        times[which].push(per[which]);
+      }
+      ratios.push(per.caveats / per.plain);
+    }
+    const key = cached ? "cached" : "uncached";
+    out[key] = {
+      rounds: R, verifiesPerRound: K, medianPlainMs: median(times.plain), medianCaveatsMs: median(times.caveats),
+      ratio: median(ratios), ratioQ1: quantile(ratios, 0.25), ratioQ3: quantile(ratios, 0.75),
+    };
+    log(`${key}: no caveats ${fmtMs(out[key].medianPlainMs)} ms, 32 CIDRs + 16 paths ${fmtMs(out[key].medianCaveatsMs)} ms; ratio ${out[key].ratio.toFixed(3)}x (IQR ${out[key].ratioQ1.toFixed(3)}-${out[key].ratioQ3.toFixed(3)})`);
+  }
+  // With BENCH_BASE_PKG (another build of the package, e.g. main's): what the request context
+  // costs a password without caveats, this package against that one, interleaved.
+  if (process.env.BENCH_BASE_PKG) {
+    const other = await import(pathToFileURL(join(process.env.BENCH_BASE_PKG, "node.js")).href);
+    for (const cached of [false, true]) {
+      const side = async (pkg) => {
+        const svc = new pkg.AppPasswords({ store: pkg.memoryStore(), ...(cached ? { cache: { ttlMs: 3_600_000, maxEntries: 10 } } : {}) });
+        const c = await svc.create({ user: "alice", label: "plain", scopes: ["repository"] });
+        const request = new Request("https://api.example.com/api/area15/repos?page=2", { headers: { authorization: `Basic ${btoa(`alice:${c.password}`)}` } });
+        return async () => {
+          const r = await svc.verifyRequest(request, { require: ["repository"], clientIp: "10.31.200.7" });
+          if (!r.ok) throw new Error(`refused: ${JSON.stringify(r)}`);
+        };
+      };
+      const sides = { base: await side(other), this: await side(api) };
+      for (const f of Object.values(sides)) for (let i = 0; i < 100; i++) await f();
+      const R = rounds(40, 10);
+      const K = cached ? 2000 : 50;
+      const times = { base: [], this: [] };
+      const ratios = [];
+      for (let r = 0; r < R; r++) {
+        const per = {};
+        for (const which of rotate(["base", "this"], r)) {
+          const t0 = now();
+          for (let i = 0; i < K; i++) await sides[which]();
+          per[which] = (now() - t0) / K;
+          times[which].push(per[which]);
+        }
+        ratios.push(per.this / per.base);
+      }
+      const key = cached ? "againstBaseCached" : "againstBaseUncached";
+      out[key] = { base: process.env.BENCH_BASE_PKG, rounds: R, medianBaseMs: median(times.base), medianThisMs: median(times.this), ratio: median(ratios) };
+      log(`${key}: base ${fmtMs(out[key].medianBaseMs)} ms, this ${fmtMs(out[key].medianThisMs)} ms; ratio ${out[key].ratio.toFixed(3)}x`);
+    }
+  }
+  writeResult("caveats", out);
+}
+
+const sections = { peers, app, memory, timing, startup, caveats };
 const name = process.argv[2];
 if (!sections[name]) {
   console.error(`usage: node bench/node.mjs ${Object.keys(sections).join("|")}`);

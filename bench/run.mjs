@@ -29,6 +29,7 @@ export const SECTIONS = {
   browser: ["browser.mjs"],
   storecalls: ["store-calls.mjs"],
   native: ["native.mjs"],
+  caveats: ["node.mjs", "caveats"],
 };
 
 const args = process.argv.slice(2);

@@ -131,6 +131,25 @@ def phc_seeds():
     return seeds
 
 
+def caveat_seeds():
+    """Lines of <tag><value> (see fuzz_targets/caveat_parse.rs): caveats, then a request."""
+    seeds = [
+        ("allow-v4", "a10.0.0.0/8\ni10.1.2.3\nt5"),
+        ("allow-v6", "a2001:db8::/32\nd2001:db8:1::/48\ni2001:db8::1"),
+        ("mapped", "a::ffff:10.0.0.0/104\ni::ffff:10.9.9.9"),
+        ("deny", "d10.1.0.0/16\na10.0.0.0/8\ni10.1.0.1"),
+        ("host-bits", "a10.0.0.1/8\ni10.0.0.1"),
+        ("methods", "mget\nmHEAD\nMGET"),
+        ("paths", "p/api/repos/\np/api/user\nP/api/repos/1?x=/y"),
+        ("path-dots", "p/api/repos/\nP/api/repos/%2e%2e/admin"),
+        ("path-edge", "p/api/repos\nP/api/reposX"),
+        ("not-before", "n1000\nt999"),
+        ("max-uses", "u3\nmGET\nMGET"),
+        ("everything", "a10.0.0.0/8\na::/0\nd10.66.0.0/16\nn5\nmget\nmHEAD\np/a/\np/b\nu9\ni10.1.1.1\nMGET\nP/a/x\nt5"),
+    ]
+    return seeds
+
+
 def dedup_limit(seeds):
     out, seen = [], set()
     for name, content in seeds:
@@ -147,3 +166,4 @@ if __name__ == "__main__":
     write("record_decode", dedup_limit(record_seeds()))
     write("catalog_json", dedup_limit(catalog_seeds()))
     write("phc_verify", dedup_limit(phc_seeds()))
+    write("caveat_parse", dedup_limit(caveat_seeds()))

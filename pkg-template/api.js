@@ -37,6 +37,7 @@ const MESSAGES = {
   login_not_allowed: "App passwords cannot be used to sign in to the website. Use your account password.",
   insufficient_scope: "This app password does not have the scopes this request needs.",
   not_allowed_for_app_passwords: "App passwords cannot be used for this action.",
+  request_not_allowed: "This app password is not allowed for this request.",
 };
 
 function headerOf(request) {
@@ -45,6 +46,26 @@ function headerOf(request) {
   if (typeof headers.get === "function") return headers.get("authorization");
   const value = headers.authorization ?? headers.Authorization;
   return Array.isArray(value) ? value[0] : value ?? null;
+}
+
+/**
+ * The path of a request's URL for the path caveats: a Request's `url` is absolute (already
+ * normalised by the URL parser), a Node IncomingMessage's is the path itself. The core cuts off
+ * the query and refuses what it cannot match safely; `undefined` when there is no URL.
+ */
+function pathOf(request) {
+  const url = request.url;
+  if (typeof url !== "string") return undefined;
+  if (url.startsWith("/")) return url;
+  const scheme = url.indexOf("://");
+  if (scheme < 0) return undefined;
+  // The path starts at the first "/", "?" or "#" after the authority.
+  for (let i = scheme + 3; i < url.length; i++) {
+    const c = url[i];
+    if (c === "/") return url.slice(i);
+    if (c === "?" || c === "#") return "/" + url.slice(i);
+  }
+  return "/";
 }
 
 /** The app-password service over a host key-value store. */
@@ -90,19 +111,35 @@ export class AppPasswords {
   /** Verifies username + password; never throws for wrong credentials. */
   async verify(options) {
     // The core answers now when it can (malformed, or a fresh cache hit); else the async path.
-    const answered = this.#core.verifyNow(options?.username, options?.password, options?.require, options?.purpose);
+    const answered = this.#core.verifyNow(
+      options?.username,
+      options?.password,
+      options?.require,
+      options?.purpose,
+      options?.clientIp,
+      options?.method,
+      options?.path,
+    );
     if (answered !== undefined) return answered;
     const [result, pending] = await this.#core.verify(options);
     this.#background(pending, options && options.waitUntil);
     return result;
   }
 
-  /** Verifies the request's `Authorization: Basic` header. */
+  /**
+   * Verifies the request's `Authorization: Basic` header. Method and path (for a password's
+   * caveats) come from the request unless given; the client IP only from `options.clientIp`.
+   */
   async verifyRequest(request, options = {}) {
     const header = headerOf(request);
-    const answered = this.#core.verifyHeaderNow(header, options.require);
+    const { require, clientIp } = options;
+    // Answered now for a malformed password or a cache hit without caveats; the request's
+    // details are read only when the answer needs them.
+    const answered = this.#core.verifyHeaderNow(header, require);
     if (answered !== undefined) return answered;
-    const [result, pending] = await this.#core.verifyHeader(header, options.require);
+    const method = options.method ?? request.method;
+    const path = options.path ?? pathOf(request);
+    const [result, pending] = await this.#core.verifyHeader(header, require, clientIp, method, path);
     this.#background(pending, options.waitUntil);
     return result;
   }

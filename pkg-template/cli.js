@@ -14,7 +14,7 @@ const NAME = "app-passwords";
 const ARGUMENT_CODES = new Set([
   "invalid_argument", "invalid_label", "invalid_user", "unknown_scope", "scope_not_grantable", "no_scopes",
   "too_many_scopes", "invalid_prefix", "invalid_expiry", "invalid_hash_params", "invalid_catalog",
-  "invalid_scope_encoding", "invalid_hash",
+  "invalid_scope_encoding", "invalid_hash", "invalid_caveat",
 ]);
 
 function version() {

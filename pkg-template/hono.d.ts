@@ -29,7 +29,8 @@ export interface AppPasswordAuthOptions {
   require?: string[];
   /**
    * The client's address, as your platform provides it (e.g. `c.req.header("cf-connecting-ip")`
-   * on Workers): passed to `verifyRequest` as `clientIp`. The middleware never guesses it from
+   * on Workers): passed to `verifyRequest` as `clientIp`, for passwords with `allowIps` /
+   * `denyIps` caveats (without it they are refused). The middleware never guesses it from
    * `X-Forwarded-For`.
    */
   clientIp?: (c: Context) => string | null | undefined | Promise<string | null | undefined>;

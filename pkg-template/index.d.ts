@@ -73,7 +73,7 @@ export interface AppPasswordsOptions {
   cache?: { ttlMs: number; maxEntries: number };
 }
 
-export interface CreateOptions {
+export interface CreateOptions extends CaveatOptions {
   user: string;
   /** 1 to 255 characters. */
   label: string;
@@ -82,7 +82,70 @@ export interface CreateOptions {
   expiresAt?: number | Date;
 }
 
-export interface CreatedAppPassword {
+/**
+ * Caveats: limits a password carries besides its scopes, fixed at creation and checked on every
+ * verify (docs/design.md#caveats in the repository). A request that fails one is refused with
+ * 403 `request_not_allowed` (its `reason` names which, for logs) and uses nothing up. Leave an
+ * option out for no limit; an empty array throws `invalid_caveat`.
+ */
+export interface CaveatOptions {
+  /**
+   * Client IP ranges allowed, IPv4 or IPv6 CIDR or single address (at most 32), e.g.
+   * `["203.0.113.0/24", "2001:db8::/32"]`. An IPv4 range also matches the IPv4-mapped form
+   * (`::ffff:203.0.113.7`). The host passes the client IP to verify (`clientIp`); without it the
+   * request is refused.
+   */
+  allowIps?: string[];
+  /** Client IP ranges refused (at most 32); wins over `allowIps`. */
+  denyIps?: string[];
+  /** No verify succeeds before this time. */
+  notBefore?: number | Date;
+  /**
+   * HTTP methods allowed (at most 16), upper-cased at creation and then compared exactly
+   * (`["GET", "HEAD"]` for read-only).
+   */
+  methods?: string[];
+  /**
+   * Path prefixes allowed (at most 16, each at most 256 bytes of ASCII, no `?`, `#`, `%`, `\`,
+   * `.` or `..` segment). `/api/repos/` matches `/api/repos/1`; `/api/repos` matches `/api/repos`
+   * and `/api/repos/1`; neither matches `/api/reposX`. The request's query is ignored; a path with
+   * a dot segment or an encoded `.`, `/` or `\` is refused.
+   */
+  paths?: string[];
+  /**
+   * Most verifies that succeed (1 to 2^53 - 1), counted with the store's atomic `increment`:
+   * exactly this many succeed however many run at once. A store without `increment` (Workers KV)
+   * throws `store_lacks_atomic` at create.
+   */
+  maxUses?: number;
+}
+
+/** The caveats of a password as `create` and `list` answer them: only those it has. */
+export interface CaveatFields {
+  allowIps?: string[];
+  denyIps?: string[];
+  notBefore?: number;
+  methods?: string[];
+  paths?: string[];
+  maxUses?: number;
+}
+
+/** What verify needs to know about the request for a password's caveats. */
+export interface RequestContextOptions {
+  /**
+   * The client's IP address as the host knows it: `request.headers.get("CF-Connecting-IP")` on
+   * Workers, `info.remoteAddr.hostname` in a Deno.serve handler, `req.socket.remoteAddress` in
+   * Node; behind a proxy, only the header that proxy is configured to set. The library never reads
+   * `X-Forwarded-For` itself (SECURITY.md).
+   */
+  clientIp?: string | null;
+  /** The request method (`verifyRequest` reads `request.method` unless given). */
+  method?: string;
+  /** The request path (`verifyRequest` reads it from `request.url` unless given); a query is ignored. */
+  path?: string;
+}
+
+export interface CreatedAppPassword extends CaveatFields {
   id: string;
   /** Shown once: it is never available again. */
   password: string;
@@ -92,7 +155,7 @@ export interface CreatedAppPassword {
   expiresAt: number | null;
 }
 
-export interface ListedAppPassword {
+export interface ListedAppPassword extends CaveatFields {
   id: string;
   label: string;
   scopes: string[];
@@ -101,7 +164,7 @@ export interface ListedAppPassword {
   lastUsedAt: number | null;
 }
 
-export interface VerifyOptions {
+export interface VerifyOptions extends RequestContextOptions {
   username: string;
   password: string;
   /** Scopes the request needs. */
@@ -115,7 +178,8 @@ export type RefusalCode =
   | "invalid_credentials"
   | "login_not_allowed"
   | "insufficient_scope"
-  | "not_allowed_for_app_passwords";
+  | "not_allowed_for_app_passwords"
+  | "request_not_allowed";
 
 export type VerifyResult =
   | { ok: true; user: string; id: string; label: string; scopes: string[]; /** from the cache */ cached: boolean }
@@ -160,10 +224,14 @@ export class AppPasswords {
    * Creates a password for `user`. The result holds the password: the only time it is available.
    * @returns the password, its id, label, closed scopes, creation and expiry times.
    * @throws {AppPasswordError} `invalid_user`, `invalid_label`, `unknown_scope`, `scope_not_grantable`,
-   *   `no_scopes`, `invalid_expiry`, `too_many_passwords` (the user holds `maxPerUser` already), or a
+   *   `no_scopes`, `invalid_expiry`, `too_many_passwords` (the user holds `maxPerUser` already),
+   *   `invalid_caveat`, `store_lacks_atomic` (`maxUses` on a store without `increment`), or a
    *   store error (`store_unavailable`, ...); nothing is stored then.
    * @example
    * const { id, password } = await ap.create({ user: "alice", label: "CI deploy", scopes: ["repository:write"] });
+   * // Read-only, from one network, for the repository API only:
+   * await ap.create({ user: "alice", label: "backup", scopes: ["repository"], allowIps: ["203.0.113.0/24"],
+   *   methods: ["GET", "HEAD"], paths: ["/api/repositories"] });
    */
   create(options: CreateOptions): Promise<CreatedAppPassword>;
   /**
@@ -205,12 +273,17 @@ export class AppPasswords {
    * Verifies the request's `Authorization: Basic` header (RFC 7617), as curl `-u user:password` sends it.
    * @throws {AppPasswordError} `invalid_argument` without headers, or a store error.
    * @example
-   * const result = await ap.verifyRequest(request, { require: ["repository"] });
+   * const result = await ap.verifyRequest(request, {
+   *   require: ["repository"],
+   *   clientIp: request.headers.get("CF-Connecting-IP"), // on Workers; method and path come from the request
+   * });
    * if (!result.ok) return ap.unauthorized(result);
    */
   verifyRequest(
-    request: Request | { headers: Headers | Record<string, string | string[] | undefined> },
-    options?: { require?: string[]; waitUntil?: (promise: Promise<unknown>) => void },
+    request:
+      | Request
+      | { headers: Headers | Record<string, string | string[] | undefined>; method?: string; url?: string },
+    options?: { require?: string[]; waitUntil?: (promise: Promise<unknown>) => void } & RequestContextOptions,
   ): Promise<VerifyResult>;
   /**
    * 401 with `WWW-Authenticate: Basic`, or 403, with a JSON body `{ error: { code, message, missing? } }`.
@@ -258,6 +331,7 @@ export class AppPasswordError extends Error {
     | "id_collision"
     | "too_many_passwords"
     | "store_lacks_atomic"
+    | "invalid_caveat"
     | "not_initialized"
     | "wasm_load_failed"
     | (string & {});

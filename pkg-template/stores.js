@@ -110,12 +110,16 @@ export function workersKvStore(namespace) {
 
 /** Deno KV's getMany takes at most 10 keys. */
 const DENO_MANY = 10;
+/** Check-and-set rounds before a Deno KV increment gives up (each round about one of the
+ * contenders wins: 100 concurrent verifies of one maxUses password need up to 100). */
+const INCREMENT_ATTEMPTS = 1000;
 
 /**
  * A Deno KV database (`await Deno.openKv()`). Keys are stored as `[base, key]`; reads are
  * strongly consistent, so a revoke is seen at once by every later verify. Bulk reads use
  * `kv.getMany` (10 keys a call, the calls made together); `increment` is a check-and-set loop
- * over the string value (Deno KV's own `sum` works only on `Deno.KvU64` values).
+ * over the string value with a random back-off (Deno KV's own `sum` works only on `Deno.KvU64`
+ * values and does not answer the new value).
  * @param {Deno.Kv} kv
  * @param {{ base?: string }} [options] first key part (default "app-passwords").
  * @returns {import("./index.d.ts").KeyValueStore}
@@ -146,12 +150,16 @@ export function denoKvStore(kv, { base = "app-passwords" } = {}) {
     },
     async increment(key, delta) {
       checkDelta(delta);
-      for (let attempt = 0; attempt < 64; attempt++) {
+      // Not kv.atomic().sum(): it works on Deno.KvU64 values only and does not answer the new
+      // value, which maxUses needs exactly (a read after the sum may see other adds too).
+      for (let attempt = 0; attempt < INCREMENT_ATTEMPTS; attempt++) {
         const entry = await kv.get([base, key], strong);
         const next = integerOf(entry.value) + delta;
         // Commits only if nobody wrote the key since we read it (versionstamp check).
         const result = await kv.atomic().check(entry).set([base, key], String(next)).commit();
         if (result.ok) return next;
+        // Lost the race: about one contender wins a round, so back off a little, at random.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20, attempt + 1)));
       }
       throw new Error("Deno KV increment kept conflicting");
     },

@@ -23,7 +23,7 @@ cd "$root"
 CARGO_FUZZ_VERSION=0.13.2
 seconds="${FUZZ_SECONDS:-60}"
 smoke="${FUZZ_SMOKE:-0}"
-all_targets="password_parse basic_header scope_decode record_decode catalog_json phc_verify"
+all_targets="password_parse basic_header scope_decode record_decode catalog_json phc_verify caveat_parse"
 targets="${FUZZ_TARGETS:-$all_targets}"
 export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 triple="$(rustc -vV | sed -n 's/^host: //p')"

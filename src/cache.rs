@@ -4,8 +4,8 @@
 //! every request. With the cache, a successful verify is remembered for `ttl_ms` under a keyed
 //! hash (BLAKE2b-MAC with a random per-instance key) of the username and password, so the
 //! cache holds no password and no hash that could be attacked offline. What is cached is the
-//! *credential* (owner, id, label, scopes, expiry); purpose and scope checks still run on
-//! every request.
+//! *credential* (owner, id, label, scopes, expiry, caveats); purpose, caveat and scope checks
+//! still run on every request.
 //!
 //! Staleness bound: `revoke` through the same instance evicts at once; a revoke made
 //! elsewhere (another isolate, another server) is seen here at the latest `ttl_ms` later, on
@@ -19,6 +19,7 @@ use blake2::digest::consts::U32;
 use blake2::digest::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
+use crate::caveat::Caveats;
 use crate::clock::Millis;
 use crate::scope::ScopeSet;
 
@@ -44,6 +45,8 @@ pub struct Credential {
     pub scopes: ScopeSet,
     /// Expiry.
     pub expires_at: Option<Millis>,
+    /// Caveats, checked on every request (shared: a cache hit clones a pointer).
+    pub caveats: Option<std::sync::Arc<Caveats>>,
 }
 
 struct Entry {

@@ -51,13 +51,15 @@ pub enum Error {
     StoreLacksAtomic,
     /// A setting or argument outside its documented range.
     InvalidArgument(&'static str),
+    /// A caveat given to `create` that cannot be used (docs/design.md#caveats).
+    InvalidCaveat(&'static str),
 }
 
 impl Error {
     /// Every code [`Error::code`] can return, in declaration order. The npm package's
     /// TypeScript union (`pkg-template/index.d.ts`) is checked equal to it by
     /// `tests/error_codes.rs`.
-    pub const ALL_CODES: [&'static str; 20] = [
+    pub const ALL_CODES: [&'static str; 21] = [
         "invalid_label",
         "invalid_user",
         "unknown_scope",
@@ -78,6 +80,7 @@ impl Error {
         "too_many_passwords",
         "store_lacks_atomic",
         "invalid_argument",
+        "invalid_caveat",
     ];
 
     /// The stable, machine-readable code of this error.
@@ -104,6 +107,7 @@ impl Error {
             Self::TooManyPasswords => "too_many_passwords",
             Self::StoreLacksAtomic => "store_lacks_atomic",
             Self::InvalidArgument(_) => "invalid_argument",
+            Self::InvalidCaveat(_) => "invalid_caveat",
         }
     }
 }
@@ -134,6 +138,7 @@ impl Error {
             Self::TooManyPasswords => ["this user already has the most app passwords allowed (maxPerUser)", "", ""],
             Self::StoreLacksAtomic => ["the key-value store has no atomic increment", "", ""],
             Self::InvalidArgument(why) => ["invalid argument: ", why, ""],
+            Self::InvalidCaveat(why) => ["invalid caveat: ", why, ""],
         }
     }
 
@@ -183,6 +188,7 @@ mod tests {
             Error::TooManyPasswords,
             Error::StoreLacksAtomic,
             Error::InvalidArgument(""),
+            Error::InvalidCaveat(""),
         ];
         for e in &all {
             // Exhaustive: adding a variant breaks this match, and so points here.
@@ -206,7 +212,8 @@ mod tests {
                 | Error::IdCollision
                 | Error::TooManyPasswords
                 | Error::StoreLacksAtomic
-                | Error::InvalidArgument(_) => {}
+                | Error::InvalidArgument(_)
+                | Error::InvalidCaveat(_) => {}
             }
         }
         all

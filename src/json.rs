@@ -292,6 +292,16 @@ impl Fields {
         }
     }
 
+    /// Whether every key is in `allowed`.
+    pub fn keys_within(&self, allowed: &[&str]) -> bool {
+        self.0.keys().all(|k| allowed.contains(&k))
+    }
+
+    /// Whether the field is present (even as `null`).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.get(name).is_some()
+    }
+
     /// A required string.
     pub fn string(&self, name: &str) -> Option<String> {
         match self.0.get(name)? {

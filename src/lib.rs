@@ -3,6 +3,7 @@
 
 pub mod basic_auth;
 pub mod cache;
+pub mod caveat;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod verify;
 
 pub use basic_auth::{BasicAuthError, BasicCredentials, basic_header, parse_basic};
 pub use cache::CacheConfig;
+pub use caveat::{CaveatSpec, Caveats, RequestContext};
 #[cfg(not(target_arch = "wasm32"))]
 pub use clock::SystemClock;
 pub use clock::{Clock, Millis};

@@ -7,6 +7,7 @@
 //! | `app-passwords/v1/record/{id}` | [`Record`] JSON | `create` (and a re-hash upgrade) |
 //! | `app-passwords/v1/user/{user}/{id}` | [`IndexEntry`] JSON (`lastUsedAt`) | `create`, `verify` (throttled) |
 //! | `app-passwords/v1/revoked/{id}` | [`Tombstone`] JSON | `revoke` |
+//! | `app-passwords/v1/uses/{id}` | an integer: granted verifies so far | `verify` of a password with `maxUses` (the store's atomic `increment`) |
 //!
 //! `{user}` is percent-encoded (everything but `A-Z a-z 0-9 - . _ ~`), so one user's prefix
 //! never matches another's. No value is ever read, modified and written back: the record is
@@ -14,6 +15,7 @@
 //! upgrade that raced a revoke undo itself. So a store without compare-and-set (Workers KV)
 //! is enough, and no write after a revoke can bring a revoked password back.
 
+use crate::caveat::Caveats;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::json::{Fields, opt_number, push_quoted, push_u64};
@@ -46,6 +48,8 @@ pub struct Record {
     pub created_at: Millis,
     /// Expiry time, epoch milliseconds, if any.
     pub expires_at: Option<Millis>,
+    /// Caveats (docs/design.md#caveats); stored only when there is one.
+    pub caveats: Caveats,
 }
 
 impl core::fmt::Debug for Record {
@@ -58,11 +62,12 @@ impl core::fmt::Debug for Record {
             .field("hash", &"<redacted>")
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
+            .field("caveats", &self.caveats)
             .finish()
     }
 }
 
-const RECORD_FIELDS: &[&str] = &["v", "id", "user", "label", "scopes", "hash", "createdAt", "expiresAt"];
+const RECORD_FIELDS: &[&str] = &["v", "id", "user", "label", "scopes", "hash", "createdAt", "expiresAt", "caveats"];
 
 impl Record {
     /// Encodes the record as JSON (fields in a fixed order).
@@ -89,6 +94,7 @@ impl Record {
         push_u64(&mut out, self.created_at);
         out.push_str(",\"expiresAt\":");
         out.push_str(&opt_number(self.expires_at));
+        self.caveats.write_json(&mut out);
         out.push('}');
         Ok(out)
     }
@@ -101,7 +107,7 @@ impl Record {
     /// [`Error::StoreCorrupt`] for anything unexpected.
     pub fn from_json(json: &str, expected_id: &str) -> Result<Self> {
         let shape = || Error::StoreCorrupt("record is not valid JSON of the v1 shape".into());
-        let fields = Fields::parse(json, RECORD_FIELDS).ok_or_else(shape)?;
+        let mut fields = Fields::parse(json, RECORD_FIELDS).ok_or_else(shape)?;
         let v = fields.u64("v").ok_or_else(shape)?;
         if v != u64::from(RECORD_VERSION) {
             return Err(Error::StoreCorrupt("unknown record version".into()));
@@ -115,6 +121,7 @@ impl Record {
             hash: fields.string("hash").ok_or_else(shape)?,
             created_at: fields.u64("createdAt").ok_or_else(shape)?,
             expires_at: fields.opt_u64("expiresAt").ok_or_else(shape)?,
+            caveats: Caveats::from_record(fields.take("caveats"))?,
         };
         if record.id != expected_id {
             return Err(Error::StoreCorrupt("record id does not match its key".into()));
@@ -197,6 +204,12 @@ pub fn record_key(id: &str) -> String {
 #[must_use]
 pub fn tombstone_key(id: &str) -> String {
     [KEY_ROOT, "revoked/", id].concat()
+}
+
+/// Key of the use counter of this id (passwords with `maxUses`).
+#[must_use]
+pub fn uses_key(id: &str) -> String {
+    [KEY_ROOT, "uses/", id].concat()
 }
 
 /// Prefix of every index entry of `user`.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::password::{RandomSource, is_id};
-use crate::record::{self, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key};
+use crate::record::{self, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key, uses_key};
 use crate::service::AppPasswords;
 use crate::store::Store;
 
@@ -173,12 +173,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             self.forget_touch(id);
             return Ok(true);
         }
+        let mut counted = false;
         match record {
             Some(json) => {
                 let record = Record::from_json(&json, id)?;
                 if record.user != user {
                     return Ok(false);
                 }
+                counted = record.caveats.max_uses().is_some();
             }
             // Neither a record nor an entry of this user: nothing of theirs to revoke. (A
             // tombstone here could revoke another user's password whose record read stale.)
@@ -190,6 +192,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         self.store.put(&tombstone_key(id), &tombstone.to_json()).await?;
         self.store.delete(&record_key).await?;
         self.store.delete(&index_key).await?;
+        if counted {
+            // The use counter of maxUses. Best effort: the tombstone already revoked it, and a
+            // counter left behind is one small integer nothing reads.
+            let _ = self.store.delete(&uses_key(id)).await;
+        }
         self.forget_touch(id);
         Ok(true)
     }

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use futures_util::future::join_all;
 
 use crate::cache::VerifiedCache;
+use crate::caveat::{CaveatSpec, Caveats};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::clock::SystemClock;
 pub use crate::clock::{Clock, DefaultClock, Millis};
@@ -19,7 +20,9 @@ use crate::error::{Error, Result};
 pub use crate::follow_up::FollowUp;
 use crate::hash::{Hasher, PhcHash};
 use crate::password::{self, OsRandom, Password, RandomSource, is_id};
-use crate::record::{self, IndexEntry, RECORD_VERSION, Record, index_key, record_key, tombstone_key, user_prefix};
+use crate::record::{
+    self, IndexEntry, RECORD_VERSION, Record, index_key, record_key, tombstone_key, user_prefix, uses_key,
+};
 use crate::revoke::{RevokedSet, revoked};
 use crate::scope::{Catalog, ScopeSet};
 use crate::store::{MAX_GET_MANY, Store};
@@ -53,6 +56,8 @@ pub struct Created {
     pub created_at: Millis,
     /// Expiry.
     pub expires_at: Option<Millis>,
+    /// Caveats (none by default).
+    pub caveats: Caveats,
 }
 
 /// A password as `list` shows it: never the password or its hash.
@@ -70,6 +75,8 @@ pub struct Listed {
     pub expires_at: Option<Millis>,
     /// Last successful verify (throttled), if any.
     pub last_used_at: Option<Millis>,
+    /// Caveats (none by default).
+    pub caveats: Caveats,
 }
 
 /// The app-password service over a host store.
@@ -146,6 +153,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             hash: PhcHash::argon2id(config.hashing, &salt, &output).to_phc(),
             created_at: 0,
             expires_at: None,
+            caveats: Caveats::default(),
         }
         .to_json()?;
         let cache = match config.cache {
@@ -205,8 +213,25 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// arguments; store errors. When the second write fails the first is undone (best effort)
     /// and an error is returned: the password was never shown, so no one holds it.
     pub async fn create(&self, new: NewAppPassword<'_>) -> Result<Created> {
+        self.create_with_caveats(new, &CaveatSpec::default()).await
+    }
+
+    /// [`AppPasswords::create`] with caveats (docs/design.md#caveats): IP ranges, a start time,
+    /// methods, path prefixes, a number of uses. Stored with the record, fixed for its life.
+    ///
+    /// # Errors
+    /// As [`AppPasswords::create`]; [`Error::InvalidCaveat`] for a caveat that cannot be used
+    /// (also `notBefore` not before `expiresAt`); [`Error::StoreLacksAtomic`] for `maxUses` on a
+    /// store without an atomic `increment` (never an unenforced limit).
+    pub async fn create_with_caveats(&self, new: NewAppPassword<'_>, caveats: &CaveatSpec<'_>) -> Result<Created> {
         record::validate_user(new.user)?;
         record::validate_label(new.label)?;
+        let caveats = Caveats::parse(caveats)?;
+        if let (Some(start), Some(end)) = (caveats.not_before(), new.expires_at) {
+            if start >= end {
+                return Err(Error::InvalidCaveat("notBefore must be before expiresAt"));
+            }
+        }
         let catalog = &self.config.catalog;
         let chosen = catalog.parse_names(new.scopes.iter().copied())?;
         if chosen.is_empty() {
@@ -227,6 +252,13 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
 
         let password = self.unused_password().await?;
         let id = password.id().to_owned();
+        if caveats.max_uses().is_some() {
+            // An add of zero: whether the store can count atomically (Workers KV cannot: refused
+            // here rather than a limit nobody enforces), and that the new id's counter is unused.
+            if self.store.increment(&uses_key(&id), 0).await? != 0 {
+                return Err(Error::StoreCorrupt("the use counter of a new id is not zero".into()));
+            }
+        }
         let salt = self.with_rng(|rng| Hasher::salt(rng))?;
         let hash = self.hasher.hash_with_salt(password.expose().as_bytes(), &self.config.hashing, &salt)?;
         let record = Record {
@@ -238,6 +270,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             hash,
             created_at: now,
             expires_at: new.expires_at,
+            caveats,
         };
         // Record first: if the index write then fails, an unlisted record nobody has the
         // password to is harmless, and we remove it (and the entry, in case the failed write
@@ -258,6 +291,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             scopes: catalog.names(&granted),
             created_at: now,
             expires_at: new.expires_at,
+            caveats: record.caveats,
         })
     }
 
@@ -381,6 +415,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 created_at: record.created_at,
                 expires_at: record.expires_at,
                 last_used_at,
+                caveats: record.caveats,
             });
         }
         // Ids are unique, so the order is total and an unstable sort gives the same result.

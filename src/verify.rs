@@ -4,19 +4,21 @@
 //!
 //! The order of checks is fixed (docs/design.md#order-of-checks): Basic header → password
 //! format → store get by id → Argon2 verify (against a dummy hash when the id is unknown, so
-//! timing does not tell) → owner → expiry → purpose → grantable → scopes → `lastUsedAt`
+//! timing does not tell) → owner → expiry → purpose → caveats → grantable → scopes → `maxUses`
+//! (the store's atomic increment, only once everything else passed) → `lastUsedAt`
 //! (throttled, after the answer).
 
 use subtle::ConstantTimeEq;
 
 use crate::basic_auth::{BasicAuthError, BasicCredentials, parse_basic};
 use crate::cache::Credential;
+use crate::caveat::{RequestContext, Unmet};
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
 use crate::follow_up::{FollowUp, Upgrade};
 use crate::hash::PhcHash;
 use crate::password::{self, Malformed, RandomSource};
-use crate::record::{Record, index_key, record_key, tombstone_key};
+use crate::record::{Record, index_key, record_key, tombstone_key, uses_key};
 use crate::revoke::revoked;
 use crate::scope::ScopeSet;
 use crate::service::{AppPasswords, DUMMY_ID, corrupt};
@@ -67,25 +69,40 @@ pub struct VerifyRequest<'a> {
     pub require: &'a [&'a str],
     /// API call or login.
     pub purpose: Purpose,
+    /// Client IP, method and path, for the password's caveats; `None` when the caller has not
+    /// read them. Then the synchronous path leaves a password with caveats to the async path,
+    /// which refuses it for lack of them (fail closed), as it does a context that lacks one.
+    pub context: Option<RequestContext<'a>>,
 }
 
 impl<'a> VerifyRequest<'a> {
     /// An API call with a username and password.
     #[must_use]
     pub const fn password(username: &'a str, password: &'a str, require: &'a [&'a str]) -> Self {
-        Self { credentials: Credentials::Password { username, password }, require, purpose: Purpose::Api }
+        Self {
+            credentials: Credentials::Password { username, password },
+            require,
+            purpose: Purpose::Api,
+            context: None,
+        }
     }
 
     /// An API call with an `Authorization` header value (`None`: the request had none).
     #[must_use]
     pub const fn basic(header: Option<&'a str>, require: &'a [&'a str]) -> Self {
-        Self { credentials: Credentials::Basic(header), require, purpose: Purpose::Api }
+        Self { credentials: Credentials::Basic(header), require, purpose: Purpose::Api, context: None }
     }
 
     /// The same credentials offered to the website's sign-in (always refused for an app password).
     #[must_use]
     pub const fn for_login(self) -> Self {
         Self { purpose: Purpose::Login, ..self }
+    }
+
+    /// The same request with the client IP, method and path the caveats check.
+    #[must_use]
+    pub const fn with_context(self, context: RequestContext<'a>) -> Self {
+        Self { context: Some(context), ..self }
     }
 }
 
@@ -115,6 +132,8 @@ pub enum RefusalCode {
     InsufficientScope,
     /// 403: the request needs a scope no app password can ever hold.
     NotAllowedForAppPasswords,
+    /// 403: a caveat of the password refuses this request (IP, time, method, path, uses).
+    RequestNotAllowed,
 }
 
 impl RefusalCode {
@@ -126,6 +145,7 @@ impl RefusalCode {
             Self::LoginNotAllowed => "login_not_allowed",
             Self::InsufficientScope => "insufficient_scope",
             Self::NotAllowedForAppPasswords => "not_allowed_for_app_passwords",
+            Self::RequestNotAllowed => "request_not_allowed",
         }
     }
 
@@ -160,6 +180,8 @@ pub enum Reason {
     NotGrantable,
     /// Required scopes are missing.
     MissingScopes,
+    /// A caveat is not met: which one.
+    Caveat(Unmet),
 }
 
 impl Reason {
@@ -176,6 +198,7 @@ impl Reason {
             Self::Login => "login_refused",
             Self::NotGrantable => "scope_not_grantable",
             Self::MissingScopes => "missing_scopes",
+            Self::Caveat(unmet) => unmet.as_str(),
         }
     }
 }
@@ -287,12 +310,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let Some(tag) = cache.tag(username, password) else { return Ok(None) };
         let Some(credential) = cache.get(&tag, now) else { return Ok(None) };
         if credential.expires_at.is_some_and(|t| t <= now)
+            || max_uses(&credential).is_some()
+            || (request.context.is_none() && credential.caveats.is_some())
             || self.touch_due(&credential.id, now)
             || self.is_revoked_here(&credential.id, &credential.user)
         {
             return Ok(None);
         }
-        Ok(Some(self.authorize(credential, request.purpose, &required, now, true).0))
+        Ok(Some(self.authorize(credential, request, &required, now, true).0))
     }
 
     /// Verifies credentials; returns the answer at once and the store writes it leaves
@@ -326,7 +351,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 if credential.expires_at.is_some_and(|t| t <= now) {
                     return refuse(Refusal::invalid(Reason::Expired));
                 }
-                return Ok(self.authorize(credential, request.purpose, &required, now, true));
+                let (uses, id) = (max_uses(&credential), credential.id.clone());
+                let answer = self.authorize(credential, &request, &required, now, true);
+                return self.take_use(uses, &id, answer).await;
             }
         }
 
@@ -374,7 +401,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             label: record.label.clone(),
             scopes: granted,
             expires_at: record.expires_at,
+            caveats: (!record.caveats.is_empty()).then(|| std::sync::Arc::new(record.caveats.clone())),
         };
+        let uses = record.caveats.max_uses();
         if let (Some(cache), Some(tag)) = (&self.cache, tag) {
             cache.insert(tag, credential.clone(), now);
             // Checked again after the insert: a revoke marks, then evicts; whichever order the
@@ -383,7 +412,8 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 cache.evict_id(&record.id);
             }
         }
-        let (result, mut follow_up) = self.authorize(credential, request.purpose, &required, now, false);
+        let answer = self.authorize(credential, &request, &required, now, false);
+        let (result, mut follow_up) = self.take_use(uses, &record.id, answer).await?;
         if result.is_ok() && !phc.is_current(&self.config.hashing) && self.first_upgrade(&record.id) {
             // Re-hash under the current profile after the answer (upgrade in place), at most
             // once per password per instance.
@@ -396,20 +426,50 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         Ok((result, follow_up))
     }
 
+    /// `maxUses`: a granted answer takes one use with the store's atomic increment, and past
+    /// the limit becomes a refusal (with no follow-up). Runs after every other check, so a
+    /// refused request uses nothing up; with the store's atomic add, exactly `maxUses`
+    /// verifies succeed however many run at once. No store call without `maxUses`.
+    async fn take_use(
+        &self,
+        max_uses: Option<u64>,
+        id: &str,
+        answer: (VerifyResult, Option<FollowUp>),
+    ) -> Result<(VerifyResult, Option<FollowUp>)> {
+        let (Some(max_uses), VerifyResult::Granted(_)) = (max_uses, &answer.0) else { return Ok(answer) };
+        let count = self.store.increment(&uses_key(id), 1).await?;
+        let count = u64::try_from(count)
+            .ok()
+            .filter(|c| *c >= 1)
+            .ok_or_else(|| Error::StoreCorrupt("a use counter is below one after an increment".into()))?;
+        if count > max_uses {
+            let refusal = Refusal::new(RefusalCode::RequestNotAllowed, Reason::Caveat(Unmet::MaxUsesReached));
+            return Ok((VerifyResult::Refused(refusal), None));
+        }
+        Ok(answer)
+    }
+
     /// The checks that follow authentication, run on every request (cached or not): purpose,
-    /// grantable, scopes; then the `lastUsedAt` follow-up.
+    /// caveats (but `maxUses`), grantable, scopes; then the `lastUsedAt` follow-up.
     fn authorize(
         &self,
         credential: Credential,
-        purpose: Purpose,
+        request: &VerifyRequest<'_>,
         required: &ScopeSet,
         now: Millis,
         cached: bool,
     ) -> (VerifyResult, Option<FollowUp>) {
         let catalog = &self.config.catalog;
         let refuse = |refusal: Refusal| (VerifyResult::Refused(refusal), None);
-        if purpose == Purpose::Login {
+        if request.purpose == Purpose::Login {
             return refuse(Refusal::new(RefusalCode::LoginNotAllowed, Reason::Login));
+        }
+        if let Some(caveats) = &credential.caveats {
+            // No context: nothing the caveats need is known, so every one that needs something
+            // refuses (fail closed).
+            if let Err(unmet) = caveats.check(&request.context.unwrap_or_default(), now) {
+                return refuse(Refusal::new(RefusalCode::RequestNotAllowed, Reason::Caveat(unmet)));
+            }
         }
         let not_grantable = required.difference(&catalog.grantable());
         if !not_grantable.is_empty() {
@@ -440,4 +500,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         };
         (VerifyResult::Granted(granted), follow_up)
     }
+}
+
+/// The `maxUses` of a verified credential, if any.
+fn max_uses(credential: &Credential) -> Option<u64> {
+    credential.caveats.as_ref().and_then(|c| c.max_uses())
 }

@@ -594,3 +594,35 @@ fn the_rehash_upgrade_runs_after_the_answer_and_once_per_instance() {
     assert!(stored.contains("m=16,"), "{stored}");
     assert!(block_on(svc.verify(req)).unwrap().is_ok());
 }
+
+#[test]
+fn caveats_cost_no_store_call_and_max_uses_one_increment() {
+    use app_passwords::{CaveatSpec, RequestContext, VerifyRequest};
+    let store = Counting::default();
+    let now = Arc::new(AtomicU64::new(T0));
+    let svc = service(store.clone(), config(100), &now, 5);
+    let context = RequestContext { client_ip: Some("10.0.0.1"), method: Some("GET"), path: Some("/api/x") };
+    let measure = |spec: &CaveatSpec<'_>| {
+        store.reset();
+        let created = block_on(svc.create_with_caveats(new("carol"), spec)).unwrap();
+        let create = store.calls();
+        let request =
+            VerifyRequest::password("carol", created.password.expose(), &["repository"]).with_context(context);
+        store.reset();
+        assert!(block_on(svc.verify(request)).unwrap().is_ok());
+        let first = store.calls(); // with the lastUsedAt write
+        store.reset();
+        assert!(block_on(svc.verify(request)).unwrap().is_ok());
+        (create, first, store.calls())
+    };
+    let narrowed = CaveatSpec {
+        allow_ips: Some(&["10.0.0.0/8"]),
+        methods: Some(&["GET"]),
+        paths: Some(&["/api/"]),
+        ..CaveatSpec::default()
+    };
+    assert_eq!(measure(&CaveatSpec::default()), (4, 2, 1), "no caveats: the budget as before");
+    assert_eq!(measure(&narrowed), (4, 2, 1), "caveats without maxUses: no store call more");
+    let counted = CaveatSpec { max_uses: Some(5), ..narrowed };
+    assert_eq!(measure(&counted), (5, 3, 2), "maxUses: one increment at create, one per granted verify");
+}

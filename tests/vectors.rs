@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use app_passwords::record::{index_key, record_key, tombstone_key, user_prefix};
 use app_passwords::{
-    AppPasswords, Catalog, Hasher, IndexEntry, MemoryStore, PhcHash, Prefix, Purpose, Record, Store, VerifyRequest,
-    VerifyResult, generate, looks_like_app_password, parse, verify_password_hash,
+    AppPasswords, Catalog, Caveats, Hasher, IndexEntry, MemoryStore, PhcHash, Prefix, Purpose, Record, Store,
+    VerifyRequest, VerifyResult, generate, looks_like_app_password, parse, verify_password_hash,
 };
 use common::{SplitMix64, block_on, check_digits, crc32, hex, light_config, load_vectors, params, s, strs};
 use serde_json::Value;
@@ -155,6 +155,7 @@ fn record_from_expect(e: &Value) -> Record {
         hash: s(&e["hash"]).into(),
         created_at: e["createdAt"].as_u64().unwrap(),
         expires_at: e["expiresAt"].as_u64(),
+        caveats: Caveats::default(),
     }
 }
 

@@ -86,6 +86,8 @@ export async function listAppPasswords() {
 }
 
 /** `{id, password, label, scopes, createdAt, expiresAt}`: the only time the password is sent. */
-export const createAppPassword = (label, scopes) => sessionCall("POST", "/api/app-passwords", { label, scopes });
+/** `restrictions`: caveats the server passes on (`allowIps`, `methods`), only those set. */
+export const createAppPassword = (label, scopes, restrictions = {}) =>
+  sessionCall("POST", "/api/app-passwords", { label, scopes, ...restrictions });
 
 export const revokeAppPassword = (id) => sessionCall("DELETE", `/api/app-passwords/${encodeURIComponent(id)}`);

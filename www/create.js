@@ -14,9 +14,20 @@ const form = $("create-form");
 const labelInput = $("create-label");
 const error = $("create-error");
 const submit = $("create-submit");
+const ipsInput = $("create-ips");
+const readOnly = $("create-read-only");
 
 // Refusals about the scopes (examples/host/README.md, the error codes): focus goes to the picker.
 const SCOPE_CODES = new Set(["no_scopes", "invalid_scopes", "unknown_scope", "scope_not_grantable"]);
+
+/** The optional restrictions (caveats) chosen: IP ranges as typed, read-only as GET and HEAD. */
+function chosenRestrictions() {
+  const restrictions = {};
+  const ranges = ipsInput.value.split(/[\s,]+/).filter(Boolean);
+  if (ranges.length) restrictions.allowIps = ranges;
+  if (readOnly.checked) restrictions.methods = ["GET", "HEAD"];
+  return restrictions;
+}
 
 /** Loads the scope picker; the form can be sent once it is drawn. */
 export async function loadCreateForm() {
@@ -35,7 +46,7 @@ async function onSubmit(event) {
   }
   setBusy(submit, true, "Creating…");
   try {
-    const created = await createAppPassword(labelInput.value.trim(), scopes);
+    const created = await createAppPassword(labelInput.value.trim(), scopes, chosenRestrictions());
     resetCreateForm();
     showNewPassword(created, currentUser());
     loadList();
@@ -43,6 +54,7 @@ async function onSubmit(event) {
     if (isSessionLost(err)) return; // the page is back at sign-in
     error.textContent = err.message;
     if (err.code === "invalid_label") labelInput.focus();
+    else if (err.code === "invalid_caveat") ipsInput.focus();
     else if (SCOPE_CODES.has(err.code)) focusFirstScope();
   } finally {
     setBusy(submit, false);

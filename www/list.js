@@ -38,6 +38,19 @@ export function findItem(id) {
   return items.find((x) => String(x.id) === id);
 }
 
+/** The caveats a password has, in words ("" when none); list answers only those set. */
+export function restrictionsText(item) {
+  const parts = [];
+  const names = (value) => (Array.isArray(value) ? value.map(String) : []);
+  if (names(item.allowIps).length) parts.push(`Only from ${names(item.allowIps).join(", ")}`);
+  if (names(item.denyIps).length) parts.push(`Never from ${names(item.denyIps).join(", ")}`);
+  if (names(item.methods).length) parts.push(`${names(item.methods).join(", ")} only`);
+  if (names(item.paths).length) parts.push(`Paths ${names(item.paths).join(", ")}`);
+  if (isTime(item.notBefore)) parts.push(`Not before ${new Date(item.notBefore).toISOString()}`);
+  if (Number.isSafeInteger(item.maxUses)) parts.push(`At most ${item.maxUses} uses`);
+  return parts.join(" · ");
+}
+
 function row(item) {
   const label = String(item.label ?? "");
   const id = String(item.id ?? "");
@@ -50,6 +63,8 @@ function row(item) {
   );
 
   const scopesCell = h("td", { class: "scopes", "data-label": "Scopes", text: formatScopes(item.scopes) });
+  const limits = restrictionsText(item);
+  if (limits) scopesCell.append(h("span", { class: "restrictions-note", text: limits }));
 
   const createdCell = h("td", { class: "created", "data-label": "Created" });
   const createdValue = h("span", { class: "cell-value" });

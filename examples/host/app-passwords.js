@@ -74,9 +74,14 @@ export async function revokeAll(env, user) {
   return ap.revokeAll(user);
 }
 
-/** The Basic API: verifies `Authorization: Basic` and the scopes `require` names. */
+/**
+ * The Basic API: verifies `Authorization: Basic`, the scopes `require` names and the password's
+ * caveats. The client IP is Cloudflare's `CF-Connecting-IP` (set by the edge, whatever the client
+ * sent; the local server sets it from the socket); never `X-Forwarded-For`.
+ */
 export function verifyBasic(request, env, ctx, require) {
-  return appPasswords(env).verifyRequest(request, { require, waitUntil: (p) => ctx.waitUntil(p) });
+  const clientIp = request.headers.get("CF-Connecting-IP");
+  return appPasswords(env).verifyRequest(request, { require, clientIp, waitUntil: (p) => ctx.waitUntil(p) });
 }
 
 /** The answer to a refused Basic request: 401 with the Basic challenge, or 403. */

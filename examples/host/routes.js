@@ -56,8 +56,12 @@ async function logout(request, env, url) {
   return json(204, null, { "set-cookie": await endSession(request, env, url) });
 }
 
+/** The caveat options of create the page may send (docs/design.md#caveats). */
+const CAVEATS = ["allowIps", "denyIps", "notBefore", "methods", "paths", "maxUses"];
+
 async function createAppPassword(request, env, user) {
-  const { label, scopes, expiresAt } = await readJson(request);
+  const body = await readJson(request);
+  const { label, scopes, expiresAt } = body;
   if (typeof label !== "string") throw new HttpError(400, "invalid_label", "Give the app password a label (1 to 255 characters).");
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string")) {
     throw new HttpError(400, "invalid_scopes", "scopes must be an array of scope names.");
@@ -67,6 +71,8 @@ async function createAppPassword(request, env, user) {
   }
   const options = { user, label: label.trim(), scopes };
   if (typeof expiresAt === "number") options.expiresAt = expiresAt;
+  // Caveats are passed on as sent; the library checks them (invalid_caveat, store_lacks_atomic).
+  for (const name of CAVEATS) if (body[name] !== undefined && body[name] !== null) options[name] = body[name];
   const created = await apw.create(env, options);
   return json(201, created, { location: `/api/app-passwords/${created.id}` });
 }

@@ -140,6 +140,20 @@ export async function honoInProcess() {
     assert.equal(res.status, 200);
     assert.deepEqual(seen, ["192.0.2.7"]);
   });
+  await check("hono-unit: clientIp reaches the caveats: allowIps grants inside the range, 403 request_not_allowed outside or without one", async () => {
+    const office = await ap.create({ user: "alice", label: "office", scopes: ["repository"], allowIps: ["192.0.2.0/24"], methods: ["GET"] });
+    const app = new Hono();
+    app.use("*", appPasswordAuth({ appPasswords: ap, clientIp: (c) => c.req.header("x-test-ip") }));
+    app.get("/", (c) => c.json(c.var.appPassword));
+    app.post("/", (c) => c.json(c.var.appPassword));
+    const as = (headers, method = "GET") => app.request("/", { method, headers: { ...basic("alice", office.password), ...headers } });
+    assert.equal((await as({ "x-test-ip": "192.0.2.7" })).status, 200);
+    for (const [headers, method] of [[{ "x-test-ip": "198.51.100.7" }, "GET"], [{}, "GET"], [{ "x-test-ip": "192.0.2.7" }, "POST"]]) {
+      const res = await as(headers, method);
+      assert.equal(res.status, 403, JSON.stringify(headers));
+      assert.equal((await res.json()).error.code, "request_not_allowed");
+    }
+  });
   await check("hono-unit: a route bug fails closed (500): requireScopes without appPasswordAuth, an unknown scope; bad options throw", async () => {
     const app = new Hono();
     const errors = [];

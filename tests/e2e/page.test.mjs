@@ -213,6 +213,45 @@ test("a label is counted in characters as the core counts them: 255 emoji accept
   assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
 });
 
+test("restrictions: IP ranges and read-only at create, shown in the list, enforced over Basic; a bad range is the server's error", async () => {
+  // Signed in from the first test.
+  if (await page.locator("#new-password-panel").isVisible()) await page.click("#new-password-done");
+  await page.fill("#create-label", "Local reader");
+  await page.check('input[name="scope"][value="repository"]');
+  await page.fill("#create-ips", "10.0.0.1/8");
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === "/api/app-passwords" && r.request().method() === "POST"),
+    page.click("#create-submit"),
+  ]);
+  assert.equal(refused.status(), 400);
+  assert.equal((await refused.json()).error.code, "invalid_caveat");
+  await assertText("#create-error", /./);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "create-ips");
+
+  await page.fill("#create-ips", "127.0.0.0/8, ::1");
+  await page.check("#create-read-only");
+  await page.click("#create-submit");
+  await page.locator("#new-password-panel").waitFor({ state: "visible" });
+  const password = await page.inputValue("#new-password");
+  const row = page.locator("#app-passwords-body tr", { hasText: "Local reader" });
+  await row.waitFor();
+  assert.equal(await row.locator(".restrictions-note").textContent(), "Only from 127.0.0.0/8, ::1 · GET, HEAD only");
+  await shot("10-restrictions");
+
+  // The Worker passes CF-Connecting-IP (here the loopback address of this test's socket).
+  const ok = await fetch(new URL("/api/repositories", host.url), { headers: basic(password) });
+  assert.equal(ok.status, 200);
+  const write = await fetch(new URL("/api/repositories", host.url), {
+    method: "POST",
+    headers: { ...basic(password), "content-type": "application/json" },
+    body: JSON.stringify({ name: "x" }),
+  });
+  assert.equal(write.status, 403);
+  assert.equal((await write.json()).error.code, "request_not_allowed");
+  await page.click("#new-password-done");
+  assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
+});
+
 test("the scopes shown implied are the catalogue's closure; the page derives none itself", async () => {
   // A catalogue whose `closure` differs from what walking `implies` gives: the page must follow
   // `closure` (the core's answer) both ways.

@@ -404,6 +404,30 @@ describe("the Basic API", () => {
     assertChallenge(bearer);
   });
 
+  test("caveats: the page's IP ranges and read-only option; the Worker passes CF-Connecting-IP (the socket's address locally)", async () => {
+    const local = await c.post("/api/app-passwords", { label: "local reader", scopes: ["repository:write"], allowIps: ["127.0.0.0/8", "::1"], methods: ["GET", "HEAD"] });
+    assert.equal(local.status, 201, local.text);
+    assert.deepEqual([local.data.allowIps, local.data.methods], [["127.0.0.0/8", "::1"], ["GET", "HEAD"]]);
+    const far = await createPassword(c, "office only", ["repository"]);
+    const office = await c.post("/api/app-passwords", { label: "office", scopes: ["repository"], allowIps: ["203.0.113.0/24"] });
+    assert.equal(office.status, 201, office.text);
+    const row = (await c.get("/api/app-passwords")).data.appPasswords.find((p) => p.id === local.data.id);
+    assert.deepEqual([row.allowIps, row.methods], [["127.0.0.0/8", "::1"], ["GET", "HEAD"]], "the list shows them");
+    assert.equal((await c.get("/api/app-passwords")).data.appPasswords.find((p) => p.id === far.id).allowIps, undefined);
+
+    const b = new Client(host.url);
+    assert.equal((await b.get("/api/repositories", { auth: ["demo", local.data.password] })).status, 200);
+    const write = await b.post("/api/repositories", { name: "x" }, { auth: ["demo", local.data.password] });
+    assertError(write, 403, "request_not_allowed");
+    assert.equal(write.headers.get("www-authenticate"), null);
+    // X-Forwarded-For is never believed.
+    const elsewhere = await b.get("/api/repositories", { auth: ["demo", office.data.password], headers: { "x-forwarded-for": "203.0.113.9" } });
+    assertError(elsewhere, 403, "request_not_allowed");
+    for (const bad of [{ allowIps: ["10.0.0.1/8"] }, { allowIps: [] }, { methods: ["G T"] }]) {
+      assertError(await c.post("/api/app-passwords", { label: "bad", scopes: ["repository"], ...bad }), 400, "invalid_caveat");
+    }
+  });
+
   test("GET /api/repositories needs `repository` (implied by pullrequest:write)", async () => {
     const b = new Client(host.url);
     for (const pw of [prw, repoRead]) {

@@ -52,6 +52,11 @@ pub fn strings(value: &JsValue, name: &str, optional: bool) -> Result<Vec<String
 
 /// An optional time: epoch milliseconds (a non-negative finite number) or a `Date`.
 pub fn opt_time(object: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
+    time_or(object, name, app_passwords_core::Error::InvalidExpiry)
+}
+
+/// As [`opt_time`], with the error for a number out of range.
+pub fn time_or(object: &JsValue, name: &str, out_of_range: app_passwords_core::Error) -> Result<Option<u64>, JsValue> {
     let value = field(object, name);
     if absent(&value) {
         return Ok(None);
@@ -61,7 +66,47 @@ pub fn opt_time(object: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
     } else {
         value.as_f64().ok_or_else(|| invalid_argument(&[name, " must be epoch milliseconds or a Date"].concat()))?
     };
-    millis(ms).map(Some).ok_or_else(|| crate::error::to_js(app_passwords_core::Error::InvalidExpiry))
+    millis(ms).map(Some).ok_or_else(|| crate::error::to_js(out_of_range))
+}
+
+/// An optional array of strings for a caveat (`undefined`/`null`: absent). The core checks
+/// what is in it; a very long array is refused here before it is copied.
+pub fn opt_caveat_list(object: &JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue> {
+    let value = field(object, name);
+    if absent(&value) {
+        return Ok(None);
+    }
+    let err = || invalid_argument(&[name, " must be an array of strings"].concat());
+    if !Array::is_array(&value) {
+        return Err(err());
+    }
+    let array = Array::from(&value);
+    if array.length() > 64 {
+        return Err(crate::error::to_js(app_passwords_core::Error::InvalidCaveat("too many entries in a caveat list")));
+    }
+    array.iter().map(|v| v.as_string().ok_or_else(err)).collect::<Result<Vec<_>, _>>().map(Some)
+}
+
+/// An optional positive whole number (`maxUses`): the core checks its range.
+pub fn opt_count(object: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
+    let value = field(object, name);
+    if absent(&value) {
+        return Ok(None);
+    }
+    value
+        .as_f64()
+        .filter(|n| n.fract() == 0.0)
+        .and_then(millis)
+        .map(Some)
+        .ok_or_else(|| crate::error::to_js(app_passwords_core::Error::InvalidCaveat("maxUses must be a whole number")))
+}
+
+/// An optional string argument: `undefined`/`null` is absent, another type is an error.
+pub fn opt_string_value(value: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    if absent(value) {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))
 }
 
 /// A JS number of milliseconds as `u64`, if finite, non-negative and below 2^53.

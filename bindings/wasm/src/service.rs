@@ -10,6 +10,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::convert::{self, Obj, field, ms, opt_ms, string_array};
 use crate::error::{OrJs, invalid_argument};
 use crate::store::JsStore;
+use app_passwords_core::caveat::{CaveatSpec, Caveats, IpRange, RequestContext};
 use app_passwords_core::hash::{self, HashParams};
 use app_passwords_core::json::push_quoted;
 use app_passwords_core::password::{self, PooledOsRandom, Prefix};
@@ -145,12 +146,92 @@ fn scopes_js(catalog: &Catalog) -> JsValue {
     list.into()
 }
 
+/// The caveat options of `create`, read (the core checks them).
+struct CaveatArgs {
+    allow_ips: Option<Vec<String>>,
+    deny_ips: Option<Vec<String>>,
+    not_before: Option<Millis>,
+    methods: Option<Vec<String>>,
+    paths: Option<Vec<String>>,
+    max_uses: Option<u64>,
+}
+
+impl CaveatArgs {
+    fn read(options: &JsValue) -> Result<Self, JsValue> {
+        let invalid = app_passwords_core::Error::InvalidCaveat("notBefore must be a time from 1970 to 2^53 ms");
+        Ok(Self {
+            allow_ips: convert::opt_caveat_list(options, "allowIps")?,
+            deny_ips: convert::opt_caveat_list(options, "denyIps")?,
+            not_before: convert::time_or(options, "notBefore", invalid)?,
+            methods: convert::opt_caveat_list(options, "methods")?,
+            paths: convert::opt_caveat_list(options, "paths")?,
+            max_uses: convert::opt_count(options, "maxUses")?,
+        })
+    }
+}
+
+fn str_refs(list: Option<&Vec<String>>) -> Option<Vec<&str>> {
+    list.map(|v| v.iter().map(String::as_str).collect())
+}
+
+/// Adds the caveats a password has (only those) to an answer object.
+fn with_caveats(out: Obj, caveats: &Caveats) -> Obj {
+    let ranges =
+        |list: &[IpRange]| -> JsValue { list.iter().map(|r| JsValue::from_str(r.as_str())).collect::<Array>().into() };
+    let mut out = out;
+    if !caveats.allow_ips().is_empty() {
+        out = out.set("allowIps", ranges(caveats.allow_ips()));
+    }
+    if !caveats.deny_ips().is_empty() {
+        out = out.set("denyIps", ranges(caveats.deny_ips()));
+    }
+    if let Some(t) = caveats.not_before() {
+        out = out.set("notBefore", ms(t));
+    }
+    if !caveats.methods().is_empty() {
+        out = out.set("methods", string_array(caveats.methods()));
+    }
+    if !caveats.paths().is_empty() {
+        out = out.set("paths", string_array(caveats.paths()));
+    }
+    if let Some(n) = caveats.max_uses() {
+        out = out.set("maxUses", ms(n));
+    }
+    out
+}
+
+/// The client IP, method and path a verify was given, for the password's caveats.
+struct ContextArgs {
+    client_ip: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+}
+
+impl ContextArgs {
+    fn read(client_ip: &JsValue, method: &JsValue, path: &JsValue) -> Result<Self, JsValue> {
+        Ok(Self {
+            client_ip: convert::opt_string_value(client_ip, "clientIp")?,
+            method: convert::opt_string_value(method, "method")?,
+            path: convert::opt_string_value(path, "path")?,
+        })
+    }
+
+    fn context(&self) -> RequestContext<'_> {
+        RequestContext {
+            client_ip: self.client_ip.as_deref(),
+            method: self.method.as_deref(),
+            path: self.path.as_deref(),
+        }
+    }
+}
+
 /// The arguments of `verify` and `precheck`, read and type-checked the same way for both.
 struct VerifyArgs {
     username: String,
     password: zeroize::Zeroizing<String>,
     require: Vec<String>,
     purpose: Purpose,
+    context: ContextArgs,
 }
 
 impl VerifyArgs {
@@ -165,6 +246,11 @@ impl VerifyArgs {
             password: zeroize::Zeroizing::new(convert::string(options, "password")?),
             require: convert::strings(&field(options, "require"), "require", true)?,
             purpose,
+            context: ContextArgs::read(
+                &field(options, "clientIp"),
+                &field(options, "method"),
+                &field(options, "path"),
+            )?,
         })
     }
 
@@ -203,7 +289,7 @@ enum Op {
     Revoke(JsValue, JsValue),
     RevokeAll(JsValue),
     Verify(JsValue),
-    VerifyHeader(JsValue, JsValue),
+    VerifyHeader(JsValue, JsValue, [JsValue; 3]),
     Complete(FollowUp),
 }
 
@@ -215,7 +301,7 @@ fn run(service: Rc<Service>, op: Op) -> Promise {
             Op::Revoke(user, id) => op_revoke(&service, user, id).await,
             Op::RevokeAll(user) => op_revoke_all(&service, user).await,
             Op::Verify(options) => op_verify(&service, options).await,
-            Op::VerifyHeader(header, require) => op_verify_header(&service, header, require).await,
+            Op::VerifyHeader(header, require, context) => op_verify_header(&service, header, require, context).await,
             Op::Complete(follow_up) => service.complete(follow_up).await.js().map(|()| JsValue::UNDEFINED),
         }
     })
@@ -226,17 +312,28 @@ async fn op_create(service: &Rc<Service>, options: JsValue) -> Result<JsValue, J
     let label = convert::string(&options, "label")?;
     let scopes = convert::strings(&field(&options, "scopes"), "scopes", false)?;
     let expires_at = convert::opt_time(&options, "expiresAt")?;
+    let caveats = CaveatArgs::read(&options)?;
     let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let created =
-        service.create(NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at }).await.js()?;
-    Ok(Obj::new()
+    let (allow_ips, deny_ips) = (str_refs(caveats.allow_ips.as_ref()), str_refs(caveats.deny_ips.as_ref()));
+    let (methods, paths) = (str_refs(caveats.methods.as_ref()), str_refs(caveats.paths.as_ref()));
+    let spec = CaveatSpec {
+        allow_ips: allow_ips.as_deref(),
+        deny_ips: deny_ips.as_deref(),
+        not_before: caveats.not_before,
+        methods: methods.as_deref(),
+        paths: paths.as_deref(),
+        max_uses: caveats.max_uses,
+    };
+    let new = NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at };
+    let created = service.create_with_caveats(new, &spec).await.js()?;
+    let out = Obj::new()
         .set("id", created.id.as_str())
         .set("password", created.password.expose())
         .set("label", created.label.as_str())
         .set("scopes", string_array(&created.scopes))
         .set("createdAt", ms(created.created_at))
-        .set("expiresAt", opt_ms(created.expires_at))
-        .build())
+        .set("expiresAt", opt_ms(created.expires_at));
+    Ok(with_caveats(out, &created.caveats).build())
 }
 
 async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
@@ -245,14 +342,14 @@ async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValu
     let out: Array = listed
         .iter()
         .map(|l| {
-            Obj::new()
+            let out = Obj::new()
                 .set("id", l.id.as_str())
                 .set("label", l.label.as_str())
                 .set("scopes", string_array(&l.scopes))
                 .set("createdAt", ms(l.created_at))
                 .set("expiresAt", opt_ms(l.expires_at))
-                .set("lastUsedAt", opt_ms(l.last_used_at))
-                .build()
+                .set("lastUsedAt", opt_ms(l.last_used_at));
+            with_caveats(out, &l.caveats).build()
         })
         .collect();
     Ok(out.into())
@@ -276,6 +373,7 @@ async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, J
     let (result, follow_up) = service
         .verify_deferred(VerifyRequest {
             purpose: args.purpose,
+            context: Some(args.context.context()),
             ..VerifyRequest::password(&args.username, &args.password, &require)
         })
         .await
@@ -283,11 +381,18 @@ async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, J
     pair(&result, follow_up_promise(service, follow_up))
 }
 
-async fn op_verify_header(service: &Rc<Service>, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
+async fn op_verify_header(
+    service: &Rc<Service>,
+    header: JsValue,
+    require: JsValue,
+    [client_ip, method, path]: [JsValue; 3],
+) -> Result<JsValue, JsValue> {
     let header = zeroize::Zeroizing::new(header.as_string());
     let require = convert::strings(&require, "require", true)?;
     let require: Vec<&str> = require.iter().map(String::as_str).collect();
-    let (result, follow_up) = service.verify_deferred(VerifyRequest::basic(header.as_deref(), &require)).await.js()?;
+    let context = ContextArgs::read(&client_ip, &method, &path)?;
+    let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
+    let (result, follow_up) = service.verify_deferred(request).await.js()?;
     pair(&result, follow_up_promise(service, follow_up))
 }
 
@@ -339,7 +444,8 @@ impl AppPasswordsCore {
         Ok(Self { inner: Rc::new(inner) })
     }
 
-    /// `create({ user, label, scopes, expiresAt? })` → Promise of the new password, shown once.
+    /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
+    /// paths?, maxUses? })` → Promise of the new password, shown once.
     pub fn create(&self, options: JsValue) -> Promise {
         run(Rc::clone(&self.inner), Op::Create(options))
     }
@@ -366,24 +472,37 @@ impl AppPasswordsCore {
         run(Rc::clone(&self.inner), Op::Verify(options))
     }
 
-    /// `verifyHeader(authorizationHeaderOrNull, require?)` → Promise of `[result, pending]`.
+    /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → Promise
+    /// of `[result, pending]`.
     #[wasm_bindgen(js_name = verifyHeader)]
-    pub fn verify_header(&self, header: JsValue, require: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::VerifyHeader(header, require))
+    pub fn verify_header(
+        &self,
+        header: JsValue,
+        require: JsValue,
+        client_ip: JsValue,
+        method: JsValue,
+        path: JsValue,
+    ) -> Promise {
+        run(Rc::clone(&self.inner), Op::VerifyHeader(header, require, [client_ip, method, path]))
     }
 
-    /// `verifyNow(username, password, require?, purpose?)`: the synchronous path. The answer
+    /// `verifyNow(username, password, require?, purpose?, clientIp?, method?, path?)`: the
+    /// synchronous path. The answer
     /// when it needs no store (a malformed password, or a fresh cache hit), else `undefined`:
     /// then await `verify`. Plain arguments, not an options object: reading an object field by
     /// field costs more than a cache hit. Arguments of the wrong type also give `undefined`:
     /// `verify` then throws the coded error for them.
     #[wasm_bindgen(js_name = verifyNow)]
+    #[allow(clippy::too_many_arguments)] // plain arguments on purpose: see above
     pub fn verify_now(
         &self,
         username: JsValue,
         password: JsValue,
         require: JsValue,
         purpose: JsValue,
+        client_ip: JsValue,
+        method: JsValue,
+        path: JsValue,
     ) -> Result<JsValue, JsValue> {
         let (Some(username), Some(password)) = (username.as_string(), password.as_string()) else {
             return Ok(JsValue::UNDEFINED);
@@ -395,13 +514,18 @@ impl AppPasswordsCore {
             Some("login") => Purpose::Login,
             _ => return Ok(JsValue::UNDEFINED),
         };
+        let Ok(context) = ContextArgs::read(&client_ip, &method, &path) else { return Ok(JsValue::UNDEFINED) };
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) };
+        let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) }
+            .with_context(context.context());
         answered(self.inner.verify_now(&request).js()?)
     }
 
-    /// `verifyHeaderNow(header, require?)`: `verifyNow` for an `Authorization` header value.
+    /// `verifyHeaderNow(header, require?)`: `verifyNow` for an `Authorization` header value,
+    /// before the request's client IP, method and path are read: `undefined` also for a
+    /// password with caveats (then `verifyHeader` with them). Passing three strings into the
+    /// wasm on every request was a tenth of a cache hit.
     #[wasm_bindgen(js_name = verifyHeaderNow)]
     pub fn verify_header_now(&self, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
         let header = zeroize::Zeroizing::new(header.as_string());

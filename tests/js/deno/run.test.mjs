@@ -178,6 +178,19 @@ Deno.test("[deno] denoKvStore: increment is a check-and-set loop over a string v
     await rejects(() => store.increment("x", 1), {});
   }));
 
+Deno.test("[deno] denoKvStore: maxUses 1 with 100 parallel verifies grants exactly 1 (increment under contention)", () =>
+  withKv(async (kv) => {
+    const { ap } = service(api.denoKvStore(kv));
+    const c = await ap.create({ user: "alice", label: "once", scopes: ["repository"], maxUses: 1 });
+    const results = await Promise.all(Array.from({ length: 100 }, () => ap.verify({ username: "alice", password: c.password })));
+    equal(results.filter((r) => r.ok).length, 1, "exactly one granted");
+    for (const r of results.filter((x) => !x.ok)) deepEqual(r, { ok: false, status: 403, code: "request_not_allowed", reason: "max_uses_reached" });
+    equal((await kv.get([BASE, `app-passwords/v1/uses/${c.id}`])).value, "100", "every verify counted once");
+    // A second instance over the same KV (another isolate) shares the count.
+    const other = service(api.denoKvStore(kv));
+    equal((await other.ap.verify({ username: "alice", password: c.password })).reason, "max_uses_reached");
+  }));
+
 Deno.test("[deno] denoKvStore: 1,500 creates at maxPerUser 1000, all listed in ≤ 40 calls; verify ≤ 2; create, revoke ≤ 6", () =>
   withKv(async (kv) => {
     const { c, store } = counted(api.denoKvStore(kv));

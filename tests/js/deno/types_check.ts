@@ -43,6 +43,29 @@ export async function usage(kv: Deno.Kv, request: Request): Promise<Response | n
   const fromRequest = await ap.verifyRequest(request, { require: ["issue"] });
   if (!fromRequest.ok) return ap.unauthorized(fromRequest);
 
+  // Caveats: create options, what create and list show, the request context of verify.
+  const narrowed = await ap.create({
+    user: "alice",
+    label: "backup",
+    scopes: ["repository"],
+    allowIps: ["203.0.113.0/24"],
+    denyIps: ["203.0.113.7"],
+    notBefore: new Date(),
+    methods: ["GET", "HEAD"],
+    paths: ["/api/repositories/"],
+    maxUses: 10,
+  });
+  const ranges: string[] | undefined = narrowed.allowIps;
+  const uses: number | undefined = listed[0].maxUses;
+  const notBefore: number | undefined = listed[0].notBefore;
+  void ranges, uses, notBefore;
+  await ap.verifyRequest(request, { require: ["repository"], clientIp: request.headers.get("CF-Connecting-IP") });
+  await ap.verify({ username: "alice", password, clientIp: "::1", method: "GET", path: "/api/repositories/x" });
+  // @ts-expect-error maxUses is a number
+  await ap.create({ user: "alice", label: "x", scopes: ["repository"], maxUses: "10" });
+  // @ts-expect-error allowIps is a list
+  await ap.create({ user: "alice", label: "x", scopes: ["repository"], allowIps: "10.0.0.0/8" });
+
   const catalog: ScopeInfo[] = scopes.catalog();
   const closure: string[] = catalog[0].closure;
   const encoded: string = scopes.encode(["repository"]);

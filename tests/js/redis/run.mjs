@@ -183,6 +183,25 @@ for (const [flavour, f] of Object.entries(FLAVOURS)) {
     }
   });
 
+  test(`${flavour}: maxUses 1 with 100 parallel verifies: exactly 1 granted (INCRBY), the rest request_not_allowed`, async () => {
+    const client = await f.connect();
+    try {
+      await f.flush(client);
+      const ap = new AppPasswords({ store: redisStore(client), hashing: FAST });
+      const c = await ap.create({ user: "alice", label: "once", scopes: ["repository"], maxUses: 1 });
+      assert.equal(await client.get(`app-passwords/v1/uses/${c.id}`), "0", "create checked the counter (an add of 0)");
+      const results = await Promise.all(Array.from({ length: 100 }, () => ap.verify({ username: "alice", password: c.password })));
+      assert.equal(results.filter((r) => r.ok).length, 1, "exactly one granted");
+      for (const r of results.filter((x) => !x.ok)) assert.deepEqual(r, { ok: false, status: 403, code: "request_not_allowed", reason: "max_uses_reached" });
+      assert.equal(await client.get(`app-passwords/v1/uses/${c.id}`), "100");
+      // Another instance (another process) shares the count.
+      const other = new AppPasswords({ store: redisStore(client), hashing: FAST });
+      assert.equal((await other.verify({ username: "alice", password: c.password })).reason, "max_uses_reached");
+    } finally {
+      await f.close(client);
+    }
+  });
+
   test(`${flavour}: the server stopped mid-way: every call fails closed with a coded error, nothing granted`, async () => {
     const client = await f.connect();
     try {

@@ -5,7 +5,7 @@
 // workerd treats an entry module's named exports as entrypoints.)
 //
 // Routes (JSON bodies and answers):
-//   POST   /create            {user, label, scopes, expiresAt?}   -> 201 created
+//   POST   /create            {user, label, scopes, expiresAt?, ...caveats} -> 201 created
 //   POST   /budget/fill?user=&n=   n creates (FAST hashing, maxPerUser 1000) through a counting
 //                                  store -> {made, refused, createMost}: the store calls of each
 //   GET    /budget/measure?user=   store calls of list, verify (+ its lastUsedAt write), revoke,
@@ -13,6 +13,7 @@
 //   POST   /increment?key=&n=      n concurrent store.increment(key, 1) -> {values, final}
 //   DELETE /revoke-all?user=                                      -> 200 {revoked}
 //   GET    /api?require=a,b   Authorization: Basic ...            -> 200 granted | ap.unauthorized(result)
+//                             (clientIp: the CF-Connecting-IP header, as a Worker passes it)
 //   POST   /login             {username, password}                -> verify with purpose "login"
 //   GET    /list?user=                                            -> 200 [listed]
 //   DELETE /revoke?user=&id=                                      -> 200 {revoked}
@@ -256,8 +257,8 @@ async function route(request, env, ctx, storage) {
   const ap = serviceFor(env, request, ctx, storage);
 
   if (path === "/create" && method === "POST") {
-    const { user, label, scopes, expiresAt } = await body(request);
-    const created = await ap.create({ user, label, scopes, expiresAt });
+    const { user, label, scopes, expiresAt, ...caveats } = await body(request);
+    const created = await ap.create({ user, label, scopes, expiresAt, ...caveats });
     return json(created, 201);
   }
 
@@ -268,7 +269,8 @@ async function route(request, env, ctx, storage) {
       background++;
       ctx.waitUntil(p);
     };
-    const result = await ap.verifyRequest(request, { require, waitUntil });
+    const clientIp = request.headers.get("CF-Connecting-IP");
+    const result = await ap.verifyRequest(request, { require, waitUntil, clientIp });
     if (!result.ok) return refused(ap, result, { "x-background": String(background) });
     return json(result, 200, { "x-background": String(background) });
   }

@@ -449,6 +449,39 @@ for (const [kind, label] of DO_KINDS) {
   });
 }
 
+test("caveats: the Workers KV binding refuses maxUses at create with store_lacks_atomic; other caveats work", async () => {
+  const refused = await create("kim", "counted", ["repository"], { maxUses: 3 });
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  assert.equal(refused.body.code, "store_lacks_atomic");
+  assert.deepEqual((await list("kim")).body, [], "nothing stored");
+  const c = await create("kim", "office", ["repository"], { allowIps: ["203.0.113.0/24"], methods: ["get"], paths: ["/api"] });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  assert.deepEqual([c.body.allowIps, c.body.methods, c.body.paths], [["203.0.113.0/24"], ["GET"], ["/api"]]);
+  const listed = (await list("kim")).body;
+  assert.deepEqual(listed[0].allowIps, ["203.0.113.0/24"], "list shows the caveats");
+  // The Worker passes CF-Connecting-IP; method and path come from the Request.
+  const ok = await api(basic("kim", c.body.password), [], { "cf-connecting-ip": "203.0.113.5" });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  expectRefused(await api(basic("kim", c.body.password), [], { "cf-connecting-ip": "198.51.100.5" }), 403, "request_not_allowed", "client_ip_not_allowed");
+  // X-Forwarded-For is never read (Miniflare sets CF-Connecting-IP to its own loopback address, as
+  // Cloudflare always sets it to the real client).
+  expectRefused(await api(basic("kim", c.body.password), [], { "x-forwarded-for": "203.0.113.5" }), 403, "request_not_allowed", "client_ip_not_allowed");
+  expectRefused(await api(basic("kim", c.body.password), [], { "cf-connecting-ip": "::ffff:198.51.100.5" }), 403, "request_not_allowed", "client_ip_not_allowed");
+  assert.equal((await api(basic("kim", c.body.password), [], { "cf-connecting-ip": "::ffff:203.0.113.5" })).status, 200);
+});
+
+for (const [kind, label] of DO_KINDS) {
+  test(`${label}: maxUses 1 with 100 parallel verifies: exactly 1 granted`, async () => {
+    const h = { "x-store": kind, "x-hashing": "light", "x-do-name": `uses-${kind}` };
+    const c = await create("una", "once", ["repository"], { maxUses: 1 }, h);
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    assert.equal(c.body.maxUses, 1);
+    const results = await Promise.all(Array.from({ length: 100 }, () => api({ ...basic("una", c.body.password), ...h })));
+    assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.status)));
+    for (const r of results.filter((x) => x.status !== 200)) expectRefused(r, 403, "request_not_allowed", "max_uses_reached");
+  });
+}
+
 test("workersKvStore has no increment (Workers KV has no atomic add; the core would say store_lacks_atomic)", async () => {
   const res = await call("POST", "/increment?key=hits&n=1");
   assert.equal(res.status, 500, JSON.stringify(res.body)); // the adapter has no increment method at all
