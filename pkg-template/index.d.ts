@@ -332,6 +332,7 @@ export class AppPasswordError extends Error {
     | "too_many_passwords"
     | "store_lacks_atomic"
     | "invalid_caveat"
+    | "already_rotated"
     | "not_initialized"
     | "wasm_load_failed"
     | (string & {});

@@ -53,13 +53,15 @@ pub enum Error {
     InvalidArgument(&'static str),
     /// A caveat given to `create` that cannot be used (docs/design.md#caveats).
     InvalidCaveat(&'static str),
+    /// The password already has a replacement (docs/design.md#rotation): rotate the replacement.
+    AlreadyRotated,
 }
 
 impl Error {
     /// Every code [`Error::code`] can return, in declaration order. The npm package's
     /// TypeScript union (`pkg-template/index.d.ts`) is checked equal to it by
     /// `tests/error_codes.rs`.
-    pub const ALL_CODES: [&'static str; 21] = [
+    pub const ALL_CODES: [&'static str; 22] = [
         "invalid_label",
         "invalid_user",
         "unknown_scope",
@@ -81,6 +83,7 @@ impl Error {
         "store_lacks_atomic",
         "invalid_argument",
         "invalid_caveat",
+        "already_rotated",
     ];
 
     /// The stable, machine-readable code of this error.
@@ -108,6 +111,7 @@ impl Error {
             Self::StoreLacksAtomic => "store_lacks_atomic",
             Self::InvalidArgument(_) => "invalid_argument",
             Self::InvalidCaveat(_) => "invalid_caveat",
+            Self::AlreadyRotated => "already_rotated",
         }
     }
 }
@@ -139,6 +143,9 @@ impl Error {
             Self::StoreLacksAtomic => ["the key-value store has no atomic increment", "", ""],
             Self::InvalidArgument(why) => ["invalid argument: ", why, ""],
             Self::InvalidCaveat(why) => ["invalid caveat: ", why, ""],
+            Self::AlreadyRotated => {
+                ["this app password already has a replacement: rotate the replacement, or revoke it", "", ""]
+            }
         }
     }
 
@@ -189,6 +196,7 @@ mod tests {
             Error::StoreLacksAtomic,
             Error::InvalidArgument(""),
             Error::InvalidCaveat(""),
+            Error::AlreadyRotated,
         ];
         for e in &all {
             // Exhaustive: adding a variant breaks this match, and so points here.
@@ -213,7 +221,8 @@ mod tests {
                 | Error::TooManyPasswords
                 | Error::StoreLacksAtomic
                 | Error::InvalidArgument(_)
-                | Error::InvalidCaveat(_) => {}
+                | Error::InvalidCaveat(_)
+                | Error::AlreadyRotated => {}
             }
         }
         all

@@ -2,6 +2,7 @@
 //! `touch.rs`) and the re-hash of a record whose Argon2 parameters are not the current
 //! profile (at most once per password per instance).
 
+use crate::canary::CanaryUse;
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
 use crate::hash::Hasher;
@@ -17,6 +18,21 @@ use crate::store::Store;
 pub struct FollowUp {
     pub(crate) touch: Option<(String, Millis)>,
     pub(crate) upgrade: Option<Upgrade>,
+    /// A canary's use, for the host's hook (no store write).
+    pub(crate) canary: Option<CanaryUse>,
+}
+
+impl FollowUp {
+    pub(crate) fn canary(canary: CanaryUse) -> Self {
+        Self { touch: None, upgrade: None, canary: Some(canary) }
+    }
+
+    /// The use of a canary this verify saw (the right secret of a canary password), for the
+    /// host's `onCanary` hook; `None` for every other verify.
+    #[must_use]
+    pub fn canary_use(&self) -> Option<&CanaryUse> {
+        self.canary.as_ref()
+    }
 }
 
 /// A re-hash to do: the record as read, and the password that verified against it.
@@ -30,6 +46,7 @@ impl core::fmt::Debug for FollowUp {
         f.debug_struct("FollowUp")
             .field("touch", &self.touch)
             .field("upgrade", &self.upgrade.as_ref().map(|u| u.record.id.as_str()))
+            .field("canary", &self.canary)
             .finish()
     }
 }

@@ -3,16 +3,21 @@
 
 pub mod basic_auth;
 pub mod cache;
+mod canary;
 pub mod caveat;
 pub mod clock;
 pub mod config;
+mod enable;
 pub mod error;
 mod follow_up;
 pub mod hash;
 pub mod json;
+pub mod leak;
+pub mod marker;
 pub mod password;
 pub mod record;
 mod revoke;
+pub mod rotate;
 pub mod scope;
 pub mod service;
 pub mod store;
@@ -21,6 +26,7 @@ pub mod verify;
 
 pub use basic_auth::{BasicAuthError, BasicCredentials, basic_header, parse_basic};
 pub use cache::CacheConfig;
+pub use canary::CanaryUse;
 pub use caveat::{CaveatSpec, Caveats, RequestContext};
 #[cfg(not(target_arch = "wasm32"))]
 pub use clock::SystemClock;
@@ -29,6 +35,7 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use follow_up::FollowUp;
 pub use hash::{HashParams, Hasher, PhcHash, hash_password, verify_password_hash};
+pub use leak::LeakReport;
 pub use password::{
     Malformed, OsRandom, ParsedPassword, Password, PooledOsRandom, Prefix, RandomSource, generate, is_id,
     looks_like_app_password, parse,

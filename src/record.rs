@@ -8,6 +8,13 @@
 //! | `app-passwords/v1/user/{user}/{id}` | [`IndexEntry`] JSON (`lastUsedAt`) | `create`, `verify` (throttled) |
 //! | `app-passwords/v1/revoked/{id}` | [`Tombstone`] JSON | `revoke` |
 //! | `app-passwords/v1/uses/{id}` | an integer: granted verifies so far | `verify` of a password with `maxUses` (the store's atomic `increment`) |
+//! | `app-passwords/v1/user/{user}/{id}/disabled` | `marker::Disabled` JSON | `set_enabled(false)` (deleted by `true`) |
+//! | `app-passwords/v1/user/{user}/{id}/rotated` | `marker::Rotated` JSON | `rotate` (the overlap's end) |
+//! | `app-passwords/v1/user/{user}/{id}/superseded` | `marker::Superseded` JSON | the replacement's first verify |
+//!
+//! The three markers sit under the owner's index prefix, so `list` sees them in its key listing
+//! without reading them, and `verify` reads them in the same bulk read as record and tombstone
+//! (see `marker.rs`).
 //!
 //! `{user}` is percent-encoded (everything but `A-Z a-z 0-9 - . _ ~`), so one user's prefix
 //! never matches another's. No value is ever read, modified and written back: the record is
@@ -19,6 +26,7 @@ use crate::caveat::Caveats;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::json::{Fields, opt_number, push_quoted, push_u64};
+use crate::password::is_id;
 
 /// The root of every key this crate writes.
 pub const KEY_ROOT: &str = "app-passwords/v1/";
@@ -50,6 +58,11 @@ pub struct Record {
     pub expires_at: Option<Millis>,
     /// Caveats (docs/design.md#caveats); stored only when there is one.
     pub caveats: Caveats,
+    /// The id of the password this one replaced (`rotate`), if any. Absent from the JSON when
+    /// `None`.
+    pub replaces: Option<String>,
+    /// A canary: never grants, reports each use. Absent from the JSON when `false`.
+    pub canary: bool,
 }
 
 impl core::fmt::Debug for Record {
@@ -63,11 +76,14 @@ impl core::fmt::Debug for Record {
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
             .field("caveats", &self.caveats)
+            .field("replaces", &self.replaces)
+            .field("canary", &self.canary)
             .finish()
     }
 }
 
-const RECORD_FIELDS: &[&str] = &["v", "id", "user", "label", "scopes", "hash", "createdAt", "expiresAt", "caveats"];
+const RECORD_FIELDS: &[&str] =
+    &["v", "id", "user", "label", "scopes", "hash", "createdAt", "expiresAt", "caveats", "replaces", "canary"];
 
 impl Record {
     /// Encodes the record as JSON (fields in a fixed order).
@@ -95,6 +111,14 @@ impl Record {
         out.push_str(",\"expiresAt\":");
         out.push_str(&opt_number(self.expires_at));
         self.caveats.write_json(&mut out);
+        // The lifecycle fields only when set: every other record stays byte for byte as before.
+        if let Some(replaces) = &self.replaces {
+            out.push_str(",\"replaces\":");
+            push_quoted(&mut out, replaces);
+        }
+        if self.canary {
+            out.push_str(",\"canary\":true");
+        }
         out.push('}');
         Ok(out)
     }
@@ -122,6 +146,12 @@ impl Record {
             created_at: fields.u64("createdAt").ok_or_else(shape)?,
             expires_at: fields.opt_u64("expiresAt").ok_or_else(shape)?,
             caveats: Caveats::from_record(fields.take("caveats"))?,
+            replaces: match fields.string_or_empty("replaces").ok_or_else(shape)? {
+                id if id.is_empty() => None,
+                id if is_id(&id) => Some(id),
+                _ => return Err(shape()),
+            },
+            canary: fields.bool_or("canary", false).ok_or_else(shape)?,
         };
         if record.id != expected_id {
             return Err(Error::StoreCorrupt("record id does not match its key".into()));

@@ -19,6 +19,7 @@ pub use crate::config::{Config, DEFAULT_MAX_PER_USER, DEFAULT_TOUCH_INTERVAL_MS,
 use crate::error::{Error, Result};
 pub use crate::follow_up::FollowUp;
 use crate::hash::{Hasher, PhcHash};
+use crate::marker;
 use crate::password::{self, OsRandom, Password, RandomSource, is_id};
 use crate::record::{
     self, IndexEntry, RECORD_VERSION, Record, index_key, record_key, tombstone_key, user_prefix, uses_key,
@@ -77,6 +78,12 @@ pub struct Listed {
     pub last_used_at: Option<Millis>,
     /// Caveats (none by default).
     pub caveats: Caveats,
+    /// `false` while disabled (`set_enabled`).
+    pub enabled: bool,
+    /// The id of the password this one replaced (`rotate`), if any.
+    pub replaces: Option<String>,
+    /// The id of the listed password that replaced this one, if any.
+    pub replaced_by: Option<String>,
 }
 
 /// The app-password service over a host store.
@@ -94,6 +101,8 @@ pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
     /// Ids whose re-hash upgrade this instance has already scheduled (at most once each),
     /// with when.
     pub(crate) upgraded: Mutex<HashMap<String, Millis>>,
+    /// Replacements whose predecessor this instance has marked superseded, with when.
+    pub(crate) superseded: Mutex<HashMap<String, Millis>>,
 }
 
 impl<S, C, R> core::fmt::Debug for AppPasswords<S, C, R> {
@@ -154,6 +163,8 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             created_at: 0,
             expires_at: None,
             caveats: Caveats::default(),
+            replaces: None,
+            canary: false,
         }
         .to_json()?;
         let cache = match config.cache {
@@ -175,6 +186,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             cache,
             revoked: Mutex::new(RevokedSet::default()),
             upgraded: Mutex::new(HashMap::new()),
+            superseded: Mutex::new(HashMap::new()),
         })
     }
 
@@ -213,7 +225,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// arguments; store errors. When the second write fails the first is undone (best effort)
     /// and an error is returned: the password was never shown, so no one holds it.
     pub async fn create(&self, new: NewAppPassword<'_>) -> Result<Created> {
-        self.create_with_caveats(new, &CaveatSpec::default()).await
+        self.create_as(new, &CaveatSpec::default(), false).await
     }
 
     /// [`AppPasswords::create`] with caveats (docs/design.md#caveats): IP ranges, a start time,
@@ -224,6 +236,16 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// (also `notBefore` not before `expiresAt`); [`Error::StoreLacksAtomic`] for `maxUses` on a
     /// store without an atomic `increment` (never an unenforced limit).
     pub async fn create_with_caveats(&self, new: NewAppPassword<'_>, caveats: &CaveatSpec<'_>) -> Result<Created> {
+        self.create_as(new, caveats, false).await
+    }
+
+    /// `create_with_caveats`, or with `canary` a canary's (canary.rs).
+    pub(crate) async fn create_as(
+        &self,
+        new: NewAppPassword<'_>,
+        caveats: &CaveatSpec<'_>,
+        canary: bool,
+    ) -> Result<Created> {
         record::validate_user(new.user)?;
         record::validate_label(new.label)?;
         let caveats = Caveats::parse(caveats)?;
@@ -271,19 +293,10 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             created_at: now,
             expires_at: new.expires_at,
             caveats,
+            replaces: None,
+            canary,
         };
-        // Record first: if the index write then fails, an unlisted record nobody has the
-        // password to is harmless, and we remove it (and the entry, in case the failed write
-        // was applied after all).
-        let record_key = record_key(&id);
-        self.store.put(&record_key, &record.to_json()?).await?;
-        let entry = IndexEntry { v: RECORD_VERSION, last_used_at: None };
-        let index_key = index_key(new.user, &id);
-        if let Err(err) = self.store.put(&index_key, &entry.to_json()).await {
-            let _ = self.store.delete(&index_key).await;
-            let _ = self.store.delete(&record_key).await;
-            return Err(err);
-        }
+        self.write_new(&record).await?;
         Ok(Created {
             id,
             password,
@@ -295,8 +308,24 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         })
     }
 
+    /// Writes a new record and its index entry. Record first: if the index write then fails,
+    /// an unlisted record nobody has the password to is harmless, and we remove it (and the
+    /// entry, in case the failed write was applied after all).
+    pub(crate) async fn write_new(&self, record: &Record) -> Result<()> {
+        let record_key = record_key(&record.id);
+        self.store.put(&record_key, &record.to_json()?).await?;
+        let entry = IndexEntry { v: RECORD_VERSION, last_used_at: None };
+        let index_key = index_key(&record.user, &record.id);
+        if let Err(err) = self.store.put(&index_key, &entry.to_json()).await {
+            let _ = self.store.delete(&index_key).await;
+            let _ = self.store.delete(&record_key).await;
+            return Err(err);
+        }
+        Ok(())
+    }
+
     /// A fresh password whose id has no record and no tombstone (both read in one call).
-    async fn unused_password(&self) -> Result<Password> {
+    pub(crate) async fn unused_password(&self) -> Result<Password> {
         for _ in 0..4 {
             let password = self.with_rng(|rng| password::generate(&self.config.prefix, rng))?;
             let id = password.id();
@@ -334,8 +363,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// listing ended, or until `stop_at` ids were seen. Never a silent truncation: a store
     /// that hands out more entries than any cap allows is reported as corrupt.
     pub(crate) async fn index_ids(&self, user: &str, stop_at: usize) -> Result<Vec<String>> {
+        Ok(self.index_listing(user, stop_at).await?.0)
+    }
+
+    /// [`AppPasswords::index_ids`], and the ids with a disabled marker among the keys listed.
+    pub(crate) async fn index_listing(&self, user: &str, stop_at: usize) -> Result<(Vec<String>, Vec<String>)> {
         let prefix = user_prefix(user);
         let mut ids = Vec::new();
+        let mut disabled = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_LIST_PAGES {
             let page = self.store.list(&prefix, cursor.as_deref()).await?;
@@ -343,6 +378,8 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 let id = key.strip_prefix(&prefix).unwrap_or_default();
                 if is_id(id) {
                     ids.push(id.to_owned());
+                } else if let Some(id) = id.strip_suffix(marker::DISABLED).filter(|id| is_id(id)) {
+                    disabled.push(id.to_owned());
                 }
             }
             // Some stores (Redis SCAN) may return a key twice: each id counts once.
@@ -352,12 +389,12 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 return Err(Error::StoreCorrupt("more index entries than any cap allows".into()));
             }
             if ids.len() >= stop_at {
-                return Ok(ids);
+                return Ok((ids, disabled));
             }
             match page.cursor {
                 // A store that repeats its cursor has nothing more to give.
                 Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
-                _ => return Ok(ids),
+                _ => return Ok((ids, disabled)),
             }
         }
         Err(Error::StoreCorrupt("list did not end".into()))
@@ -380,7 +417,8 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
     pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
         record::validate_user(user)?;
-        let ids = self.index_ids(user, usize::MAX).await?;
+        let (ids, mut disabled) = self.index_listing(user, usize::MAX).await?;
+        disabled.sort_unstable();
         let keys: Vec<String> =
             ids.iter().flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)]).collect();
         let values = self.read_many(&keys).await?;
@@ -416,8 +454,12 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 expires_at: record.expires_at,
                 last_used_at,
                 caveats: record.caveats,
+                enabled: disabled.binary_search(id).is_err(),
+                replaces: record.replaces,
+                replaced_by: None,
             });
         }
+        crate::rotate::link_replacements(&mut out);
         // Ids are unique, so the order is total and an unstable sort gives the same result.
         out.sort_unstable_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
         Ok(out)

@@ -12,11 +12,13 @@ use subtle::ConstantTimeEq;
 
 use crate::basic_auth::{BasicAuthError, BasicCredentials, parse_basic};
 use crate::cache::Credential;
+use crate::canary::CanaryUse;
 use crate::caveat::{RequestContext, Unmet};
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
 use crate::follow_up::{FollowUp, Upgrade};
 use crate::hash::PhcHash;
+use crate::marker::{State, marker_keys};
 use crate::password::{self, Malformed, RandomSource};
 use crate::record::{Record, index_key, record_key, tombstone_key, uses_key};
 use crate::revoke::revoked;
@@ -182,6 +184,10 @@ pub enum Reason {
     MissingScopes,
     /// A caveat is not met: which one.
     Caveat(Unmet),
+    /// The owner disabled it (`set_enabled(false)`).
+    Disabled,
+    /// It was rotated, and its replacement was verified or the overlap ended.
+    Superseded,
 }
 
 impl Reason {
@@ -199,6 +205,8 @@ impl Reason {
             Self::NotGrantable => "scope_not_grantable",
             Self::MissingScopes => "missing_scopes",
             Self::Caveat(unmet) => unmet.as_str(),
+            Self::Disabled => "disabled",
+            Self::Superseded => "superseded",
         }
     }
 }
@@ -359,10 +367,16 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
 
         // The tombstone is read with the record, in one call: a revoked id is refused even if
         // a store write brought its record back (a re-hash upgrade racing the revoke, a
-        // dropped delete).
-        let values = self.get_exact(&[&record_key(parsed.id()), &tombstone_key(parsed.id())]).await?;
+        // dropped delete). The lifecycle markers (marker.rs) come in the same call.
+        let [disabled_key, rotated_key, superseded_key] = marker_keys(username, parsed.id());
+        let keys =
+            [&record_key(parsed.id()), &tombstone_key(parsed.id()), &disabled_key, &rotated_key, &superseded_key];
+        let values = self.get_exact(&keys.map(String::as_str)).await?;
         let mut values = values.into_iter();
         let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
+        let (disabled, rotated, superseded) =
+            (values.next().flatten(), values.next().flatten(), values.next().flatten());
+        let markers = State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
         let stored = if revoked(tombstone)? { None } else { stored };
         let known = stored.is_some();
         let (json, id) = match &stored {
@@ -381,6 +395,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         if !known {
             return refuse(Refusal::invalid(Reason::UnknownId));
         }
+        if record.canary {
+            // The same answer as an unknown id, after the same work; the use is reported.
+            let canary = secret_ok.then(|| CanaryUse::of(&record, now));
+            return Ok((VerifyResult::Refused(Refusal::invalid(Reason::UnknownId)), canary.map(FollowUp::canary)));
+        }
         if !secret_ok {
             return refuse(Refusal::invalid(Reason::WrongSecret));
         }
@@ -389,6 +408,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         }
         if record.expires_at.is_some_and(|t| t <= now) {
             return refuse(Refusal::invalid(Reason::Expired));
+        }
+        if let Some(reason) = markers.refusal(now) {
+            return refuse(Refusal::invalid(reason));
         }
         // A revoke through this instance that completed while this verify was reading or
         // hashing wins: refused, and never cached.
@@ -414,13 +436,17 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         }
         let answer = self.authorize(credential, &request, &required, now, false);
         let (result, mut follow_up) = self.take_use(uses, &record.id, answer).await?;
+        if result.is_ok() {
+            // A replacement's first grant ends its predecessor's overlap, before the answer.
+            self.supersede_predecessor(&record, now).await?;
+        }
         if result.is_ok() && !phc.is_current(&self.config.hashing) && self.first_upgrade(&record.id) {
             // Re-hash under the current profile after the answer (upgrade in place), at most
             // once per password per instance.
             let upgrade = Some(Upgrade { record, password: zeroize::Zeroizing::new(parsed.text().to_owned()) });
             follow_up = Some(match follow_up {
                 Some(f) => FollowUp { upgrade, ..f },
-                None => FollowUp { touch: None, upgrade },
+                None => FollowUp { touch: None, upgrade, canary: None },
             });
         }
         Ok((result, follow_up))
@@ -490,7 +516,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             });
         }
         let touch = self.should_touch(&credential.id, now).then(|| (index_key(&credential.user, &credential.id), now));
-        let follow_up = touch.map(|touch| FollowUp { touch: Some(touch), upgrade: None });
+        let follow_up = touch.map(|touch| FollowUp { touch: Some(touch), upgrade: None, canary: None });
         let granted = Granted {
             scopes: catalog.names(&credential.scopes),
             user: credential.user,

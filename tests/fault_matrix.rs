@@ -1291,7 +1291,7 @@ fn schedule(seed: u64, pick: Pick, apply_early: bool, upgrades: bool) -> Stats {
     let (a, b) = (&a, &b);
 
     let mut tasks: Vec<Task<'_>> = Vec::new();
-    let horizon = 120;
+    let horizon = 200;
     let at = |rng: &mut SplitMix64| usize::try_from(rng.next_u64() % horizon).unwrap();
     let mut revoked_pre = BTreeSet::new();
     for (i, p) in pre.iter().enumerate() {

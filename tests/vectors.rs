@@ -156,6 +156,8 @@ fn record_from_expect(e: &Value) -> Record {
         created_at: e["createdAt"].as_u64().unwrap(),
         expires_at: e["expiresAt"].as_u64(),
         caveats: Caveats::default(),
+        replaces: e["replaces"].as_str().map(str::to_owned),
+        canary: e["canary"].as_bool().unwrap_or(false),
     }
 }
 

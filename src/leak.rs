@@ -1,0 +1,100 @@
+//! Leaked passwords: `report_leaked` revokes a password found in public (a secret scanner's
+//! report, a person pasting one into a form), after checking the whole secret, never on the
+//! id alone (ids are not secret: they are listed).
+//!
+//! A password revoked this way leaves `app-passwords/v1/leaked/{id}` (owner, the record's
+//! hash, when): a report replayed later is recognised as the same real password (found, not
+//! revoked again) although its record is gone. GitHub's secret scanning endpoint (the
+//! package's `secret-scanning.js`) is built on this.
+
+use crate::clock::{Clock, Millis};
+use crate::error::{Error, Result};
+use crate::hash::PhcHash;
+use crate::json::{Fields, push_quoted, push_u64};
+use crate::password::{self, RandomSource};
+use crate::record::{KEY_ROOT, RECORD_VERSION, Record, record_key, tombstone_key};
+use crate::revoke::revoked;
+use crate::service::{AppPasswords, corrupt};
+use crate::store::Store;
+
+/// What [`AppPasswords::report_leaked`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeakReport {
+    /// The text is a real password of this service (live now, or revoked as leaked before).
+    pub found: bool,
+    /// This call revoked it.
+    pub revoked: bool,
+    /// Its id, when found.
+    pub id: Option<String>,
+    /// Its owner, when found.
+    pub user: Option<String>,
+}
+
+/// Key of the leak note of this id.
+#[must_use]
+pub fn leaked_key(id: &str) -> String {
+    let mut key = String::from(KEY_ROOT);
+    key.push_str("leaked/");
+    key.push_str(id);
+    key
+}
+
+fn leaked_json(user: &str, hash: &str, at: Millis) -> String {
+    let mut json = String::from("{\"v\":1,\"user\":");
+    push_quoted(&mut json, user);
+    json.push_str(",\"hash\":");
+    push_quoted(&mut json, hash);
+    json.push_str(",\"at\":");
+    push_u64(&mut json, at);
+    json.push('}');
+    json
+}
+
+impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+    /// Revokes `text` if it is a real password of this service: the checksum first (a bad
+    /// one costs no store call at all), then one bulk read (record, tombstone, leak note) and
+    /// one Argon2 run against the stored hash, then the leak note and a `revoke`. A wrong
+    /// secret with a real id is not found and revokes nothing. Canaries are revoked like any
+    /// other password.
+    ///
+    /// # Errors
+    /// Store errors (then call it again: it resumes).
+    pub async fn report_leaked(&self, text: &str) -> Result<LeakReport> {
+        let Ok(parsed) = password::parse(text, &self.config.prefix) else { return Ok(LeakReport::default()) };
+        let id = parsed.id();
+        let values = self.get_exact(&[&record_key(id), &tombstone_key(id), &leaked_key(id)]).await?;
+        let mut values = values.into_iter();
+        let (stored, tombstone, note) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
+        let found = |user: String, revoked: bool| LeakReport {
+            found: true,
+            revoked,
+            id: Some(id.to_owned()),
+            user: Some(user),
+        };
+        if revoked(tombstone)? {
+            // Revoked before: the same real password if the leak note's hash says so.
+            let Some(note) = note else { return Ok(LeakReport::default()) };
+            let bad = || Error::StoreCorrupt("leak note is not valid JSON of the v1 shape".into());
+            let fields = Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad)?;
+            if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
+                return Err(bad());
+            }
+            let (user, hash) = (fields.string("user").ok_or_else(bad)?, fields.string("hash").ok_or_else(bad)?);
+            let phc = PhcHash::parse(&hash).map_err(corrupt)?;
+            return Ok(if self.hasher.verify(parsed.text().as_bytes(), &phc) {
+                found(user, false)
+            } else {
+                LeakReport::default()
+            });
+        }
+        let Some(stored) = stored else { return Ok(LeakReport::default()) };
+        let record = Record::from_json(&stored, id)?;
+        let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
+        if !self.hasher.verify(parsed.text().as_bytes(), &phc) {
+            return Ok(LeakReport::default());
+        }
+        self.store.put(&leaked_key(id), &leaked_json(&record.user, &record.hash, self.now())).await?;
+        let revoked = self.revoke(&record.user, id).await?;
+        Ok(found(record.user, revoked))
+    }
+}
