@@ -19,6 +19,7 @@ import {
 import { withTimeout } from "./stores.js";
 import { AppPasswordError } from "./errors.js";
 import { requireReady } from "./internal.js";
+import { handleSecretScanningReport } from "./secret-scanning.js";
 
 export {
   memoryStore,
@@ -73,6 +74,7 @@ export class AppPasswords {
   #core;
   #waitUntil;
   #onError;
+  #onCanary;
   #realm;
 
   /**
@@ -80,11 +82,15 @@ export class AppPasswords {
    */
   constructor(options = {}) {
     requireReady();
-    const { waitUntil, onError, realm, storeTimeoutMs, ...core } = options ?? {};
+    const { waitUntil, onError, onCanary, realm, storeTimeoutMs, ...core } = options ?? {};
+    if (onCanary !== undefined && typeof onCanary !== "function") {
+      throw new AppPasswordError("onCanary must be a function", "invalid_argument");
+    }
     if (storeTimeoutMs !== undefined) core.store = withTimeout(core.store, storeTimeoutMs);
     this.#core = new AppPasswordsCore(core);
     this.#waitUntil = waitUntil;
     this.#onError = onError;
+    this.#onCanary = onCanary;
     this.#realm = realm ?? "app-passwords";
   }
 
@@ -108,6 +114,26 @@ export class AppPasswords {
     return this.#core.revokeAll(user);
   }
 
+  /** Rotates: a replacement (shown once); the old one works until the new one's first use or `overlapMs`. */
+  rotate(user, id, options) {
+    return this.#core.rotate(user, id, options);
+  }
+
+  /** Disables (`false`) or enables (`true`); `true` if that user had the password. */
+  setEnabled(user, id, enabled) {
+    return this.#core.setEnabled(user, id, enabled);
+  }
+
+  /** Revokes a password found in public, if real (checksum, then the secret): `{ found, revoked, id?, user? }`. */
+  reportLeaked(password) {
+    return this.#core.reportLeaked(password);
+  }
+
+  /** GitHub's secret scanning partner endpoint: checks the signature, revokes, answers the labels. */
+  handleSecretScanningReport(request, options) {
+    return handleSecretScanningReport(this, request, options);
+  }
+
   /** Verifies username + password; never throws for wrong credentials. */
   async verify(options) {
     // The core answers now when it can (malformed, or a fresh cache hit); else the async path.
@@ -121,8 +147,8 @@ export class AppPasswords {
       options?.path,
     );
     if (answered !== undefined) return answered;
-    const [result, pending] = await this.#core.verify(options);
-    this.#background(pending, options && options.waitUntil);
+    const [result, pending, canary] = await this.#core.verify(options);
+    this.#background(pending, options && options.waitUntil, canary);
     return result;
   }
 
@@ -139,8 +165,8 @@ export class AppPasswords {
     if (answered !== undefined) return answered;
     const method = options.method ?? request.method;
     const path = options.path ?? pathOf(request);
-    const [result, pending] = await this.#core.verifyHeader(header, require, clientIp, method, path);
-    this.#background(pending, options.waitUntil);
+    const [result, pending, canary] = await this.#core.verifyHeader(header, require, clientIp, method, path);
+    this.#background(pending, options.waitUntil, canary);
     return result;
   }
 
@@ -165,11 +191,16 @@ export class AppPasswords {
     return this.#core.prefix;
   }
 
-  #background(pending, waitUntil) {
-    if (!pending) return;
-    const done = pending.catch((err) => {
-      if (this.#onError) this.#onError(err);
-    });
+  #background(pending, waitUntil, canary) {
+    // A canary's use goes to the host's hook after the answer, kept alive like the writes.
+    const hook = canary && this.#onCanary;
+    if (!pending && !hook) return;
+    const reported = (promise) =>
+      promise &&
+      promise.catch((err) => {
+        if (this.#onError) this.#onError(err);
+      });
+    const done = Promise.all([reported(pending), hook && reported(Promise.resolve().then(() => hook(canary)))]);
     const keepAlive = waitUntil ?? this.#waitUntil;
     if (typeof keepAlive === "function") keepAlive(done);
   }

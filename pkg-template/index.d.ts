@@ -61,6 +61,11 @@ export interface AppPasswordsOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Receives errors of background writes (they never change a verify's answer). */
   onError?: (error: unknown) => void;
+  /**
+   * Called once per use of a canary (`create({ canary: true })`), after the answer, kept alive
+   * through `waitUntil` like the `lastUsedAt` write. The verify itself answers as for an unknown id.
+   */
+  onCanary?: (use: CanaryUse) => void | Promise<void>;
   /** Realm of the `WWW-Authenticate: Basic` challenge (default "app-passwords"). */
   realm?: string;
   /** Any store call slower than this fails with `store_timeout` (fail closed). */
@@ -80,6 +85,55 @@ export interface CreateOptions extends CaveatOptions {
   /** Non-empty; grantable scopes only; closed under implication before storing. */
   scopes: string[];
   expiresAt?: number | Date;
+  /**
+   * A canary: lists like any other password and never grants; a verify with it answers exactly as
+   * for an unknown id and calls the service's `onCanary`.
+   */
+  canary?: boolean;
+}
+
+/** One use of a canary, as `onCanary` receives it. */
+export interface CanaryUse {
+  id: string;
+  /** The canary's owner (not the username the client sent). */
+  user: string;
+  label: string;
+  /** When, epoch milliseconds. */
+  at: number;
+}
+
+/** What `reportLeaked` found. */
+export interface LeakReport {
+  /** A real password of this service (live, or revoked as leaked before: a replay). */
+  found: boolean;
+  /** This call revoked it. */
+  revoked: boolean;
+  id?: string;
+  user?: string;
+}
+
+/** One entry of GitHub's public keys document (`publicKeys`). */
+export interface SecretScanningPublicKey {
+  key_identifier: string;
+  /** PEM `-----BEGIN PUBLIC KEY-----` of an ECDSA P-256 key. */
+  key: string;
+  is_current?: boolean;
+}
+
+export interface SecretScanningOptions {
+  /** GitHub's `{ public_keys: [...] }` document, or a (cached) function that fetches it. */
+  publicKeys:
+    | { public_keys: SecretScanningPublicKey[] }
+    | ((keyIdentifier: string) => Promise<{ public_keys: SecretScanningPublicKey[] }> | { public_keys: SecretScanningPublicKey[] });
+  /** Called for each reported token that is a real password (after its revoke). */
+  onLeak?: (leak: {
+    id?: string;
+    user?: string;
+    revoked: boolean;
+    type?: string;
+    url?: string;
+    source?: string;
+  }) => void | Promise<void>;
 }
 
 /**
@@ -162,6 +216,18 @@ export interface ListedAppPassword extends CaveatFields {
   createdAt: number;
   expiresAt: number | null;
   lastUsedAt: number | null;
+  /** `false` while disabled (`setEnabled`). */
+  enabled: boolean;
+  /** The id of the password this one replaced (`rotate`), or null. */
+  replaces: string | null;
+  /** The id of the listed password that replaced this one, or null. */
+  replacedBy: string | null;
+}
+
+/** A replacement made by `rotate`: shown once, like `create`'s. */
+export interface RotatedAppPassword extends CreatedAppPassword {
+  /** The id of the password it replaces. */
+  replaces: string;
 }
 
 export interface VerifyOptions extends RequestContextOptions {
@@ -261,6 +327,50 @@ export class AppPasswords {
    * const revoked = await ap.revokeAll("alice"); // e.g. 3
    */
   revokeAll(user: string): Promise<number>;
+  /**
+   * Rotates a password: a replacement with the same label, scopes, caveats and expiry, shown once.
+   * The old one keeps working until the replacement is first verified (granted) or `overlapMs`
+   * (default 24 h, at most 30 days) has passed, whichever is first; then it refuses (401
+   * `invalid_credentials`, reason `superseded`). `list` shows `replaces` / `replacedBy`.
+   * Rotating the replacement is fine (a chain); rotating the same password twice is not.
+   * @returns the replacement, or `null` when that user has no such password (or a revoke won).
+   * @throws {AppPasswordError} `already_rotated`, `invalid_expiry` (it expired), `too_many_passwords`,
+   *   `invalid_argument` (overlapMs), or a store error.
+   * @example
+   * const next = await ap.rotate("alice", id, { overlapMs: 60 * 60 * 1000 });
+   * // next.password: show it once; the old one stops at next's first use, or in an hour
+   */
+  rotate(user: string, id: string, options?: { overlapMs?: number }): Promise<RotatedAppPassword | null>;
+  /**
+   * Disables (`false`) or enables (`true`) a password. A disabled one refuses (401
+   * `invalid_credentials`, reason `disabled`) until enabled again; `list` shows `enabled`.
+   * @returns `true` if that user had it (not revoked), `false` otherwise.
+   * @throws {AppPasswordError} `invalid_argument`, or a store error.
+   * @example
+   * await ap.setEnabled("alice", id, false); // true
+   */
+  setEnabled(user: string, id: string, enabled: boolean): Promise<boolean>;
+  /**
+   * Revokes a password found in public: the checksum first (no store access at all when it
+   * fails), then the secret against the stored hash (an id alone never revokes), then the revoke.
+   * A replayed report finds it again (`found: true, revoked: false`).
+   * @throws {AppPasswordError} a store error.
+   * @example
+   * const { found, revoked } = await ap.reportLeaked(pastedText);
+   */
+  reportLeaked(password: string): Promise<LeakReport>;
+  /**
+   * GitHub's secret scanning partner endpoint (docs/secret-scanning.md): checks the
+   * `Github-Public-Key-Signature` (ECDSA P-256 / SHA-256 over the raw body) with the key named by
+   * `Github-Public-Key-Identifier`; answers 401 (missing, unknown or bad signature) or 400
+   * (malformed body) without touching the store; else revokes each token that is a real password
+   * and answers 200 `[{ token_hash, token_type, label: "true_positive" | "false_positive" }]`.
+   * At most 150 tokens a report (Workers KV: 1,000 operations a request).
+   * @example
+   * if (url.pathname === "/api/secret-scanning" && request.method === "POST")
+   *   return ap.handleSecretScanningReport(request, { publicKeys: () => githubKeys(env) });
+   */
+  handleSecretScanningReport(request: Request, options: SecretScanningOptions): Promise<Response>;
   /**
    * Verifies a username and app password. Never throws for wrong credentials: the result says why.
    * @throws {AppPasswordError} bad arguments or a store error (fails closed; never `ok: true`).

@@ -18,20 +18,21 @@ use crate::store::Store;
 pub struct FollowUp {
     pub(crate) touch: Option<(String, Millis)>,
     pub(crate) upgrade: Option<Upgrade>,
-    /// A canary's use, for the host's hook (no store write).
-    pub(crate) canary: Option<CanaryUse>,
+    /// A canary's use, for the host's hook (no store write). Boxed: rare, and it would double
+    /// the size of every follow-up.
+    pub(crate) canary: Option<Box<CanaryUse>>,
 }
 
 impl FollowUp {
     pub(crate) fn canary(canary: CanaryUse) -> Self {
-        Self { touch: None, upgrade: None, canary: Some(canary) }
+        Self { touch: None, upgrade: None, canary: Some(Box::new(canary)) }
     }
 
     /// The use of a canary this verify saw (the right secret of a canary password), for the
     /// host's `onCanary` hook; `None` for every other verify.
     #[must_use]
     pub fn canary_use(&self) -> Option<&CanaryUse> {
-        self.canary.as_ref()
+        self.canary.as_deref()
     }
 }
 

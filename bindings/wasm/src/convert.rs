@@ -34,6 +34,15 @@ pub fn opt_string(object: &JsValue, name: &str) -> Result<Option<String>, JsValu
     value.as_string().map(Some).ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))
 }
 
+/// An optional boolean field.
+pub fn opt_bool(object: &JsValue, name: &str) -> Result<Option<bool>, JsValue> {
+    let value = field(object, name);
+    if absent(&value) {
+        return Ok(None);
+    }
+    value.as_bool().map(Some).ok_or_else(|| invalid_argument(&[name, " must be a boolean"].concat()))
+}
+
 /// An array of strings (`undefined`/`null` is an empty list when `optional`).
 pub fn strings(value: &JsValue, name: &str, optional: bool) -> Result<Vec<String>, JsValue> {
     if optional && absent(value) {

@@ -16,7 +16,8 @@ use app_passwords_core::json::push_quoted;
 use app_passwords_core::password::{self, PooledOsRandom, Prefix};
 use app_passwords_core::scope::Catalog;
 use app_passwords_core::service::{
-    AppPasswords, Clock, Config, FollowUp, Millis, NewAppPassword, Purpose, Refusal, VerifyRequest, VerifyResult,
+    AppPasswords, Clock, Config, Created, FollowUp, Millis, NewAppPassword, Purpose, Refusal, VerifyRequest,
+    VerifyResult,
 };
 
 /// `Date.now()`, or the host's `now()` option.
@@ -262,7 +263,7 @@ impl VerifyArgs {
 /// Runs the follow-up writes of a verify as their own Promise (or `undefined`).
 fn follow_up_promise(service: &Rc<Service>, follow_up: Option<FollowUp>) -> JsValue {
     match follow_up {
-        Some(follow_up) => run(Rc::clone(service), Op::Complete(follow_up)).into(),
+        Some(follow_up) => run(Rc::clone(service), Op::Complete(Box::new(follow_up))).into(),
         None => JsValue::UNDEFINED,
     }
 }
@@ -277,8 +278,34 @@ fn answered(result: Option<VerifyResult>) -> Result<JsValue, JsValue> {
     }
 }
 
-fn pair(result: &VerifyResult, pending: JsValue) -> Result<JsValue, JsValue> {
-    Ok(Array::of2(&verify_js(result), &pending).into())
+/// `[result, pending, canaryUse]`: the third is `{ id, user, label, at }` when the verify saw a
+/// canary's right secret, else `undefined` (the package hands it to its `onCanary` hook).
+fn pair(result: &VerifyResult, follow_up: Option<FollowUp>, service: &Rc<Service>) -> Result<JsValue, JsValue> {
+    let canary = match follow_up.as_ref().and_then(FollowUp::canary_use) {
+        Some(used) => Obj::new()
+            .set("id", used.id.as_str())
+            .set("user", used.user.as_str())
+            .set("label", used.label.as_str())
+            .set("at", ms(used.at))
+            .build(),
+        None => JsValue::UNDEFINED,
+    };
+    Ok(Array::of3(&verify_js(result), &follow_up_promise(service, follow_up), &canary).into())
+}
+
+/// A created password as JS: `{ id, password, label, scopes, createdAt, expiresAt }`.
+fn created_js(created: &Created) -> Obj {
+    Obj::new()
+        .set("id", created.id.as_str())
+        .set("password", created.password.expose())
+        .set("label", created.label.as_str())
+        .set("scopes", string_array(&created.scopes))
+        .set("createdAt", ms(created.created_at))
+        .set("expiresAt", opt_ms(created.expires_at))
+}
+
+fn opt_str(value: Option<&String>) -> JsValue {
+    value.map_or(JsValue::NULL, |s| JsValue::from_str(s))
 }
 
 /// Every async operation of the bindings, run by the one `future_to_promise` in [`run`]: one
@@ -288,9 +315,13 @@ enum Op {
     List(JsValue),
     Revoke(JsValue, JsValue),
     RevokeAll(JsValue),
+    Rotate(JsValue, JsValue, JsValue),
+    SetEnabled(JsValue, JsValue, JsValue),
+    ReportLeaked(JsValue),
     Verify(JsValue),
     VerifyHeader(JsValue, JsValue, [JsValue; 3]),
-    Complete(FollowUp),
+    /// Boxed: the follow-up holds a whole record (for a re-hash), the other variants a few handles.
+    Complete(Box<FollowUp>),
 }
 
 fn run(service: Rc<Service>, op: Op) -> Promise {
@@ -300,9 +331,12 @@ fn run(service: Rc<Service>, op: Op) -> Promise {
             Op::List(user) => op_list(&service, user).await,
             Op::Revoke(user, id) => op_revoke(&service, user, id).await,
             Op::RevokeAll(user) => op_revoke_all(&service, user).await,
+            Op::Rotate(user, id, options) => op_rotate(&service, user, id, options).await,
+            Op::SetEnabled(user, id, enabled) => op_set_enabled(&service, user, id, enabled).await,
+            Op::ReportLeaked(password) => op_report_leaked(&service, password).await,
             Op::Verify(options) => op_verify(&service, options).await,
             Op::VerifyHeader(header, require, context) => op_verify_header(&service, header, require, context).await,
-            Op::Complete(follow_up) => service.complete(follow_up).await.js().map(|()| JsValue::UNDEFINED),
+            Op::Complete(follow_up) => service.complete(*follow_up).await.js().map(|()| JsValue::UNDEFINED),
         }
     })
 }
@@ -325,15 +359,57 @@ async fn op_create(service: &Rc<Service>, options: JsValue) -> Result<JsValue, J
         max_uses: caveats.max_uses,
     };
     let new = NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at };
-    let created = service.create_with_caveats(new, &spec).await.js()?;
-    let out = Obj::new()
-        .set("id", created.id.as_str())
-        .set("password", created.password.expose())
-        .set("label", created.label.as_str())
-        .set("scopes", string_array(&created.scopes))
-        .set("createdAt", ms(created.created_at))
-        .set("expiresAt", opt_ms(created.expires_at));
-    Ok(with_caveats(out, &created.caveats).build())
+    // A canary never grants, so it takes no caveats.
+    let created = match convert::opt_bool(&options, "canary")? {
+        Some(true) => service.create_canary(new).await,
+        _ => service.create_with_caveats(new, &spec).await,
+    }
+    .js()?;
+    Ok(with_caveats(created_js(&created), &created.caveats).build())
+}
+
+async fn op_rotate(service: &Rc<Service>, user: JsValue, id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
+    let overlap = field(&options, "overlapMs");
+    let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
+        None
+    } else {
+        Some(
+            overlap
+                .as_f64()
+                .and_then(convert::millis)
+                .ok_or_else(|| invalid_argument("overlapMs must be a non-negative number"))?,
+        )
+    };
+    Ok(match service.rotate(&user, &id, overlap_ms).await.js()? {
+        Some(created) => with_caveats(created_js(&created).set("replaces", id.as_str()), &created.caveats).build(),
+        None => JsValue::NULL,
+    })
+}
+
+async fn op_set_enabled(
+    service: &Rc<Service>,
+    user: JsValue,
+    id: JsValue,
+    enabled: JsValue,
+) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
+    let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
+    Ok(JsValue::from_bool(service.set_enabled(&user, &id, enabled).await.js()?))
+}
+
+async fn op_report_leaked(service: &Rc<Service>, password: JsValue) -> Result<JsValue, JsValue> {
+    let password =
+        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
+    let report = service.report_leaked(&password).await.js()?;
+    let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
+    Ok(match (&report.id, &report.user) {
+        (Some(id), Some(user)) => out.set("id", id.as_str()).set("user", user.as_str()),
+        _ => out,
+    }
+    .build())
 }
 
 async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
@@ -348,7 +424,10 @@ async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValu
                 .set("scopes", string_array(&l.scopes))
                 .set("createdAt", ms(l.created_at))
                 .set("expiresAt", opt_ms(l.expires_at))
-                .set("lastUsedAt", opt_ms(l.last_used_at));
+                .set("lastUsedAt", opt_ms(l.last_used_at))
+                .set("enabled", l.enabled)
+                .set("replaces", opt_str(l.replaces.as_ref()))
+                .set("replacedBy", opt_str(l.replaced_by.as_ref()));
             with_caveats(out, &l.caveats).build()
         })
         .collect();
@@ -378,7 +457,7 @@ async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, J
         })
         .await
         .js()?;
-    pair(&result, follow_up_promise(service, follow_up))
+    pair(&result, follow_up, service)
 }
 
 async fn op_verify_header(
@@ -393,7 +472,7 @@ async fn op_verify_header(
     let context = ContextArgs::read(&client_ip, &method, &path)?;
     let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
     let (result, follow_up) = service.verify_deferred(request).await.js()?;
-    pair(&result, follow_up_promise(service, follow_up))
+    pair(&result, follow_up, service)
 }
 
 #[wasm_bindgen]
@@ -445,7 +524,7 @@ impl AppPasswordsCore {
     }
 
     /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
-    /// paths?, maxUses? })` → Promise of the new password, shown once.
+    /// paths?, maxUses?, canary? })` → Promise of the new password, shown once.
     pub fn create(&self, options: JsValue) -> Promise {
         run(Rc::clone(&self.inner), Op::Create(options))
     }
@@ -466,14 +545,32 @@ impl AppPasswordsCore {
         run(Rc::clone(&self.inner), Op::RevokeAll(user))
     }
 
-    /// `verify({ username, password, require?, purpose? })` → Promise of `[result, pending]`,
-    /// where `pending` is a Promise of the follow-up writes, or `undefined`.
+    /// `rotate(user, id, { overlapMs? })` → Promise of the replacement (with `replaces`), or
+    /// `null` when that user has no such password.
+    pub fn rotate(&self, user: JsValue, id: JsValue, options: JsValue) -> Promise {
+        run(Rc::clone(&self.inner), Op::Rotate(user, id, options))
+    }
+
+    /// `setEnabled(user, id, enabled)` → Promise of `true` if that user had it.
+    #[wasm_bindgen(js_name = setEnabled)]
+    pub fn set_enabled(&self, user: JsValue, id: JsValue, enabled: JsValue) -> Promise {
+        run(Rc::clone(&self.inner), Op::SetEnabled(user, id, enabled))
+    }
+
+    /// `reportLeaked(password)` → Promise of `{ found, revoked, id?, user? }`.
+    #[wasm_bindgen(js_name = reportLeaked)]
+    pub fn report_leaked(&self, password: JsValue) -> Promise {
+        run(Rc::clone(&self.inner), Op::ReportLeaked(password))
+    }
+
+    /// `verify({ username, password, require?, purpose? })` → Promise of `[result, pending,
+    /// canaryUse]`, where `pending` is a Promise of the follow-up writes, or `undefined`.
     pub fn verify(&self, options: JsValue) -> Promise {
         run(Rc::clone(&self.inner), Op::Verify(options))
     }
 
     /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → Promise
-    /// of `[result, pending]`.
+    /// of `[result, pending, canaryUse]`.
     #[wasm_bindgen(js_name = verifyHeader)]
     pub fn verify_header(
         &self,

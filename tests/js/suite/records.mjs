@@ -143,7 +143,7 @@ export function define(ctx) {
       const r = e.expect;
       const h = harness({ map: storeWith(e.json, e.id, r.user), at: 1_700_000_000_001 });
       const scopes = api.scopes.decode(r.scopes);
-      deepEqual(await h.ap.list(r.user), [{ id: r.id, label: r.label, scopes, createdAt: r.createdAt, expiresAt: r.expiresAt, lastUsedAt: null }]);
+      deepEqual(await h.ap.list(r.user), [{ id: r.id, label: r.label, scopes, createdAt: r.createdAt, expiresAt: r.expiresAt, lastUsedAt: null, enabled: true, replaces: null, replacedBy: null }]);
       const password = passwordOf.get(e.id);
       ok(password, `a password for ${e.id}`);
       sameResult(await h.ap.verify({ username: r.user, password }), { ok: true, user: r.user, id: r.id, label: r.label, scopes });

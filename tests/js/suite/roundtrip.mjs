@@ -28,7 +28,7 @@ export function define(ctx) {
     equal(created.expiresAt, null);
 
     const listed = await ap.list("alice");
-    deepEqual(listed, [{ id: created.id, label: "CI deploy", scopes: created.scopes, createdAt: T0, expiresAt: null, lastUsedAt: null }]);
+    deepEqual(listed, [{ id: created.id, label: "CI deploy", scopes: created.scopes, createdAt: T0, expiresAt: null, lastUsedAt: null, enabled: true, replaces: null, replacedBy: null }]);
     deepEqual(await ap.list("bob"), [], "per user");
 
     h.clock.t = T0 + 5000;
