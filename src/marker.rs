@@ -38,7 +38,7 @@ pub fn marker_key(user: &str, id: &str, suffix: &str) -> String {
     key
 }
 
-/// The three marker keys of `user`'s password `id`, in the order [`State::read`] takes them.
+/// The three marker keys of `user`'s password `id`: disabled, rotated, superseded.
 #[must_use]
 pub fn marker_keys(user: &str, id: &str) -> [String; 3] {
     [marker_key(user, id, DISABLED), marker_key(user, id, ROTATED), marker_key(user, id, SUPERSEDED)]
