@@ -52,6 +52,10 @@ export function appPasswords(env) {
       store: chosen.store,
       realm: REALM,
       onError: (err) => console.error("app-passwords background write failed:", err && err.code, err && err.message),
+      // A canary was used: someone holds a password that should never have left its hiding
+      // place. A real deployment pages someone here; the answer was already "invalid credentials".
+      onCanary: ({ id, user, label, at }) =>
+        console.warn(`CANARY app password used: id ${id}, user ${user}, label ${JSON.stringify(label)}, at ${new Date(at).toISOString()}`),
     };
     if (typeof env.PEPPER === "string" && env.PEPPER) options.pepper = env.PEPPER;
     service = { binding: chosen.binding, ap: new AppPasswords(options) };
@@ -64,6 +68,36 @@ export const catalog = (env) => appPasswords(env).catalog();
 export const create = (env, options) => appPasswords(env).create(options);
 export const list = (env, user) => appPasswords(env).list(user);
 export const revoke = (env, user, id) => appPasswords(env).revoke(user, id);
+export const rotate = (env, user, id, options) => appPasswords(env).rotate(user, id, options);
+export const setEnabled = (env, user, id, enabled) => appPasswords(env).setEnabled(user, id, enabled);
+
+// GitHub's secret scanning partner endpoint. The keys GitHub signs with: the
+// SECRET_SCANNING_PUBLIC_KEYS var (the document as JSON text: tests inject their own key pair),
+// else GitHub's public document, fetched once per isolate and hour.
+const GITHUB_KEYS_URL = "https://api.github.com/meta/public_keys/secret_scanning";
+let githubKeys = null;
+
+async function secretScanningKeys(env, keyId) {
+  if (typeof env.SECRET_SCANNING_PUBLIC_KEYS === "string" && env.SECRET_SCANNING_PUBLIC_KEYS) {
+    return JSON.parse(env.SECRET_SCANNING_PUBLIC_KEYS);
+  }
+  const fresh = githubKeys && Date.now() - githubKeys.at < 3_600_000;
+  // An identifier we do not know yet may be a key GitHub just rotated in: fetch again.
+  const known = fresh && githubKeys.doc.public_keys?.some((k) => k.key_identifier === keyId);
+  if (!known) {
+    const res = await fetch(GITHUB_KEYS_URL, { headers: { accept: "application/json", "user-agent": "app-passwords-example-host" } });
+    if (!res.ok) throw new HttpError(503, "keys_unavailable", "GitHub's secret scanning keys could not be fetched.");
+    githubKeys = { at: Date.now(), doc: await res.json() };
+  }
+  return githubKeys.doc;
+}
+
+/** POST /api/secret-scanning: GitHub's report of app passwords found in public. */
+export const secretScanningReport = (request, env) =>
+  appPasswords(env).handleSecretScanningReport(request, {
+    publicKeys: (keyId) => secretScanningKeys(env, keyId),
+    onLeak: ({ id, user, revoked, url }) => console.warn(`leaked app password reported by GitHub: id ${id}, user ${user}, revoked ${revoked}, at ${url}`),
+  });
 
 /** An account removed from the configuration: every app password it had is revoked. */
 export async function revokeAll(env, user) {

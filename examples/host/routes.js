@@ -61,7 +61,7 @@ const CAVEATS = ["allowIps", "denyIps", "notBefore", "methods", "paths", "maxUse
 
 async function createAppPassword(request, env, user) {
   const body = await readJson(request);
-  const { label, scopes, expiresAt } = body;
+  const { label, scopes, expiresAt, canary } = body;
   if (typeof label !== "string") throw new HttpError(400, "invalid_label", "Give the app password a label (1 to 255 characters).");
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string")) {
     throw new HttpError(400, "invalid_scopes", "scopes must be an array of scope names.");
@@ -69,10 +69,12 @@ async function createAppPassword(request, env, user) {
   if (expiresAt !== undefined && expiresAt !== null && (typeof expiresAt !== "number" || !Number.isFinite(expiresAt))) {
     throw new HttpError(400, "invalid_expiry", "expiresAt must be a time in epoch milliseconds.");
   }
+  if (canary !== undefined && typeof canary !== "boolean") throw new HttpError(400, "invalid_request", "canary must be true or false.");
   const options = { user, label: label.trim(), scopes };
   if (typeof expiresAt === "number") options.expiresAt = expiresAt;
   // Caveats are passed on as sent; the library checks them (invalid_caveat, store_lacks_atomic).
   for (const name of CAVEATS) if (body[name] !== undefined && body[name] !== null) options[name] = body[name];
+  if (canary) options.canary = true;
   const created = await apw.create(env, options);
   return json(201, created, { location: `/api/app-passwords/${created.id}` });
 }
@@ -89,6 +91,39 @@ async function revokeAppPassword(request, env, url, encodedId) {
   const revoked = /^[0-9A-Za-z]{1,64}$/.test(id) && (await apw.revoke(env, user, id));
   if (!revoked) return errorResponse(404, "not_found", "You have no app password with that id.");
   return json(204, null);
+}
+
+/** The id of a `/api/app-passwords/{id}...` path, or "" when it cannot be one. */
+function idOf(encodedId) {
+  let id;
+  try {
+    id = decodeURIComponent(encodedId);
+  } catch {
+    return "";
+  }
+  return /^[0-9A-Za-z]{1,64}$/.test(id) ? id : "";
+}
+
+async function rotateAppPassword(request, env, url, encodedId) {
+  const { user } = await requireSession(request, env, url);
+  const { overlapMs } = await readJson(request);
+  if (overlapMs !== undefined && overlapMs !== null && (typeof overlapMs !== "number" || !Number.isFinite(overlapMs))) {
+    throw new HttpError(400, "invalid_request", "overlapMs must be a number of milliseconds.");
+  }
+  const id = idOf(encodedId);
+  const rotated = id && (await apw.rotate(env, user, id, typeof overlapMs === "number" ? { overlapMs } : {}));
+  if (!rotated) return errorResponse(404, "not_found", "You have no app password with that id.");
+  return json(201, rotated, { location: `/api/app-passwords/${rotated.id}` });
+}
+
+async function setAppPasswordEnabled(request, env, url, encodedId) {
+  const { user } = await requireSession(request, env, url);
+  const { enabled } = await readJson(request);
+  if (typeof enabled !== "boolean") throw new HttpError(400, "invalid_request", "Send {enabled: true} or {enabled: false}.");
+  const id = idOf(encodedId);
+  const done = id && (await apw.setEnabled(env, user, id, enabled));
+  if (!done) return errorResponse(404, "not_found", "You have no app password with that id.");
+  return json(200, { id, enabled });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,6 +224,11 @@ export async function route(request, env, ctx, url) {
       if (method === "POST") return createAppPassword(request, env, user);
       return json(200, { appPasswords: await apw.list(env, user) });
     }
+    case "/api/secret-scanning":
+      // GitHub's secret scanning partner program: no session, the report's signature is the
+      // authentication (docs/secret-scanning.md).
+      if (method !== "POST") return methodNotAllowed(["POST"]);
+      return apw.secretScanningReport(request, env);
     case "/api/user":
       if (method !== "GET") return methodNotAllowed(["GET"]);
       return apiUser(request, env, ctx);
@@ -201,6 +241,14 @@ export async function route(request, env, ctx, url) {
       return workspaceSettings(request, env, ctx);
     default:
       break;
+  }
+
+  const action = /^\/api\/app-passwords\/([^/]+)\/(rotate|enabled)$/.exec(pathname);
+  if (action) {
+    if (method !== "POST") return methodNotAllowed(["POST"]);
+    return action[2] === "rotate"
+      ? rotateAppPassword(request, env, url, action[1])
+      : setAppPasswordEnabled(request, env, url, action[1]);
   }
 
   const revoke = /^\/api\/app-passwords\/([^/]+)$/.exec(pathname);

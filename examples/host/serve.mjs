@@ -75,6 +75,7 @@ if (process.env.EXTRA_ACCOUNTS) {
 if (process.env.PEPPER) bindings.PEPPER = process.env.PEPPER;
 // The record store (README "Record store"): "kv" (default) or "durable-object".
 if (process.env.APP_PASSWORDS_STORE) bindings.APP_PASSWORDS_STORE = process.env.APP_PASSWORDS_STORE;
+if (process.env.SECRET_SCANNING_PUBLIC_KEYS) bindings.SECRET_SCANNING_PUBLIC_KEYS = process.env.SECRET_SCANNING_PUBLIC_KEYS;
 
 const signals = ["SIGINT", "SIGTERM"];
 const listenersBefore = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));

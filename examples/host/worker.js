@@ -14,6 +14,8 @@
 //   EXTRA_ACCOUNTS   optional secret: JSON object {username: password} of more accounts;
 //                    removing one revokes its app passwords.
 //   PEPPER           optional secret: Argon2's secret input for app-password hashes.
+//   SECRET_SCANNING_PUBLIC_KEYS  optional var: GitHub's secret scanning keys document (JSON);
+//                    unset, POST /api/secret-scanning fetches GitHub's (docs/secret-scanning.md).
 
 import { removeUnconfiguredAccounts } from "./accounts.js";
 import { libraryError } from "./app-passwords.js";

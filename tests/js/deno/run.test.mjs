@@ -3,6 +3,7 @@
 // package's `deno` export). Run by scripts/test-deno.sh with --allow-read only.
 import * as api from "app-passwords";
 import { defineSuite, LIGHT } from "../suite.mjs";
+import { raceOldAgainstFirstUse } from "../suite/lifecycle.mjs";
 import { deepEqual, equal, ok, rejects } from "../assert.mjs";
 
 const load = async (name) => JSON.parse(await Deno.readTextFile(new URL(`../../vectors/${name}.json`, import.meta.url)));
@@ -223,4 +224,13 @@ Deno.test("[deno] denoKvStore: 1,500 creates at maxPerUser 1000, all listed in â
     console.log(`budget [deno, Deno KV]: 1,500 creates: ${made.length} made, ${refused} too_many_passwords; create ${createMost}, list of ${listed.length} ${listCalls}, verify ${verifyCalls}, revoke ${revokeCalls} store calls`);
     equal(listed.length, 1000);
     ok(listCalls <= 40 && verifyCalls <= 2 && createMost <= 6 && revokeCalls <= 6);
+  }));
+
+Deno.test("[deno] denoKvStore: 50 verifies of an old password racing its replacement's first verify: none granted after it", () =>
+  withKv(async (kv) => {
+    for (let run = 0; run < 3; run++) {
+      const counts = await raceOldAgainstFirstUse(api, api.denoKvStore(kv));
+      ok(counts.after >= 5, JSON.stringify(counts));
+      console.log(`rotation race on Deno KV: ${JSON.stringify(counts)}`);
+    }
   }));

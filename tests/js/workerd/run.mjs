@@ -488,6 +488,16 @@ test("workersKvStore has no increment (Workers KV has no atomic add; the core wo
   assert.match(res.body.error, /increment is not a function/);
 });
 
+test("durableObjectStore(stub): 50 verifies of an old password racing its replacement's first verify: none granted after it", async () => {
+  if (!hasSuite) throw new Error("needs tests/js/suite/lifecycle.mjs");
+  for (const name of ["race-1", "race-2", "race-3"]) {
+    const res = await call("POST", `/race-rotation?name=${name}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.after >= 5, JSON.stringify(res.body));
+    console.log(`      rotation race on the Durable Object store (${name}): ${JSON.stringify(res.body)}`);
+  }
+});
+
 /** The budget table through `headers`' store: creates in requests of 100, then one measuring request. */
 async function budgetTable(headers, user, attempts) {
   let made = 0;

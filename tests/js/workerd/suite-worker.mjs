@@ -4,6 +4,7 @@
 
 import { handle, json, pkg } from "./routes.mjs";
 import { defineSuite } from "../suite.mjs";
+import { raceOldAgainstFirstUse } from "../suite/lifecycle.mjs";
 
 async function runSuite(env) {
   const tests = [];
@@ -22,8 +23,20 @@ async function runSuite(env) {
   return json({ passed: results.length - failures.length, failed: failures.length, failures, results });
 }
 
+/** POST /race-rotation: the rotation race of the shared suite on a Durable Object store. */
+async function raceRotation(url, env) {
+  const name = url.searchParams.get("name") || "race";
+  const store = pkg.durableObjectStore(env.AP_STORE.get(env.AP_STORE.idFromName(name)));
+  try {
+    return json(await raceOldAgainstFirstUse(pkg, store));
+  } catch (err) {
+    return json({ error: String((err && err.message) || err) }, 500);
+  }
+}
+
 const suiteRoute = (request, env) => {
   const url = new URL(request.url);
+  if (url.pathname === "/race-rotation" && request.method === "POST") return raceRotation(url, env);
   return url.pathname === "/suite" && request.method === "GET" ? runSuite(env) : null;
 };
 
