@@ -1,6 +1,6 @@
 // The commands of `app-passwords` (cli.js runs them). One entry per command: its summary, its
 // options and arguments for --help and the parser, and `run(ctx)`, which prints and answers an
-// exit code. A new command is one more entry (`rotate` comes with rotation itself).
+// exit code. A new command is one more entry.
 import { generatePassword, hashPassword, scopes, verifyPasswordHash } from "./node.js";
 import { CliError, EXIT, catalogOption, integerOption, parseExpiry, readPassword, table, usage, when } from "./cli-support.js";
 
@@ -72,6 +72,38 @@ export const COMMANDS = {
       else if (revoked) out(`revoked ${id}`);
       else err(`${values.user} has no app password ${id}`);
       return revoked ? EXIT.ok : EXIT.refused;
+    },
+  },
+
+  rotate: {
+    summary: "replace an app password; prints the new one once; the old one works until the new one's first use",
+    args: "[ID]",
+    options: {
+      user,
+      id: { type: "string", value: "ID", help: "the password's id (as `list` shows it); or give it as the argument" },
+      overlap: { type: "string", value: "TIME", help: "how long the old one keeps working at most: 30m, 12h, 1d (default 24h, at most 30d)" },
+    },
+    positionals: 1,
+    store: true,
+    async run({ values, positionals, ap, out, err, json }) {
+      const id = values.id ?? positionals[0];
+      if (id === undefined) throw usage("rotate needs the password's id");
+      if (values.id !== undefined && positionals.length) throw usage("give the id once");
+      let overlapMs;
+      if (values.overlap !== undefined) {
+        if (!/^\d{1,6}[smhdw]$/.test(values.overlap.trim())) throw usage(`--overlap takes a duration (30m, 12h, 1d), not "${values.overlap}"`);
+        overlapMs = parseExpiry(values.overlap, 0);
+      }
+      const rotated = await ap.rotate(values.user, id, overlapMs === undefined ? {} : { overlapMs });
+      if (!rotated) {
+        if (json) out({ user: values.user, id, rotated: false });
+        else err(`${values.user} has no app password ${id}`);
+        return EXIT.refused;
+      }
+      out(json ? { user: values.user, ...rotated } : rotated.password);
+      err(`app password ${rotated.id} replaces ${id} for ${values.user} (${rotated.label}); ${id} stops at ${rotated.id}'s first use`);
+      err("It will not be shown again: store it now.");
+      return EXIT.ok;
     },
   },
 

@@ -16,6 +16,8 @@ const ARGUMENT_CODES = new Set([
   "too_many_scopes", "invalid_prefix", "invalid_expiry", "invalid_hash_params", "invalid_catalog",
   "invalid_scope_encoding", "invalid_hash", "invalid_caveat",
 ]);
+/** Library errors that are a refusal of this request (exit 1), not a fault. */
+const REFUSED_CODES = new Set(["too_many_passwords", "already_rotated"]);
 
 function version() {
   return JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version;
@@ -116,7 +118,7 @@ function describe(error, opened) {
     if (error.code === "store_unavailable" && isAppPasswordError(cause)) {
       return { exit: EXIT.store, code: cause.code, message: `${cause.code}: ${cause.message}` };
     }
-    const exit = ARGUMENT_CODES.has(error.code) ? EXIT.usage : error.code === "too_many_passwords" ? EXIT.refused : EXIT.store;
+    const exit = ARGUMENT_CODES.has(error.code) ? EXIT.usage : REFUSED_CODES.has(error.code) ? EXIT.refused : EXIT.store;
     const where = exit === EXIT.store && opened ? ` (store ${opened.name})` : "";
     return { exit, code: error.code, message: `${error.code}: ${error.message}${where}` };
   }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { check, cli, expectExit, freePort, freshProject, json, must, npx, WORK } from "./lib.mjs";
 
 const PASSWORD = /^apw_[0-9A-Za-z]{50}$/;
-const COMMANDS = ["create", "list", "revoke", "verify", "generate", "hash", "scopes"];
+const COMMANDS = ["create", "list", "revoke", "rotate", "verify", "generate", "hash", "scopes"];
 const ARGV_REFUSED = /a password on the command line can be read by every user/;
 
 /** Exit 0, one password line on stdout, the "not shown again" line on stderr. */
@@ -75,7 +75,7 @@ async function storeCommands(label, dir, store) {
     assert.equal(doc.user, "alice");
     assert.equal(doc.passwords.length, 1);
     const [p] = doc.passwords;
-    assert.deepEqual(Object.keys(p), ["id", "label", "scopes", "createdAt", "expiresAt", "lastUsedAt"]);
+    assert.deepEqual(Object.keys(p), ["id", "label", "scopes", "createdAt", "expiresAt", "lastUsedAt", "enabled", "replaces", "replacedBy"]);
     assert.equal(p.id, id);
     assert.equal(typeof p.lastUsedAt, "number", "the verify above wrote lastUsedAt before the command ended");
   });
@@ -89,6 +89,22 @@ async function storeCommands(label, dir, store) {
     const empty = expectExit(await cli(dir, ["list", "--user", "alice", ...s]), 0);
     assert.equal(empty.stdout, "");
     assert.match(empty.stderr, /alice has no app passwords/);
+  });
+  await check(`${label}: rotate ID: the new password once (exit 0); again already_rotated (exit 1); unknown (exit 1); the old one stops at the new one's first use`, async () => {
+    const made = json(await create(dir, ["--user", "erin", "--label", "rot", "--scopes", "repository", "--json", ...s]));
+    const r = expectExit(await cli(dir, ["rotate", "--user", "erin", made.id, "--overlap", "2h", "--json", ...s]), 0);
+    const next = json(r);
+    assert.match(next.password, PASSWORD);
+    assert.equal(next.replaces, made.id);
+    assert.match(r.stderr, /will not be shown again/);
+    const twice = expectExit(await cli(dir, ["rotate", "--user", "erin", "--id", made.id, ...s]), 1);
+    assert.match(twice.stderr, /already_rotated/);
+    expectExit(await cli(dir, ["rotate", "--user", "erin", "000000000001", ...s]), 1);
+    expectExit(await cli(dir, ["rotate", "--user", "erin", made.id, "--overlap", "soon", ...s]), 2);
+    expectExit(await cli(dir, ["verify", "--user", "erin", ...s], { input: made.password }), 0);
+    expectExit(await cli(dir, ["verify", "--user", "erin", ...s], { input: next.password }), 0);
+    const old = expectExit(await cli(dir, ["verify", "--user", "erin", ...s], { input: made.password }), 1);
+    assert.equal(old.stdout, "refused: 401 invalid_credentials (superseded)\n");
   });
   await check(`${label}: revoke --all --json: { user, revoked: n }`, async () => {
     await create(dir, ["--user", "carol", "--label", "a", "--scopes", "repository", ...s]);
