@@ -79,7 +79,7 @@ export async function getCatalogue() {
   return Array.isArray(res?.scopes) ? res.scopes : [];
 }
 
-/** The signed-in person's app passwords, `[{id, label, scopes, createdAt, expiresAt, lastUsedAt}]`. */
+/** The signed-in person's app passwords, `[{id, label, scopes, createdAt, expiresAt, lastUsedAt, enabled, replaces, replacedBy}]`. */
 export async function listAppPasswords() {
   const res = await sessionCall("GET", "/api/app-passwords");
   return Array.isArray(res?.appPasswords) ? res.appPasswords : [];
@@ -89,5 +89,12 @@ export async function listAppPasswords() {
 /** `restrictions`: caveats the server passes on (`allowIps`, `methods`), only those set. */
 export const createAppPassword = (label, scopes, restrictions = {}) =>
   sessionCall("POST", "/api/app-passwords", { label, scopes, ...restrictions });
+
+/** The replacement, `{id, password, ..., replaces}`: its password is sent this once. */
+export const rotateAppPassword = (id) => sessionCall("POST", `/api/app-passwords/${encodeURIComponent(id)}/rotate`, {});
+
+/** Disables (`false`) or enables (`true`). */
+export const setAppPasswordEnabled = (id, enabled) =>
+  sessionCall("POST", `/api/app-passwords/${encodeURIComponent(id)}/enabled`, { enabled });
 
 export const revokeAppPassword = (id) => sessionCall("DELETE", `/api/app-passwords/${encodeURIComponent(id)}`);

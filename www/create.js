@@ -16,6 +16,22 @@ const error = $("create-error");
 const submit = $("create-submit");
 const ipsInput = $("create-ips");
 const readOnly = $("create-read-only");
+const expiry = $("create-expiry");
+const expiryDate = $("create-expiry-date");
+
+const DAY = 86_400_000;
+
+/** The chosen expiry in epoch ms, null for never; throws a message for a date not in the future. */
+function chosenExpiry() {
+  if (expiry.value === "") return null;
+  if (expiry.value !== "date") return Date.now() + Number(expiry.value) * DAY;
+  // The end of the chosen day, local time: "expires on the 31st" works all of the 31st.
+  const [y, m, d] = expiryDate.value.split("-").map(Number);
+  const at = new Date(y, m - 1, d, 23, 59, 59, 999).getTime();
+  if (!expiryDate.value || !Number.isFinite(at)) throw new Error("Choose the expiry date.");
+  if (at <= Date.now()) throw new Error("Choose an expiry date in the future.");
+  return at;
+}
 
 // Refusals about the scopes (examples/host/README.md, the error codes): focus goes to the picker.
 const SCOPE_CODES = new Set(["no_scopes", "invalid_scopes", "unknown_scope", "scope_not_grantable"]);
@@ -44,9 +60,19 @@ async function onSubmit(event) {
     focusFirstScope();
     return;
   }
+  let expiresAt;
+  try {
+    expiresAt = chosenExpiry();
+  } catch (err) {
+    error.textContent = err.message;
+    (expiry.value === "date" ? expiryDate : expiry).focus();
+    return;
+  }
   setBusy(submit, true, "Creating…");
   try {
-    const created = await createAppPassword(labelInput.value.trim(), scopes, chosenRestrictions());
+    const restrictions = chosenRestrictions();
+    if (expiresAt) restrictions.expiresAt = expiresAt;
+    const created = await createAppPassword(labelInput.value.trim(), scopes, restrictions);
     resetCreateForm();
     showNewPassword(created, currentUser());
     loadList();
@@ -55,6 +81,7 @@ async function onSubmit(event) {
     error.textContent = err.message;
     if (err.code === "invalid_label") labelInput.focus();
     else if (err.code === "invalid_caveat") ipsInput.focus();
+    else if (err.code === "invalid_expiry") expiry.focus();
     else if (SCOPE_CODES.has(err.code)) focusFirstScope();
   } finally {
     setBusy(submit, false);
@@ -64,6 +91,8 @@ async function onSubmit(event) {
 export function resetCreateForm() {
   form.reset();
   clearChoices();
+  expiryDate.hidden = true;
+  expiryDate.required = false;
   error.textContent = "";
 }
 
@@ -73,8 +102,17 @@ export function initCreate() {
     // The form's own reset runs after this event; recompute once it has.
     setTimeout(() => {
       clearChoices();
+      expiryDate.hidden = true;
       error.textContent = "";
     }, 0);
+  });
+  expiry.addEventListener("change", () => {
+    expiryDate.hidden = expiry.value !== "date";
+    expiryDate.required = expiry.value === "date";
+    if (expiry.value === "date") {
+      expiryDate.min = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+      expiryDate.focus();
+    }
   });
   form.addEventListener("change", (event) => {
     if (event.target.name === "scope") error.textContent = "";

@@ -1,5 +1,6 @@
 // The list: the signed-in person's app passwords as a table, newest first, with when each was
-// created, expires and was last used ("5 minutes ago", kept current).
+// created, when it expires ("expires in 3 days", "expired") and was last used ("5 minutes ago",
+// kept current), whether it is disabled or replaced, and its actions (revoke.js handles them).
 
 import { listAppPasswords, isSessionLost } from "./api.js";
 import { $, h } from "./dom.js";
@@ -61,6 +62,12 @@ function row(item) {
     h("span", { class: "label", text: label }),
     h("span", { class: "id-hint" }, "ID ", h("code", { text: id })),
   );
+  const enabled = item.enabled !== false;
+  const replaced = typeof item.replacedBy === "string" && item.replacedBy !== "";
+  if (replaced) {
+    labelCell.append(h("span", { class: "badge badge-replaced", title: `Replaced by ${item.replacedBy}` }, "Replaced"));
+  }
+  if (!enabled) labelCell.append(h("span", { class: "badge badge-disabled" }, "Disabled"));
 
   const scopesCell = h("td", { class: "scopes", "data-label": "Scopes", text: formatScopes(item.scopes) });
   const limits = restrictionsText(item);
@@ -73,7 +80,9 @@ function row(item) {
   if (isTime(item.expiresAt)) {
     const expired = item.expiresAt <= Date.now();
     createdValue.append(
-      h("span", { class: `expires${expired ? " is-expired" : ""}` }, expired ? "Expired " : "Expires ", timeElement(item.expiresAt)),
+      expired
+        ? h("span", { class: "expires is-expired" }, "Expired")
+        : h("span", { class: "expires" }, "Expires ", timeElement(item.expiresAt, { relative: true })),
     );
   }
   createdCell.append(createdValue);
@@ -82,16 +91,15 @@ function row(item) {
   if (isTime(item.lastUsedAt)) lastUsedCell.append(timeElement(item.lastUsedAt, { relative: true }));
   else lastUsedCell.textContent = "Never";
 
-  // revoke.js handles the click (one listener on the table body).
-  const revoke = h("button", {
-    type: "button",
-    class: "btn btn-danger-outline btn-small revoke",
-    "aria-label": `Revoke ${label}`,
-    text: "Revoke",
-  });
-  const actionsCell = h("td", { class: "actions-cell" }, revoke);
+  // revoke.js handles the clicks (one listener on the table body).
+  const action = (name, text, style) =>
+    h("button", { type: "button", class: `btn ${style} btn-small ${name}`, "aria-label": `${text} ${label}`, text });
+  const actionsCell = h("td", { class: "actions-cell" });
+  if (!replaced) actionsCell.append(action("rotate", "Rotate", "btn-secondary"));
+  actionsCell.append(action("toggle", enabled ? "Disable" : "Enable", "btn-secondary"));
+  actionsCell.append(action("revoke", "Revoke", "btn-danger-outline"));
 
-  const tr = h("tr", {}, labelCell, scopesCell, createdCell, lastUsedCell, actionsCell);
+  const tr = h("tr", { class: `${enabled ? "" : "is-disabled"}${replaced ? " is-replaced" : ""}`.trim() }, labelCell, scopesCell, createdCell, lastUsedCell, actionsCell);
   tr.dataset.id = id;
   return tr;
 }

@@ -1,31 +1,86 @@
-// Revoke: a row's Revoke button asks for confirmation in a modal dialog; confirmed, the password
-// is revoked and the list reloaded. Escape, Cancel or a click on the backdrop closes the dialog
-// (not while the request is in flight); focus goes back to the button that opened it.
+// A row's actions: Revoke, Rotate, Disable / Enable. Each asks for confirmation in the one modal
+// dialog; confirmed, it is done and the list reloaded. Rotate then shows the new password once,
+// in the same panel as a created one (the old one is listed as "Replaced"). Escape, Cancel or a
+// click on the backdrop closes the dialog (not while the request is in flight); focus goes back
+// to the button that opened it.
 
-import { isSessionLost, revokeAppPassword } from "./api.js";
+import { isSessionLost, revokeAppPassword, rotateAppPassword, setAppPasswordEnabled } from "./api.js";
 import { $, announce, setBusy } from "./dom.js";
 import { findItem, loadList } from "./list.js";
+import { showNewPassword } from "./new-password.js";
+import { currentUser } from "./views.js";
 
 const tbody = $("app-passwords-body");
 const listTitle = $("list-title");
 const dialog = $("revoke-dialog");
+const title = $("revoke-title");
 const message = $("revoke-message");
 const error = $("revoke-error");
 const confirm = $("confirm-revoke");
 const cancel = $("cancel-revoke");
 
-let pending = null; // { id, label, returnFocus }
-let revoking = false;
+/** What each action asks, says while busy, does, and announces. */
+const ACTIONS = {
+  revoke: {
+    title: "Revoke app password",
+    ask: (label) => `Revoke app password '${label}'? Any script using it will stop working immediately.`,
+    button: "Revoke",
+    busy: "Revoking…",
+    danger: true,
+    run: (item) => revokeAppPassword(item.id),
+    done: (label) => `Revoked app password '${label}'.`,
+  },
+  rotate: {
+    title: "Rotate app password",
+    ask: (label) =>
+      `Rotate app password '${label}'? You get a new password with the same permissions and expiry. ` +
+      "The old one keeps working until the new one is first used, or for 24 hours at most.",
+    button: "Rotate",
+    busy: "Rotating…",
+    run: (item) => rotateAppPassword(item.id),
+    done: (label) => `Rotated app password '${label}'. Copy the new password now: it will not be shown again.`,
+  },
+  disable: {
+    title: "Disable app password",
+    ask: (label) => `Disable app password '${label}'? Scripts using it are refused until you enable it again.`,
+    button: "Disable",
+    busy: "Disabling…",
+    run: (item) => setAppPasswordEnabled(item.id, false),
+    done: (label) => `Disabled app password '${label}'.`,
+  },
+  enable: {
+    title: "Enable app password",
+    ask: (label) => `Enable app password '${label}' again? Scripts using it will be accepted again.`,
+    button: "Enable",
+    busy: "Enabling…",
+    run: (item) => setAppPasswordEnabled(item.id, true),
+    done: (label) => `Enabled app password '${label}'.`,
+  },
+};
+
+let pending = null; // { id, label, action, returnFocus }
+let revoking = false; // a request is in flight
 
 function onListClick(event) {
-  const button = event.target.closest("button.revoke");
+  const button = event.target.closest("button.revoke, button.rotate, button.toggle");
   if (!button || !tbody.contains(button)) return;
   const row = button.closest("tr[data-id]");
   const id = row.dataset.id;
   const item = findItem(id);
   const label = item ? String(item.label ?? "") : row.querySelector(".label").textContent;
-  pending = { id, label, returnFocus: button };
-  message.textContent = `Revoke app password '${label}'? Any script using it will stop working immediately.`;
+  const name = button.classList.contains("toggle")
+    ? item?.enabled === false
+      ? "enable"
+      : "disable"
+    : button.classList.contains("rotate")
+      ? "rotate"
+      : "revoke";
+  const action = ACTIONS[name];
+  pending = { id, label, action, returnFocus: button };
+  title.textContent = action.title;
+  message.textContent = action.ask(label);
+  confirm.textContent = action.button;
+  confirm.className = `btn ${action.danger ? "btn-danger" : "btn-primary"}`;
   error.textContent = "";
   confirm.disabled = false;
   cancel.disabled = false;
@@ -36,18 +91,21 @@ function onListClick(event) {
 async function onConfirm() {
   const current = pending;
   if (!current || revoking) return;
+  const { action } = current;
   revoking = true;
   error.textContent = "";
-  setBusy(confirm, true, "Revoking…");
+  setBusy(confirm, true, action.busy);
   cancel.disabled = true;
   let done = null;
+  let rotated = null;
   try {
-    await revokeAppPassword(current.id);
-    done = `Revoked app password '${current.label}'.`;
+    const answer = await action.run(current);
+    if (action === ACTIONS.rotate) rotated = answer;
+    done = action.done(current.label);
   } catch (err) {
     if (isSessionLost(err)) return; // the page is back at sign-in
     if (err.status === 404) done = `App password '${current.label}' no longer exists.`;
-    else error.textContent = `Could not revoke: ${err.message}`;
+    else error.textContent = `Could not ${action.button.toLowerCase()}: ${err.message}`;
   } finally {
     revoking = false;
     setBusy(confirm, false);
@@ -56,9 +114,13 @@ async function onConfirm() {
   if (done === null) return; // stay in the dialog, showing the error
   current.returnFocus = null;
   dialog.close();
-  announce(done);
   await loadList();
-  listTitle.focus();
+  if (rotated) {
+    showNewPassword(rotated, currentUser()); // moves focus to the panel, and announces it
+  } else {
+    announce(done);
+    listTitle.focus();
+  }
 }
 
 function onClose() {

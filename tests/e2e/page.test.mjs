@@ -167,6 +167,92 @@ test("sign in, create, use over Basic, see last used, revoke", async () => {
   assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
 });
 
+test("expiry (7 days, a date), rotate (new password once, old one replaced), disable and enable, each confirmed", async () => {
+  await page.goto(host.url);
+  await page.locator("#app-view").waitFor({ state: "visible" });
+
+  // Create with an expiry of 7 days: the list says when it expires, relative.
+  await page.locator('input[name="scope"][value="repository"]').waitFor();
+  await page.fill("#create-label", "Weekly report");
+  await page.check('input[name="scope"][value="repository"]');
+  await page.selectOption("#create-expiry", "7");
+  assert.equal(await page.locator("#create-expiry-date").isVisible(), false);
+  await page.click("#create-submit");
+  await page.locator("#new-password-panel").waitFor({ state: "visible" });
+  const oldPassword = await page.inputValue("#new-password");
+  await page.click("#new-password-done");
+  const weekly = page.locator("#app-passwords-body tr", { hasText: "Weekly report" });
+  await weekly.waitFor();
+  assert.match(await weekly.locator(".expires").textContent(), /^Expires in 7 days$/);
+
+  // A date: the date field appears; the end of that day is the expiry.
+  await page.fill("#create-label", "Until a date");
+  await page.check('input[name="scope"][value="repository"]');
+  await page.selectOption("#create-expiry", "date");
+  await page.locator("#create-expiry-date").waitFor({ state: "visible" });
+  const in40 = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+  await page.fill("#create-expiry-date", in40);
+  await page.click("#create-submit");
+  await page.locator("#new-password-panel").waitFor({ state: "visible" });
+  await page.click("#new-password-done");
+  const dated = page.locator("#app-passwords-body tr", { hasText: "Until a date" });
+  await dated.waitFor();
+  assert.match(await dated.locator(".expires").textContent(), /^Expires (next month|in \d+ days)$/);
+  const listed = await (await fetch(new URL("/api/app-passwords", host.url), { headers: { cookie: await cookie() } })).json();
+  const datedItem = listed.appPasswords.find((p) => p.label === "Until a date");
+  assert.equal(new Date(datedItem.expiresAt).toISOString().slice(0, 10), in40, "the end of the chosen day (UTC page)");
+
+  // Rotate, with the confirmation: the new password once; the old row is marked replaced.
+  await weekly.locator("button.rotate").click();
+  await page.locator("#revoke-dialog").waitFor({ state: "visible" });
+  assert.equal(await page.textContent("#revoke-title"), "Rotate app password");
+  assert.match(await page.textContent("#revoke-message"), /Weekly report.*first used/);
+  assert.equal(await page.textContent("#confirm-revoke"), "Rotate");
+  await shot("7-confirm-rotate");
+  await page.click("#confirm-revoke");
+  await page.locator("#revoke-dialog").waitFor({ state: "hidden" });
+  await page.locator("#new-password-panel").waitFor({ state: "visible" });
+  const newPassword = await page.inputValue("#new-password");
+  assert.match(newPassword, /^apw_[0-9A-Za-z]{50}$/);
+  assert.notEqual(newPassword, oldPassword);
+  const rows = page.locator("#app-passwords-body tr", { hasText: "Weekly report" });
+  await page.waitForFunction(() => document.querySelectorAll("#app-passwords-body tr .badge-replaced").length === 1);
+  assert.equal(await rows.count(), 2);
+  const oldRow = page.locator("#app-passwords-body tr.is-replaced");
+  assert.equal(await oldRow.locator("button.rotate").count(), 0, "a replaced password offers no second rotation");
+  assert.match(await rows.locator(".expires").first().textContent(), /^Expires in 7 days$/, "same expiry");
+  await shot("8-rotated");
+  assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(oldPassword) })).status, 200, "old, in the overlap");
+  assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(newPassword) })).status, 200, "new");
+  assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(oldPassword) })).status, 401, "old, superseded");
+  await page.click("#new-password-done");
+
+  // Disable, confirmed: refused; enable again: accepted.
+  const current = page.locator("#app-passwords-body tr:not(.is-replaced)", { hasText: "Weekly report" });
+  await current.locator("button.toggle").click();
+  await page.locator("#revoke-dialog").waitFor({ state: "visible" });
+  assert.equal(await page.textContent("#revoke-title"), "Disable app password");
+  await page.click("#confirm-revoke");
+  await page.locator("#revoke-dialog").waitFor({ state: "hidden" });
+  await page.locator("#app-passwords-body tr.is-disabled").waitFor();
+  assert.equal((await page.locator("#app-passwords-body tr.is-disabled button.toggle").textContent()).trim(), "Enable");
+  assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(newPassword) })).status, 401, "disabled");
+  await shot("9-disabled");
+  await page.locator("#app-passwords-body tr.is-disabled button.toggle").click();
+  await page.locator("#revoke-dialog").waitFor({ state: "visible" });
+  assert.equal(await page.textContent("#confirm-revoke"), "Enable");
+  await page.click("#confirm-revoke");
+  await page.locator("#revoke-dialog").waitFor({ state: "hidden" });
+  await page.locator("#app-passwords-body tr.is-disabled").waitFor({ state: "detached" });
+  assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(newPassword) })).status, 200, "enabled");
+
+  assert.deepEqual(unexpected(), [], "no console errors, CSP violations or failed requests");
+});
+
+async function cookie() {
+  return (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+}
+
 test("a label is counted in characters as the core counts them: 255 emoji accepted, 256 refused by the server", async () => {
   // Signed in from the first test. An emoji is one character and two UTF-16 units: a page that
   // counted `label.length` (or an input with maxlength="255") would refuse or cut both labels.
