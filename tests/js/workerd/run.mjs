@@ -286,7 +286,7 @@ test("list shows lastUsedAt after a verify (written through ctx.waitUntil)", asy
   }
   assert.equal(seen, used);
   const item = (await list("dave")).body[0];
-  assert.deepEqual(Object.keys(item).sort(), ["createdAt", "expiresAt", "id", "label", "lastUsedAt", "scopes"]);
+  assert.deepEqual(Object.keys(item).sort(), ["createdAt", "enabled", "expiresAt", "id", "label", "lastUsedAt", "replacedBy", "replaces", "scopes"]);
   assert.equal(item.id, made.body.id);
   assert.deepEqual(item.scopes, ["snippet"]);
 });
