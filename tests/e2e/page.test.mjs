@@ -1,7 +1,8 @@
 // End to end: the page in www/ in real headless Chromium (Debian's, driven by playwright-core;
 // no browser is ever downloaded) against the example host (workerd through Miniflare).
 // Sign in, create with implied scopes, read the password once, use it over Basic from Node,
-// see "last used", revoke with the confirmation, see the password refused; labels counted in
+// see "last used", revoke with the confirmation, see the password refused; expiry, rotate and
+// disable/enable through the same confirmation; labels counted in
 // characters as the core counts them; implied scopes from the catalogue's closure; 375 px wide.
 // Screenshots go to tests/e2e/screenshots/ (gitignored). Run: node --test tests/e2e/
 
@@ -208,7 +209,7 @@ test("expiry (7 days, a date), rotate (new password once, old one replaced), dis
   assert.equal(await page.textContent("#revoke-title"), "Rotate app password");
   assert.match(await page.textContent("#revoke-message"), /Weekly report.*first used/);
   assert.equal(await page.textContent("#confirm-revoke"), "Rotate");
-  await shot("7-confirm-rotate");
+  await shot("10-confirm-rotate");
   await page.click("#confirm-revoke");
   await page.locator("#revoke-dialog").waitFor({ state: "hidden" });
   await page.locator("#new-password-panel").waitFor({ state: "visible" });
@@ -221,7 +222,7 @@ test("expiry (7 days, a date), rotate (new password once, old one replaced), dis
   const oldRow = page.locator("#app-passwords-body tr.is-replaced");
   assert.equal(await oldRow.locator("button.rotate").count(), 0, "a replaced password offers no second rotation");
   assert.match(await rows.locator(".expires").first().textContent(), /^Expires in 7 days$/, "same expiry");
-  await shot("8-rotated");
+  await shot("11-rotated");
   assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(oldPassword) })).status, 200, "old, in the overlap");
   assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(newPassword) })).status, 200, "new");
   assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(oldPassword) })).status, 401, "old, superseded");
@@ -237,7 +238,7 @@ test("expiry (7 days, a date), rotate (new password once, old one replaced), dis
   await page.locator("#app-passwords-body tr.is-disabled").waitFor();
   assert.equal((await page.locator("#app-passwords-body tr.is-disabled button.toggle").textContent()).trim(), "Enable");
   assert.equal((await fetch(new URL("/api/user", host.url), { headers: basic(newPassword) })).status, 401, "disabled");
-  await shot("9-disabled");
+  await shot("12-disabled");
   await page.locator("#app-passwords-body tr.is-disabled button.toggle").click();
   await page.locator("#revoke-dialog").waitFor({ state: "visible" });
   assert.equal(await page.textContent("#confirm-revoke"), "Enable");
