@@ -116,12 +116,17 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         }))
     }
 
+    /// Whether this instance has written the supersession of `id`'s predecessor.
+    pub(crate) fn predecessor_superseded(&self, id: &str) -> bool {
+        self.superseded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(id)
+    }
+
     /// After a granted verify of `record`: if it replaced another password and this instance
     /// has not yet said so, writes the predecessor's supersession marker (one blind write) and
     /// drops the predecessor from this instance's cache.
     pub(crate) async fn supersede_predecessor(&self, record: &Record, now: Millis) -> Result<()> {
         let Some(old) = &record.replaces else { return Ok(()) };
-        if self.superseded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(&record.id) {
+        if self.predecessor_superseded(&record.id) {
             return Ok(());
         }
         let key = marker_key(&record.user, old, marker::SUPERSEDED);

@@ -426,7 +426,10 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             caveats: (!record.caveats.is_empty()).then(|| std::sync::Arc::new(record.caveats.clone())),
         };
         let uses = record.caveats.max_uses();
-        if let (Some(cache), Some(tag)) = (&self.cache, tag) {
+        // A replacement is cached only once this instance has superseded its predecessor: a
+        // cached grant skips that write (rotate.rs).
+        let cacheable = record.replaces.is_none() || self.predecessor_superseded(&record.id);
+        if let (Some(cache), Some(tag), true) = (&self.cache, tag, cacheable) {
             cache.insert(tag, credential.clone(), now);
             // Checked again after the insert: a revoke marks, then evicts; whichever order the
             // two ran in on another thread, the entry does not survive it.

@@ -229,6 +229,26 @@ fn a_cached_old_password_is_dropped_when_its_replacement_is_first_verified_here(
     assert_eq!(reason(&h, "alice", &old), Reason::Superseded, "not answered from the cache");
 }
 
+#[test]
+fn a_replacement_first_verified_for_login_is_not_cached_before_it_supersedes() {
+    let mut config = light_config();
+    config.cache = Some(CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    let h = Harness::with(Arc::new(MemoryStore::new()), config, 13);
+    let old = create(&h, "alice", "l", &["repository"], None);
+    let new = rotate(&h, "alice", &old.id, None).unwrap().unwrap();
+    // Refused for its purpose: the credential is valid but nothing is granted.
+    let login = refused(block_on(h.svc.verify(common::login("alice", new.password.expose()))).unwrap());
+    assert_eq!(login.code, RefusalCode::LoginNotAllowed);
+    assert!(ok(&h, "alice", &old), "no grant yet: the overlap goes on");
+    // The next API call is not answered from the cache: it goes to the store and supersedes.
+    assert!(h.svc.verify_now(&api("alice", new.password.expose(), &[])).unwrap().is_none());
+    assert!(ok(&h, "alice", &new));
+    assert_eq!(reason(&h, "alice", &old), Reason::Superseded);
+    // From its next store read on, it is cached like any other.
+    assert!(ok(&h, "alice", &new));
+    assert!(h.svc.verify_now(&api("alice", new.password.expose(), &[])).unwrap().is_some_and(|r| r.is_ok()));
+}
+
 // ------------------------------------------------------------------------ disable / enable
 
 #[test]
