@@ -14,7 +14,16 @@ import {
   verifyPasswordHash,
   workersKvStore,
 } from "app-passwords";
-import type { HashParams, KeyValueStore, ListedAppPassword, ScopeInfo, VerifyResult } from "app-passwords/index.d.ts";
+import type {
+  CanaryUse,
+  HashParams,
+  KeyValueStore,
+  LeakReport,
+  ListedAppPassword,
+  RotatedAppPassword,
+  ScopeInfo,
+  VerifyResult,
+} from "app-passwords/index.d.ts";
 
 export async function usage(kv: Deno.Kv, request: Request): Promise<Response | null> {
   const store: KeyValueStore = denoKvStore(kv);
@@ -86,6 +95,23 @@ export async function usage(kv: Deno.Kv, request: Request): Promise<Response | n
     }
   }
   void expires, lastUsed, revoked, closure, enough, lacking, looks, same;
+
+  // The lifecycle (design.md#lifecycle).
+  const withHook = new AppPasswords({ store, onCanary: (use: CanaryUse) => console.warn(use.id, use.user, use.label, use.at) });
+  await withHook.create({ user: "alice", label: "trap", scopes: ["repository"], canary: true });
+  const next: RotatedAppPassword | null = await ap.rotate("alice", created.id, { overlapMs: 3_600_000 });
+  const replaces: string | undefined = next?.replaces;
+  const toggled: boolean = await ap.setEnabled("alice", created.id, false);
+  const state: [boolean, string | null, string | null] = [listed[0].enabled, listed[0].replaces, listed[0].replacedBy];
+  const leak: LeakReport = await ap.reportLeaked(password);
+  const found: boolean = leak.found && leak.revoked;
+  const answer: Response = await ap.handleSecretScanningReport(request, {
+    publicKeys: async () => ({ public_keys: [{ key_identifier: "k", key: "-----BEGIN PUBLIC KEY-----", is_current: true }] }),
+    onLeak: (l) => console.warn(l.id, l.url),
+  });
+  void replaces, toggled, state, found, answer;
+  // @ts-expect-error: enabled is a boolean
+  await ap.setEnabled("alice", created.id, "no");
 
   // @ts-expect-error: the user is a string
   await ap.create({ user: 1, label: "x", scopes: ["email"] });
