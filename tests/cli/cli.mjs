@@ -91,19 +91,19 @@ async function storeCommands(label, dir, store) {
     assert.match(empty.stderr, /alice has no app passwords/);
   });
   await check(`${label}: rotate ID: the new password once (exit 0); again already_rotated (exit 1); unknown (exit 1); the old one stops at the new one's first use`, async () => {
-    const made = json(await create(dir, ["--user", "erin", "--label", "rot", "--scopes", "repository", "--json", ...s]));
-    const r = expectExit(await cli(dir, ["rotate", "--user", "erin", made.id, "--overlap", "2h", "--json", ...s]), 0);
+    const made = json(await create(dir, ["--user", "rotor", "--label", "rot", "--scopes", "repository", "--json", ...s]));
+    const r = expectExit(await cli(dir, ["rotate", "--user", "rotor", made.id, "--overlap", "2h", "--json", ...s]), 0);
     const next = json(r);
     assert.match(next.password, PASSWORD);
     assert.equal(next.replaces, made.id);
     assert.match(r.stderr, /will not be shown again/);
-    const twice = expectExit(await cli(dir, ["rotate", "--user", "erin", "--id", made.id, ...s]), 1);
+    const twice = expectExit(await cli(dir, ["rotate", "--user", "rotor", "--id", made.id, ...s]), 1);
     assert.match(twice.stderr, /already_rotated/);
-    expectExit(await cli(dir, ["rotate", "--user", "erin", "000000000001", ...s]), 1);
-    expectExit(await cli(dir, ["rotate", "--user", "erin", made.id, "--overlap", "soon", ...s]), 2);
-    expectExit(await cli(dir, ["verify", "--user", "erin", ...s], { input: made.password }), 0);
-    expectExit(await cli(dir, ["verify", "--user", "erin", ...s], { input: next.password }), 0);
-    const old = expectExit(await cli(dir, ["verify", "--user", "erin", ...s], { input: made.password }), 1);
+    expectExit(await cli(dir, ["rotate", "--user", "rotor", "000000000001", ...s]), 1);
+    expectExit(await cli(dir, ["rotate", "--user", "rotor", made.id, "--overlap", "soon", ...s]), 2);
+    expectExit(await cli(dir, ["verify", "--user", "rotor", ...s], { input: made.password }), 0);
+    expectExit(await cli(dir, ["verify", "--user", "rotor", ...s], { input: next.password }), 0);
+    const old = expectExit(await cli(dir, ["verify", "--user", "rotor", ...s], { input: made.password }), 1);
     assert.equal(old.stdout, "refused: 401 invalid_credentials (superseded)\n");
   });
   await check(`${label}: revoke --all --json: { user, revoked: n }`, async () => {
