@@ -158,9 +158,11 @@ export function define(ctx) {
     };
     for (const [name, value] of Object.entries(shown)) deepEqual(c[name], value, `create: ${name}`);
     const listed = await h.ap.list("alice");
-    const { id: _id, label: _label, scopes: _scopes, createdAt: _c, expiresAt: _e, lastUsedAt: _l, ...caveats } = listed.find((l) => l.id === c.id);
+    // What every listed password has (the lifecycle's enabled, replaces, replacedBy included), then its caveats.
+    const { id: _id, label: _label, scopes: _scopes, createdAt: _c, expiresAt: _e, lastUsedAt: _l, enabled: _en, replaces: _r, replacedBy: _rb, ...caveats } =
+      listed.find((l) => l.id === c.id);
     deepEqual(caveats, shown, "list");
-    deepEqual(Object.keys(listed.find((l) => l.id === plain.id)).sort(), ["createdAt", "expiresAt", "id", "label", "lastUsedAt", "scopes"]);
+    deepEqual(Object.keys(listed.find((l) => l.id === plain.id)).sort(), ["createdAt", "enabled", "expiresAt", "id", "label", "lastUsedAt", "replacedBy", "replaces", "scopes"]);
     const stored = JSON.parse(h.map.get(recordKey(c.id)));
     deepEqual(stored.caveats, shown, "stored in the record");
     // A record of before caveats (no member) still verifies with no context at all.
