@@ -80,6 +80,8 @@ fuzz_target!(|data: &[u8]| {
         created_at: 0,
         expires_at: None,
         caveats: caveats.clone(),
+        replaces: None,
+        canary: false,
     };
     let json = match record.to_json() {
         Ok(json) => json,
