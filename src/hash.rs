@@ -208,6 +208,27 @@ impl PhcHash {
         self.params
     }
 
+    /// Whether this is Argon2id, v=19, without keyid or data: the only kind `create` writes.
+    #[must_use]
+    pub fn is_plain_argon2id_v19(&self) -> bool {
+        self.algorithm == Algorithm::Argon2id
+            && self.version == Version::V0x13
+            && self.keyid.is_empty()
+            && self.data.is_empty()
+    }
+
+    /// Salt length in bytes.
+    #[must_use]
+    pub fn salt_len(&self) -> usize {
+        self.salt.len()
+    }
+
+    /// Output (hash) length in bytes.
+    #[must_use]
+    pub fn output_len(&self) -> usize {
+        self.hash.len()
+    }
+
     /// Whether this is an Argon2id, v=19 hash with exactly `params`, i.e. needs no re-hash.
     #[must_use]
     pub fn is_current(&self, params: &HashParams) -> bool {

@@ -14,6 +14,7 @@ pub mod hash;
 pub mod json;
 pub mod leak;
 pub mod marker;
+pub mod mint;
 pub mod password;
 pub mod record;
 mod revoke;
@@ -36,6 +37,7 @@ pub use error::{Error, Result};
 pub use follow_up::FollowUp;
 pub use hash::{HashParams, Hasher, PhcHash, hash_password, verify_password_hash};
 pub use leak::LeakReport;
+pub use mint::{FromHash, Minted, check_minted_hash, mint};
 pub use password::{
     Malformed, OsRandom, ParsedPassword, Password, PooledOsRandom, Prefix, RandomSource, generate, is_id,
     looks_like_app_password, parse,

@@ -246,41 +246,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         caveats: &CaveatSpec<'_>,
         canary: bool,
     ) -> Result<Created> {
-        record::validate_user(new.user)?;
-        record::validate_label(new.label)?;
-        let caveats = Caveats::parse(caveats)?;
-        if let (Some(start), Some(end)) = (caveats.not_before(), new.expires_at) {
-            if start >= end {
-                return Err(Error::InvalidCaveat("notBefore must be before expiresAt"));
-            }
-        }
+        let (granted, caveats, now) = self.check_new(&new, caveats).await?;
         let catalog = &self.config.catalog;
-        let chosen = catalog.parse_names(new.scopes.iter().copied())?;
-        if chosen.is_empty() {
-            return Err(Error::NoScopes);
-        }
-        if let Some(pos) = chosen.difference(&catalog.grantable()).positions().next() {
-            let name = catalog.scopes().get(pos).map(|s| s.name.clone()).unwrap_or_default();
-            return Err(Error::ScopeNotGrantable(name));
-        }
-        let now = self.now();
-        if new.expires_at.is_some_and(|t| t <= now) {
-            return Err(Error::InvalidExpiry);
-        }
-        let granted = catalog.close(&chosen);
-        if self.count_entries(new.user, self.config.max_per_user).await? >= self.config.max_per_user {
-            return Err(Error::TooManyPasswords);
-        }
-
         let password = self.unused_password().await?;
         let id = password.id().to_owned();
-        if caveats.max_uses().is_some() {
-            // An add of zero: whether the store can count atomically (Workers KV cannot: refused
-            // here rather than a limit nobody enforces), and that the new id's counter is unused.
-            if self.store.increment(&uses_key(&id), 0).await? != 0 {
-                return Err(Error::StoreCorrupt("the use counter of a new id is not zero".into()));
-            }
-        }
+        self.check_use_counter(&id, &caveats).await?;
         let salt = self.with_rng(|rng| Hasher::salt(rng))?;
         let hash = self.hasher.hash_with_salt(password.expose().as_bytes(), &self.config.hashing, &salt)?;
         let record = Record {
@@ -306,6 +276,51 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             expires_at: new.expires_at,
             caveats: record.caveats,
         })
+    }
+
+    /// The checks `create` and `create_from_hash` share, before anything is written: user,
+    /// label, caveats, scopes, expiry, then the per-user cap (one `list` call). Returns the
+    /// closed scope set, the parsed caveats and the time of creation.
+    pub(crate) async fn check_new(
+        &self,
+        new: &NewAppPassword<'_>,
+        caveats: &CaveatSpec<'_>,
+    ) -> Result<(ScopeSet, Caveats, Millis)> {
+        record::validate_user(new.user)?;
+        record::validate_label(new.label)?;
+        let caveats = Caveats::parse(caveats)?;
+        if let (Some(start), Some(end)) = (caveats.not_before(), new.expires_at) {
+            if start >= end {
+                return Err(Error::InvalidCaveat("notBefore must be before expiresAt"));
+            }
+        }
+        let catalog = &self.config.catalog;
+        let chosen = catalog.parse_names(new.scopes.iter().copied())?;
+        if chosen.is_empty() {
+            return Err(Error::NoScopes);
+        }
+        if let Some(pos) = chosen.difference(&catalog.grantable()).positions().next() {
+            let name = catalog.scopes().get(pos).map(|s| s.name.clone()).unwrap_or_default();
+            return Err(Error::ScopeNotGrantable(name));
+        }
+        let now = self.now();
+        if new.expires_at.is_some_and(|t| t <= now) {
+            return Err(Error::InvalidExpiry);
+        }
+        if self.count_entries(new.user, self.config.max_per_user).await? >= self.config.max_per_user {
+            return Err(Error::TooManyPasswords);
+        }
+        Ok((catalog.close(&chosen), caveats, now))
+    }
+
+    /// With `maxUses`, an add of zero to the new id's use counter: whether the store can count
+    /// atomically (Workers KV cannot: refused here rather than a limit nobody enforces), and
+    /// that the counter is unused. No store call without `maxUses`.
+    pub(crate) async fn check_use_counter(&self, id: &str, caveats: &Caveats) -> Result<()> {
+        if caveats.max_uses().is_some() && self.store.increment(&uses_key(id), 0).await? != 0 {
+            return Err(Error::StoreCorrupt("the use counter of a new id is not zero".into()));
+        }
+        Ok(())
     }
 
     /// Writes a new record and its index entry. Record first: if the index write then fails,
