@@ -7,6 +7,7 @@ import {
   generatePassword as coreGeneratePassword,
   hashPassword as coreHashPassword,
   looksLikeAppPassword as coreLooksLikeAppPassword,
+  mintAppPassword as coreMintAppPassword,
   scopesCatalog,
   scopesDecode,
   scopesEncode,
@@ -97,6 +98,11 @@ export class AppPasswords {
   /** Creates a password; the result holds it, the only time it is ever available. */
   create(options) {
     return this.#core.create(options);
+  }
+
+  /** Stores a password minted elsewhere (`mintAppPassword`) from its id and PHC string. */
+  createFromHash(options) {
+    return this.#core.createFromHash(options);
   }
 
   /** The user's passwords (never the password or its hash). */
@@ -191,6 +197,11 @@ export class AppPasswords {
     return this.#core.prefix;
   }
 
+  /** The hashing profile of new records: what a page mints with for `createFromHash`. */
+  get hashing() {
+    return this.#core.hashing;
+  }
+
   #background(pending, waitUntil, canary) {
     // A canary's use goes to the host's hook after the answer, kept alive like the writes.
     const hook = canary && this.#onCanary;
@@ -210,6 +221,16 @@ export class AppPasswords {
 export function generatePassword(options) {
   requireReady();
   return coreGeneratePassword(options);
+}
+
+/**
+ * A new password and its Argon2id PHC string, computed here (a browser): the server stores the
+ * hash with `createFromHash` and never sees the password. A Promise, so that a later version may
+ * hash off the main thread without changing callers.
+ */
+export async function mintAppPassword(options) {
+  requireReady();
+  return coreMintAppPassword(options);
 }
 
 /** Prefix, length, alphabet and checksum of an app password; no store access. */

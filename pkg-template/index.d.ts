@@ -199,6 +199,23 @@ export interface RequestContextOptions {
   path?: string;
 }
 
+/** The options of `createFromHash`: those of `create`, and the id and hash of a minted password. */
+export interface CreateFromHashOptions extends CreateOptions {
+  /** The minted password's id (12 base62 characters). */
+  id: string;
+  /** Its Argon2id PHC string, as `mintAppPassword` returned it. */
+  phc: string;
+}
+
+/** What `mintAppPassword` returns. */
+export interface MintedAppPassword {
+  id: string;
+  /** Show it once; never send it to the server. */
+  password: string;
+  /** Argon2id v=19 PHC string of the password: send this to `createFromHash`. */
+  phc: string;
+}
+
 export interface CreatedAppPassword extends CaveatFields {
   id: string;
   /** Shown once: it is never available again. */
@@ -300,6 +317,21 @@ export class AppPasswords {
    *   methods: ["GET", "HEAD"], paths: ["/api/repositories"] });
    */
   create(options: CreateOptions): Promise<CreatedAppPassword>;
+  /**
+   * Stores a password minted elsewhere (`mintAppPassword`, e.g. in the user's browser) from its id
+   * and PHC string: the server never sees the password. The hash must be what `create` would have
+   * written: Argon2id v=19, m, t and p at or above this service's `hashing` profile (and at most
+   * OWASP's or the profile's, whichever is higher), a salt of 16 bytes or more, an output of 32
+   * bytes or more, an unused id. The server cannot check that the hash is of the password the
+   * client holds (docs/design.md, "Minting in the browser").
+   * @returns the password as `list` shows it.
+   * @throws {AppPasswordError} `invalid_hash` (id or hash refused; nothing is stored), every error
+   *   of `create`, `invalid_argument` when the service has a `pepper` (the browser cannot use it).
+   * @example
+   * // Server side, with { label, scopes, id, phc } from the page:
+   * const listed = await ap.createFromHash({ user: "alice", label, scopes, id, phc });
+   */
+  createFromHash(options: CreateFromHashOptions): Promise<ListedAppPassword>;
   /**
    * Every password of the user (never truncated), without the password or its hash. A password
    * is listed exactly when it can verify (expiry aside). On Workers KV: one list call per 1,000
@@ -409,6 +441,12 @@ export class AppPasswords {
   catalog(): ScopeInfo[];
   /** The password prefix, e.g. `"apw"`. */
   readonly prefix: string;
+  /**
+   * The hashing profile of new records: hand it to the page that mints for `createFromHash`.
+   * @example
+   * return Response.json({ prefix: ap.prefix, hashing: ap.hashing });
+   */
+  readonly hashing: HashParams;
 }
 
 /**
@@ -462,6 +500,18 @@ export function isAppPasswordError(value: unknown): value is AppPasswordError;
  * const { id, password } = generatePassword(); // password: "apw_" + 50 base62 characters
  */
 export function generatePassword(options?: { prefix?: string }): { id: string; password: string };
+/**
+ * A new password and its Argon2id PHC string, computed where it runs (a browser): send
+ * `{ id, phc }` to a server that calls `createFromHash`, and show `password` once. Use the
+ * server's `prefix` and `hashing` profile (default `"apw"` and the light default profile).
+ * @throws {AppPasswordError} `invalid_prefix`, `invalid_hash_params`, `invalid_argument`, `random_unavailable`.
+ * @example
+ * const { id, password, phc } = await mintAppPassword({ prefix: "apw", hashing: { memoryKiB: 256, iterations: 1, parallelism: 1 } });
+ */
+export function mintAppPassword(options?: {
+  prefix?: string;
+  hashing?: HashParams | "owasp" | "default";
+}): Promise<MintedAppPassword>;
 /**
  * Prefix, length, alphabet and CRC32 checksum of an app password; no store access. Lets a login
  * form tell a person that app passwords cannot sign in.

@@ -31,11 +31,12 @@ import * as stores from "./suite/stores.mjs";
 import * as budget from "./suite/budget.mjs";
 import * as caveats from "./suite/caveats.mjs";
 import * as lifecycle from "./suite/lifecycle.mjs";
+import * as minting from "./suite/minting.mjs";
 
 export { LIGHT } from "./suite/support.mjs";
 
 /** The topics, in the order their tests run. */
-export const TOPICS = Object.freeze({ surface, roundtrip, records, cache, faults, refusals, http, matrix, consistency, format, hashing, scopes, stores, budget, caveats, lifecycle });
+export const TOPICS = Object.freeze({ surface, roundtrip, records, cache, faults, refusals, http, matrix, consistency, format, hashing, scopes, stores, budget, caveats, lifecycle, minting });
 
 export function defineSuite({ test, api, vectors, runtime = "unknown" }) {
   const ctx = context({ test, api, vectors, runtime });

@@ -13,10 +13,11 @@ use crate::store::JsStore;
 use app_passwords_core::caveat::{CaveatSpec, Caveats, IpRange, RequestContext};
 use app_passwords_core::hash::{self, HashParams};
 use app_passwords_core::json::push_quoted;
+use app_passwords_core::mint::{self, FromHash};
 use app_passwords_core::password::{self, PooledOsRandom, Prefix};
 use app_passwords_core::scope::Catalog;
 use app_passwords_core::service::{
-    AppPasswords, Clock, Config, Created, FollowUp, Millis, NewAppPassword, Purpose, Refusal, VerifyRequest,
+    AppPasswords, Clock, Config, Created, FollowUp, Listed, Millis, NewAppPassword, Purpose, Refusal, VerifyRequest,
     VerifyResult,
 };
 
@@ -175,6 +176,36 @@ fn str_refs(list: Option<&Vec<String>>) -> Option<Vec<&str>> {
     list.map(|v| v.iter().map(String::as_str).collect())
 }
 
+/// The caveat lists of [`CaveatArgs`] as `&str` slices, which a [`CaveatSpec`] borrows.
+struct CaveatRefs<'a> {
+    allow_ips: Option<Vec<&'a str>>,
+    deny_ips: Option<Vec<&'a str>>,
+    methods: Option<Vec<&'a str>>,
+    paths: Option<Vec<&'a str>>,
+}
+
+impl CaveatArgs {
+    fn refs(&self) -> CaveatRefs<'_> {
+        CaveatRefs {
+            allow_ips: str_refs(self.allow_ips.as_ref()),
+            deny_ips: str_refs(self.deny_ips.as_ref()),
+            methods: str_refs(self.methods.as_ref()),
+            paths: str_refs(self.paths.as_ref()),
+        }
+    }
+
+    fn spec<'a>(&self, refs: &'a CaveatRefs<'a>) -> CaveatSpec<'a> {
+        CaveatSpec {
+            allow_ips: refs.allow_ips.as_deref(),
+            deny_ips: refs.deny_ips.as_deref(),
+            not_before: self.not_before,
+            methods: refs.methods.as_deref(),
+            paths: refs.paths.as_deref(),
+            max_uses: self.max_uses,
+        }
+    }
+}
+
 /// Adds the caveats a password has (only those) to an answer object.
 fn with_caveats(out: Obj, caveats: &Caveats) -> Obj {
     let ranges =
@@ -312,6 +343,7 @@ fn opt_str(value: Option<&String>) -> JsValue {
 /// instance of the futures glue instead of one per exported method (docs/BUILD-KNOBS.md).
 enum Op {
     Create(JsValue),
+    CreateFromHash(JsValue),
     List(JsValue),
     Revoke(JsValue, JsValue),
     RevokeAll(JsValue),
@@ -328,6 +360,7 @@ fn run(service: Rc<Service>, op: Op) -> Promise {
     future_to_promise(async move {
         match op {
             Op::Create(options) => op_create(&service, options).await,
+            Op::CreateFromHash(options) => op_create_from_hash(&service, options).await,
             Op::List(user) => op_list(&service, user).await,
             Op::Revoke(user, id) => op_revoke(&service, user, id).await,
             Op::RevokeAll(user) => op_revoke_all(&service, user).await,
@@ -341,28 +374,43 @@ fn run(service: Rc<Service>, op: Op) -> Promise {
     })
 }
 
+/// The options `create` and `createFromHash` share, read the same way for both.
+struct CreateArgs {
+    user: String,
+    label: String,
+    scopes: Vec<String>,
+    expires_at: Option<u64>,
+    caveats: CaveatArgs,
+}
+
+impl CreateArgs {
+    fn read(options: &JsValue) -> Result<Self, JsValue> {
+        Ok(Self {
+            user: convert::string(options, "user")?,
+            label: convert::string(options, "label")?,
+            scopes: convert::strings(&field(options, "scopes"), "scopes", false)?,
+            expires_at: convert::opt_time(options, "expiresAt")?,
+            caveats: CaveatArgs::read(options)?,
+        })
+    }
+
+    fn scope_refs(&self) -> Vec<&str> {
+        self.scopes.iter().map(String::as_str).collect()
+    }
+
+    fn new_app_password<'a>(&'a self, scopes: &'a [&'a str]) -> NewAppPassword<'a> {
+        NewAppPassword { user: &self.user, label: &self.label, scopes, expires_at: self.expires_at }
+    }
+}
+
 async fn op_create(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
-    let user = convert::string(&options, "user")?;
-    let label = convert::string(&options, "label")?;
-    let scopes = convert::strings(&field(&options, "scopes"), "scopes", false)?;
-    let expires_at = convert::opt_time(&options, "expiresAt")?;
-    let caveats = CaveatArgs::read(&options)?;
-    let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let (allow_ips, deny_ips) = (str_refs(caveats.allow_ips.as_ref()), str_refs(caveats.deny_ips.as_ref()));
-    let (methods, paths) = (str_refs(caveats.methods.as_ref()), str_refs(caveats.paths.as_ref()));
-    let spec = CaveatSpec {
-        allow_ips: allow_ips.as_deref(),
-        deny_ips: deny_ips.as_deref(),
-        not_before: caveats.not_before,
-        methods: methods.as_deref(),
-        paths: paths.as_deref(),
-        max_uses: caveats.max_uses,
-    };
-    let new = NewAppPassword { user: &user, label: &label, scopes: &scope_refs, expires_at };
+    let args = CreateArgs::read(&options)?;
+    let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+    let new = args.new_app_password(&scopes);
     // A canary never grants, so it takes no caveats.
     let created = match convert::opt_bool(&options, "canary")? {
         Some(true) => service.create_canary(new).await,
-        _ => service.create_with_caveats(new, &spec).await,
+        _ => service.create_with_caveats(new, &args.caveats.spec(&caveats)).await,
     }
     .js()?;
     Ok(with_caveats(created_js(&created), &created.caveats).build())
@@ -412,25 +460,35 @@ async fn op_report_leaked(service: &Rc<Service>, password: JsValue) -> Result<Js
     .build())
 }
 
+async fn op_create_from_hash(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
+    let args = CreateArgs::read(&options)?;
+    let id = convert::string(&options, "id")?;
+    let phc = convert::string(&options, "phc")?;
+    let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+    let new = args.new_app_password(&scopes);
+    let minted = FromHash { id: &id, phc: &phc };
+    let listed = service.create_from_hash_with_caveats(new, &args.caveats.spec(&caveats), minted).await.js()?;
+    Ok(listed_js(&listed))
+}
+
+fn listed_js(l: &Listed) -> JsValue {
+    let out = Obj::new()
+        .set("id", l.id.as_str())
+        .set("label", l.label.as_str())
+        .set("scopes", string_array(&l.scopes))
+        .set("createdAt", ms(l.created_at))
+        .set("expiresAt", opt_ms(l.expires_at))
+        .set("lastUsedAt", opt_ms(l.last_used_at))
+        .set("enabled", l.enabled)
+        .set("replaces", opt_str(l.replaces.as_ref()))
+        .set("replacedBy", opt_str(l.replaced_by.as_ref()));
+    with_caveats(out, &l.caveats).build()
+}
+
 async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
     let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
     let listed = service.list(&user).await.js()?;
-    let out: Array = listed
-        .iter()
-        .map(|l| {
-            let out = Obj::new()
-                .set("id", l.id.as_str())
-                .set("label", l.label.as_str())
-                .set("scopes", string_array(&l.scopes))
-                .set("createdAt", ms(l.created_at))
-                .set("expiresAt", opt_ms(l.expires_at))
-                .set("lastUsedAt", opt_ms(l.last_used_at))
-                .set("enabled", l.enabled)
-                .set("replaces", opt_str(l.replaces.as_ref()))
-                .set("replacedBy", opt_str(l.replaced_by.as_ref()));
-            with_caveats(out, &l.caveats).build()
-        })
-        .collect();
+    let out: Array = listed.iter().map(listed_js).collect();
     Ok(out.into())
 }
 
@@ -527,6 +585,13 @@ impl AppPasswordsCore {
     /// paths?, maxUses?, canary? })` → Promise of the new password, shown once.
     pub fn create(&self, options: JsValue) -> Promise {
         run(Rc::clone(&self.inner), Op::Create(options))
+    }
+
+    /// `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → Promise of the stored
+    /// password as `list` shows it; the password itself was minted (and stays) elsewhere.
+    #[wasm_bindgen(js_name = createFromHash)]
+    pub fn create_from_hash(&self, options: JsValue) -> Promise {
+        run(Rc::clone(&self.inner), Op::CreateFromHash(options))
     }
 
     /// `list(user)` → Promise of `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
@@ -641,6 +706,14 @@ impl AppPasswordsCore {
     pub fn prefix(&self) -> String {
         self.inner.config().prefix.as_str().to_owned()
     }
+
+    /// The hashing profile of new records, `{ memoryKiB, iterations, parallelism }`: what a
+    /// page mints with for `createFromHash`.
+    #[wasm_bindgen(getter)]
+    pub fn hashing(&self) -> JsValue {
+        let HashParams { memory_kib, iterations, parallelism } = self.inner.config().hashing;
+        Obj::new().set("memoryKiB", memory_kib).set("iterations", iterations).set("parallelism", parallelism).build()
+    }
 }
 
 /// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
@@ -658,6 +731,28 @@ pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
         })
         .js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
+}
+
+/// `mintAppPassword({ prefix?, hashing? })` → `{ id, password, phc }`: a password and its
+/// Argon2id PHC string at `hashing` (default the light app-password profile); nothing stored.
+#[wasm_bindgen(js_name = mintAppPassword)]
+pub fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
+    let prefix = match convert::opt_string(&options, "prefix")? {
+        Some(p) => Prefix::new(&p).js()?,
+        None => Prefix::default(),
+    };
+    let params = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
+    let minted = GENERATOR_RANDOM
+        .with(|rng| match rng.try_borrow_mut() {
+            Ok(mut pooled) => mint::mint(&prefix, &params, &mut *pooled),
+            Err(_) => mint::mint(&prefix, &params, &mut password::OsRandom),
+        })
+        .js()?;
+    Ok(Obj::new()
+        .set("id", minted.password.id())
+        .set("password", minted.password.expose())
+        .set("phc", minted.phc.as_str())
+        .build())
 }
 
 /// `looksLikeAppPassword(s)`: prefix, length, alphabet and checksum; no store.

@@ -10,6 +10,7 @@ import {
   hashPassword,
   looksLikeAppPassword,
   memoryStore,
+  mintAppPassword,
   scopes,
   verifyPasswordHash,
   workersKvStore,
@@ -94,7 +95,12 @@ export async function usage(kv: Deno.Kv, request: Request): Promise<Response | n
       void code, asError;
     }
   }
-  void expires, lastUsed, revoked, closure, enough, lacking, looks, same;
+  const minted: { id: string; password: string; phc: string } = await mintAppPassword({ prefix: ap.prefix, hashing: ap.hashing });
+  await mintAppPassword({ hashing: "owasp" });
+  await mintAppPassword();
+  const stored: ListedAppPassword = await ap.createFromHash({ user: "alice", label: "ci", scopes: ["issue"], id: minted.id, phc: minted.phc });
+  const profile: HashParams = ap.hashing;
+  void expires, lastUsed, revoked, closure, enough, lacking, looks, same, stored, profile;
 
   // The lifecycle (design.md#lifecycle).
   const withHook = new AppPasswords({ store, onCanary: (use: CanaryUse) => console.warn(use.id, use.user, use.label, use.at) });
@@ -117,6 +123,10 @@ export async function usage(kv: Deno.Kv, request: Request): Promise<Response | n
   await ap.create({ user: 1, label: "x", scopes: ["email"] });
   // @ts-expect-error: scopes is an array of names
   await ap.create({ user: "a", label: "x", scopes: "email" });
+  // @ts-expect-error: createFromHash needs the minted hash
+  await ap.createFromHash({ user: "a", label: "x", scopes: ["issue"], id: minted.id });
+  // @ts-expect-error: the profile is read-only
+  ap.hashing = light;
   // @ts-expect-error: a store is required
   new AppPasswords({});
   // @ts-expect-error: purpose is "api" or "login"

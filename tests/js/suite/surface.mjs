@@ -12,7 +12,7 @@ export function define(ctx) {
   // The package's surface.
 
   t(`[${runtime}] exports: the documented API is there`, async () => {
-    for (const name of ["AppPasswords", "AppPasswordError", "memoryStore", "workersKvStore", "denoKvStore", "redisStore", "durableObjectStore", "serveDurableObjectStore", "AppPasswordsDurableObject", "withTimeout", "generatePassword", "looksLikeAppPassword", "hashPassword", "verifyPasswordHash"]) {
+    for (const name of ["AppPasswords", "AppPasswordError", "memoryStore", "workersKvStore", "denoKvStore", "redisStore", "durableObjectStore", "serveDurableObjectStore", "AppPasswordsDurableObject", "withTimeout", "generatePassword", "mintAppPassword", "looksLikeAppPassword", "hashPassword", "verifyPasswordHash"]) {
       equal(typeof api[name], "function", `export ${name}`);
     }
     equal(typeof api.scopes, "object", "export scopes");
@@ -21,7 +21,7 @@ export function define(ctx) {
     }
     ok(Object.isFrozen(api.scopes), "scopes is frozen");
     const { ap } = harness();
-    for (const name of ["create", "list", "revoke", "revokeAll", "verify", "verifyRequest", "unauthorized", "catalog"]) {
+    for (const name of ["create", "createFromHash", "list", "revoke", "revokeAll", "verify", "verifyRequest", "unauthorized", "catalog"]) {
       equal(typeof ap[name], "function", `AppPasswords#${name}`);
     }
     // Permissions cannot be adjusted after creation: there is no update (design.md#scopes-are-fixed-at-creation).
