@@ -11,6 +11,6 @@ bash scripts/tools.sh npm chromium pkg
 make_work tests/js/.tmp host
 timer_start
 node_test "$work/tap.txt" --test-concurrency=1 --test-timeout=180000 \
-  tests/host/*.test.mjs tests/e2e/page.test.mjs
+  tests/host/*.test.mjs tests/e2e/*.test.mjs
 tap_counts "$work/tap.txt"
 finish "example host tests"

@@ -97,4 +97,14 @@ export const rotateAppPassword = (id) => sessionCall("POST", `/api/app-passwords
 export const setAppPasswordEnabled = (id, enabled) =>
   sessionCall("POST", `/api/app-passwords/${encodeURIComponent(id)}/enabled`, { enabled });
 
+/** `{available, prefix, hashing}`: what the page mints with for "generate in this browser". */
+export const getMintingProfile = () => call("GET", "/api/hashing-profile");
+
+/**
+ * Stores a password minted in this page: only its id and Argon2id hash are sent, never the
+ * password. `{id, label, scopes, createdAt, expiresAt, lastUsedAt}`.
+ */
+export const storeMintedAppPassword = (label, scopes, id, phc, restrictions = {}) =>
+  sessionCall("POST", "/api/app-passwords/from-hash", { label, scopes, id, phc, ...restrictions });
+
 export const revokeAppPassword = (id) => sessionCall("DELETE", `/api/app-passwords/${encodeURIComponent(id)}`);

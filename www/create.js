@@ -1,10 +1,12 @@
 // Create: a label and the chosen scopes, sent to the server, which checks both (a label is 1 to
 // 255 characters, counted as the core counts them; scopes must exist and be grantable) and
 // answers with its own message when it refuses. The page does not restate those rules.
+// "Generate in this browser" (mint.js) makes the password here and sends only its hash.
 
-import { createAppPassword, isSessionLost } from "./api.js";
+import { createAppPassword, isSessionLost, storeMintedAppPassword } from "./api.js";
 import { $, setBusy } from "./dom.js";
 import { loadList } from "./list.js";
+import { mintHere, mintingAvailable } from "./mint.js";
 import { showNewPassword } from "./new-password.js";
 import { chosenScopes, clearChoices, focusFirstScope, loadScopes } from "./scopes.js";
 import { currentUser } from "./views.js";
@@ -32,6 +34,8 @@ function chosenExpiry() {
   if (at <= Date.now()) throw new Error("Choose an expiry date in the future.");
   return at;
 }
+const mintField = $("mint-field");
+const inBrowser = $("create-in-browser");
 
 // Refusals about the scopes (examples/host/README.md, the error codes): focus goes to the picker.
 const SCOPE_CODES = new Set(["no_scopes", "invalid_scopes", "unknown_scope", "scope_not_grantable"]);
@@ -47,7 +51,17 @@ function chosenRestrictions() {
 
 /** Loads the scope picker; the form can be sent once it is drawn. */
 export async function loadCreateForm() {
-  if (await loadScopes()) submit.disabled = false;
+  const [drawn, mintable] = await Promise.all([loadScopes(), mintingAvailable()]);
+  mintField.hidden = !mintable;
+  if (drawn) submit.disabled = false;
+}
+
+/** Creates on the server, or mints here and sends only the hash: the same answer either way. */
+async function createOne(label, scopes, restrictions) {
+  if (!inBrowser.checked || mintField.hidden) return createAppPassword(label, scopes, restrictions);
+  const minted = await mintHere();
+  const stored = await storeMintedAppPassword(label, scopes, minted.id, minted.phc, restrictions);
+  return { ...stored, password: minted.password };
 }
 
 async function onSubmit(event) {
@@ -72,7 +86,7 @@ async function onSubmit(event) {
   try {
     const restrictions = chosenRestrictions();
     if (expiresAt) restrictions.expiresAt = expiresAt;
-    const created = await createAppPassword(labelInput.value.trim(), scopes, restrictions);
+    const created = await createOne(labelInput.value.trim(), scopes, restrictions);
     resetCreateForm();
     showNewPassword(created, currentUser());
     loadList();

@@ -66,6 +66,17 @@ export function appPasswords(env) {
 // The page's calls (a signed-in session): the catalogue, create, list, revoke.
 export const catalog = (env) => appPasswords(env).catalog();
 export const create = (env, options) => appPasswords(env).create(options);
+/** A password minted in the page: only its id and hash arrive (issue 13, "generate in this browser"). */
+export const createFromHash = (env, options) => appPasswords(env).createFromHash(options);
+/**
+ * What the page mints with: the prefix and hashing profile of the service. Not with a PEPPER:
+ * Argon2's secret input stays on the server, so a hash made in the page would never verify.
+ */
+export function mintingProfile(env) {
+  const ap = appPasswords(env);
+  const available = !(typeof env.PEPPER === "string" && env.PEPPER);
+  return { available, prefix: ap.prefix, hashing: ap.hashing };
+}
 export const list = (env, user) => appPasswords(env).list(user);
 export const revoke = (env, user, id) => appPasswords(env).revoke(user, id);
 export const rotate = (env, user, id, options) => appPasswords(env).rotate(user, id, options);

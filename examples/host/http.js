@@ -7,7 +7,9 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 const CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  // wasm-unsafe-eval: the page compiles the package's WebAssembly to mint in the browser; it
+  // allows WebAssembly compilation only, not eval or inline script.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",

@@ -79,6 +79,30 @@ async function createAppPassword(request, env, user) {
   return json(201, created, { location: `/api/app-passwords/${created.id}` });
 }
 
+/**
+ * "Generate in this browser": the page minted the password and sends `{label, scopes, id, phc}`;
+ * the password itself never reaches this server. The package checks the id and the hash.
+ */
+async function storeMintedAppPassword(request, env, user) {
+  const body = await readJson(request);
+  const { label, scopes, id, phc } = body;
+  if (typeof label !== "string") throw new HttpError(400, "invalid_label", "Give the app password a label (1 to 255 characters).");
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string")) {
+    throw new HttpError(400, "invalid_scopes", "scopes must be an array of scope names.");
+  }
+  if (typeof id !== "string" || typeof phc !== "string") {
+    throw new HttpError(400, "invalid_hash", "Send the minted password's id and PHC string.");
+  }
+  if (!apw.mintingProfile(env).available) {
+    throw new HttpError(409, "minting_unavailable", "This server hashes with a pepper: create the password on the server.");
+  }
+  const options = { user, label: label.trim(), scopes, id, phc };
+  if (typeof body.expiresAt === "number") options.expiresAt = body.expiresAt;
+  for (const name of CAVEATS) if (body[name] !== undefined && body[name] !== null) options[name] = body[name];
+  const stored = await apw.createFromHash(env, options);
+  return json(201, stored, { location: `/api/app-passwords/${stored.id}` });
+}
+
 async function revokeAppPassword(request, env, url, encodedId) {
   const { user } = await requireSession(request, env, url);
   await requireNoBody(request);
@@ -218,6 +242,14 @@ export async function route(request, env, ctx, url) {
     case "/api/scopes":
       if (method !== "GET") return methodNotAllowed(["GET"]);
       return json(200, { scopes: apw.catalog(env) });
+    case "/api/hashing-profile":
+      if (method !== "GET") return methodNotAllowed(["GET"]);
+      return json(200, apw.mintingProfile(env));
+    case "/api/app-passwords/from-hash": {
+      if (method !== "POST") return methodNotAllowed(["POST"]);
+      const { user } = await requireSession(request, env, url);
+      return storeMintedAppPassword(request, env, user);
+    }
     case "/api/app-passwords": {
       if (method !== "GET" && method !== "POST") return methodNotAllowed(["GET", "POST"]);
       const { user } = await requireSession(request, env, url);

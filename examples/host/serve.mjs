@@ -24,6 +24,7 @@ import { pathToFileURL } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
 
 import { root, sharedOptions, workerOptions } from "./miniflare.mjs";
+import { vendorPackage } from "./vendor.mjs";
 
 function fail(message) {
   console.error(`serve: ${message}`);
@@ -33,6 +34,9 @@ function fail(message) {
 if (!existsSync(join(root, "pkg", "workerd.js")) || !existsSync(join(root, "pkg", "app_passwords_bg.wasm"))) {
   fail("pkg/ is not built: run `bash scripts/build-pkg.sh` (or `make demo`, which builds it).");
 }
+
+// The page mints in the browser from these copies of the package (www/vendor/, gitignored).
+vendorPackage();
 
 const portText = process.env.PORT ?? "8787";
 const port = Number(portText);

@@ -16,7 +16,7 @@ import { Client, makeDataDir, removeDataDir, startHost } from "./host.mjs";
 const run = promisify(execFile);
 
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const CHALLENGE = /^Basic realm="app-passwords"/;
 const ALICE_PASSWORD = "alice-account-password-1";
