@@ -406,6 +406,7 @@ fn mint_uses_the_prefix_and_refuses_bad_profiles() {
     assert!(app_passwords::verify_password_hash(minted.password.expose(), &minted.phc).unwrap());
     let debug = format!("{minted:?}");
     assert!(!debug.contains(minted.password.expose()), "Debug never shows the password");
+    assert!(!debug.contains(&minted.phc), "nor the hash");
     let bad = HashParams { memory_kib: 4, iterations: 1, parallelism: 1 };
     assert_eq!(mint(&Prefix::default(), &bad, &mut rng).unwrap_err().code(), "invalid_hash_params");
 }
