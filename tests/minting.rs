@@ -1,6 +1,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! Browser-side minting (SPEC section 13): `mint` makes a password and its PHC string where the
+//! Browser-side minting (issue 13): `mint` makes a password and its PHC string where the
 //! password is shown; `create_from_hash` stores the id and the hash after checking the hash is
 //! exactly what `create` would have written. Every refusal is `invalid_hash` (or the error
 //! `create` gives for the same argument) and writes nothing.

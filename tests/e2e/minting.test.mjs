@@ -1,4 +1,4 @@
-// End to end, "generate in this browser" (SPEC section 13): the page in headless Chromium mints
+// End to end, "generate in this browser" (issue 13): the page in headless Chromium mints
 // the password with the package's WebAssembly and sends only its id and Argon2id hash; the host
 // stores them with createFromHash. Every request the page sends is recorded (URL, headers, body):
 // none carries the password or any 12-character piece of its secret. The password shown then

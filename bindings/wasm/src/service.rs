@@ -14,7 +14,7 @@ use app_passwords_core::caveat::{CaveatSpec, Caveats, IpRange, RequestContext};
 use app_passwords_core::hash::{self, HashParams};
 use app_passwords_core::json::push_quoted;
 use app_passwords_core::mint::{self, FromHash};
-use app_passwords_core::password::{self, PooledOsRandom, Prefix};
+use app_passwords_core::password::{self, PooledOsRandom, Prefix, RandomSource};
 use app_passwords_core::scope::Catalog;
 use app_passwords_core::service::{
     AppPasswords, Clock, Config, Created, FollowUp, Listed, Millis, NewAppPassword, Purpose, Refusal, VerifyRequest,
@@ -716,20 +716,32 @@ impl AppPasswordsCore {
     }
 }
 
+/// The free functions' random source: the pooled generator, or the OS source directly while
+/// the pool is in use (a getRandomValues polyfill that called back in here must not trap).
+/// One type for both, so each caller is compiled once.
+struct GeneratorRandom;
+
+impl RandomSource for GeneratorRandom {
+    fn fill(&mut self, buf: &mut [u8]) -> app_passwords_core::Result<()> {
+        GENERATOR_RANDOM.with(|rng| match rng.try_borrow_mut() {
+            Ok(mut pooled) => pooled.fill(buf),
+            Err(_) => password::OsRandom.fill(buf),
+        })
+    }
+}
+
+/// The `prefix` option of the free functions (default `apw`).
+fn prefix_option(options: &JsValue) -> Result<Prefix, JsValue> {
+    match convert::opt_string(options, "prefix")? {
+        Some(p) => Prefix::new(&p).js(),
+        None => Ok(Prefix::default()),
+    }
+}
+
 /// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
 #[wasm_bindgen(js_name = generatePassword)]
 pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
-    let prefix = match convert::opt_string(&options, "prefix")? {
-        Some(p) => Prefix::new(&p).js()?,
-        None => Prefix::default(),
-    };
-    // try_borrow_mut: a getRandomValues polyfill that called back in here must not trap.
-    let password = GENERATOR_RANDOM
-        .with(|rng| match rng.try_borrow_mut() {
-            Ok(mut pooled) => password::generate(&prefix, &mut *pooled),
-            Err(_) => password::generate(&prefix, &mut password::OsRandom),
-        })
-        .js()?;
+    let password = password::generate(&prefix_option(&options)?, &mut GeneratorRandom).js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
@@ -737,17 +749,9 @@ pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
 /// Argon2id PHC string at `hashing` (default the light app-password profile); nothing stored.
 #[wasm_bindgen(js_name = mintAppPassword)]
 pub fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
-    let prefix = match convert::opt_string(&options, "prefix")? {
-        Some(p) => Prefix::new(&p).js()?,
-        None => Prefix::default(),
-    };
+    let prefix = prefix_option(&options)?;
     let params = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
-    let minted = GENERATOR_RANDOM
-        .with(|rng| match rng.try_borrow_mut() {
-            Ok(mut pooled) => mint::mint(&prefix, &params, &mut *pooled),
-            Err(_) => mint::mint(&prefix, &params, &mut password::OsRandom),
-        })
-        .js()?;
+    let minted = mint::mint(&prefix, &params, &mut GeneratorRandom).js()?;
     Ok(Obj::new()
         .set("id", minted.password.id())
         .set("password", minted.password.expose())

@@ -1,4 +1,4 @@
-// Browser-side minting (SPEC section 13): mintAppPassword makes { id, password, phc } where it
+// Browser-side minting (issue 13): mintAppPassword makes { id, password, phc } where it
 // runs; createFromHash stores { id, phc } after checking the hash is exactly what create would
 // have written. Every refusal is invalid_hash (or create's own code) and writes nothing.
 
