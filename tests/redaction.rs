@@ -75,6 +75,12 @@ fn every_public_type_holding_a_secret_redacts_it_in_debug() {
     hidden("Password", &created.password, &pw_secrets);
     hidden("Created", &created, &pw_secrets);
     hidden("ParsedPassword", &parse(&pw, &Prefix::default()).unwrap(), &pw_secrets);
+    let minted = app_passwords::mint(&Prefix::default(), &LIGHT, &mut SplitMix64::new(11)).unwrap();
+    let (minted_pw, minted_phc) = (minted.password.expose(), minted.phc.as_str());
+    let minted_hash = minted_phc.rsplit('$').next().unwrap();
+    let minted_secrets: Vec<&[u8]> =
+        vec![minted_pw.as_bytes(), &minted_pw.as_bytes()[16..48], minted_phc.as_bytes(), minted_hash.as_bytes()];
+    hidden("Minted", &minted, &minted_secrets);
     let header = basic_header("alice", &pw);
     hidden("BasicCredentials", &parse_basic(Some(&header)).unwrap(), &pw_secrets);
     let request = VerifyRequest::password("alice", &pw, &["repository"]);
