@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use app_passwords::mint::ceiling;
 use app_passwords::record::{record_key, tombstone_key};
 use app_passwords::{
-    AppPasswords, Config, Error, FromHash, HashParams, ListPage, MemoryStore, Minted, NewAppPassword, PhcHash, Prefix,
-    Result, Store, VerifyResult, check_minted_hash, mint,
+    AppPasswords, CaveatSpec, Config, Error, FromHash, HashParams, ListPage, MemoryStore, Minted, NewAppPassword,
+    PhcHash, Prefix, Result, Store, VerifyResult, check_minted_hash, mint,
 };
 use common::{SplitMix64, T0, TestClock, api, block_on, clock, refused};
 
@@ -409,4 +409,27 @@ fn mint_uses_the_prefix_and_refuses_bad_profiles() {
     assert!(!debug.contains(&minted.phc), "nor the hash");
     let bad = HashParams { memory_kib: 4, iterations: 1, parallelism: 1 };
     assert_eq!(mint(&Prefix::default(), &bad, &mut rng).unwrap_err().code(), "invalid_hash_params");
+}
+
+#[test]
+fn caveats_are_checked_and_stored_as_create_with_caveats_does() {
+    let mut s = setup();
+    let minted = s.mint(&PROFILE);
+    let from = FromHash { id: minted.password.id(), phc: &minted.phc };
+    // A bad caveat: invalid_caveat, nothing written.
+    let bad = CaveatSpec { methods: Some(&[]), ..CaveatSpec::default() };
+    s.store.reset();
+    let err = block_on(s.svc.create_from_hash_with_caveats(new("x"), &bad, from)).unwrap_err();
+    assert_eq!(err.code(), "invalid_caveat", "{err:?}");
+    assert!(s.store.writes().is_empty());
+    // maxUses on a store without an atomic increment: refused, never an unenforced limit.
+    let counted = CaveatSpec { max_uses: Some(3), ..CaveatSpec::default() };
+    let err = block_on(s.svc.create_from_hash_with_caveats(new("x"), &counted, from)).unwrap_err();
+    assert_eq!(err, Error::StoreLacksAtomic);
+    assert!(s.store.writes().is_empty());
+    // A method caveat is stored with the record and listed.
+    let read_only = CaveatSpec { methods: Some(&["get", "head"]), ..CaveatSpec::default() };
+    let listed = block_on(s.svc.create_from_hash_with_caveats(new("read-only"), &read_only, from)).unwrap();
+    assert_eq!(listed.caveats.methods(), ["GET", "HEAD"]);
+    assert_eq!(block_on(s.svc.list("alice")).unwrap(), vec![listed]);
 }

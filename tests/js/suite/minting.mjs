@@ -176,6 +176,21 @@ export function define(ctx) {
     deepEqual(counting.c.puts, []);
   });
 
+  t(`[${runtime}] minting: createFromHash takes create's caveats: checked, stored, listed and enforced`, async () => {
+    const { ap, counting } = minting();
+    const minted = await api.mintAppPassword({ hashing: PROFILE });
+    counting.reset();
+    await rejectsHost(ap.createFromHash(args(minted, { methods: [] })), "invalid_caveat");
+    deepEqual(counting.c.puts, []);
+    const listed = await ap.createFromHash(args(minted, { methods: ["get"] }));
+    deepEqual(listed.methods, ["GET"]);
+    deepEqual((await ap.list("alice"))[0].methods, ["GET"]);
+    equal((await ap.verify({ username: "alice", password: minted.password, method: "GET" })).ok, true);
+    const post = await ap.verify({ username: "alice", password: minted.password, method: "POST" });
+    equal(post.ok, false);
+    equal(post.code, "request_not_allowed");
+  });
+
   t(`[${runtime}] minting: a service with a pepper refuses createFromHash (invalid_argument, no store call)`, async () => {
     const { ap, counting } = minting({ pepper: "server secret" });
     const minted = await api.mintAppPassword({ hashing: PROFILE });
