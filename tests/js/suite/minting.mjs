@@ -60,6 +60,9 @@ export function define(ctx) {
       createdAt: T0,
       expiresAt: null,
       lastUsedAt: null,
+      enabled: true,
+      replaces: null,
+      replacedBy: null,
     });
     deepEqual(await ap.list("alice"), [listed]);
     ok(!JSON.stringify([...counting.map.values()]).includes(minted.password.slice(16, 48)), "no secret in the store");
