@@ -7,6 +7,7 @@
 //   node bench/node.mjs timing    unknown id vs known id with a wrong secret
 //   node bench/node.mjs startup   wasm size; instantiation (a child process per measurement)
 //   node bench/node.mjs caveats   verify with 32 CIDRs and 16 path prefixes vs none
+//   node bench/node.mjs canary    a canary's verify vs an unknown id's (same answer, same time)
 //
 // Each writes bench/.results/<section>.json. BENCH_QUICK=1: fewer rounds. BENCH_PKG: the
 // package directory (default pkg/). run.mjs runs them all and writes docs/BENCHMARKS.md.
@@ -588,7 +589,51 @@ async function caveats() {
   writeResult("caveats", out);
 }
 
-const sections = { peers, app, memory, timing, startup, caveats };
+// ------------------------------------------------------------------------------------ canary
+
+/**
+ * A canary's verify against an unknown id's (issue 12: "timing gap within 5%"): both answer
+ * the same refusal; the canary hashes against its real record, the unknown id against the
+ * dummy record, at the same profile. Interleaved rounds, uncached, the hook a no-op.
+ */
+async function canary() {
+  const { api } = await loadPackage();
+  let uses = 0;
+  const svc = new api.AppPasswords({ store: api.memoryStore(), onCanary: () => { uses++; } });
+  const trap = await svc.create({ user: "alice", label: "canary", scopes: ["repository"], canary: true });
+  const unknown = api.generatePassword().password;
+  const once = async (password) => {
+    const r = await svc.verify({ username: "alice", password, require: ["repository"] });
+    if (r.ok || r.reason !== "unknown_id") throw new Error(`unexpected answer: ${JSON.stringify(r)}`);
+    return JSON.stringify(r);
+  };
+  const [a, b] = [await once(trap.password), await once(unknown)];
+  if (a !== b) throw new Error(`answers differ: ${a} / ${b}`);
+  for (let i = 0; i < 10; i++) await Promise.all([once(trap.password), once(unknown)]);
+  const R = rounds(40, 10);
+  const K = 50;
+  const times = { canary: [], unknown: [] };
+  const ratios = [];
+  for (let r = 0; r < R; r++) {
+    const per = {};
+    for (const which of rotate(["canary", "unknown"], r)) {
+      const password = which === "canary" ? trap.password : unknown;
+      const t0 = now();
+      for (let i = 0; i < K; i++) await once(password);
+      per[which] = (now() - t0) / K;
+      times[which].push(per[which]);
+    }
+    ratios.push(per.canary / per.unknown);
+  }
+  const out = {
+    rounds: R, verifiesPerRound: K, medianCanaryMs: median(times.canary), medianUnknownMs: median(times.unknown),
+    ratio: median(ratios), ratioQ1: quantile(ratios, 0.25), ratioQ3: quantile(ratios, 0.75), hookCalls: uses,
+  };
+  log(`canary ${fmtMs(out.medianCanaryMs)} ms, unknown id ${fmtMs(out.medianUnknownMs)} ms; ratio ${out.ratio.toFixed(3)}x (IQR ${out.ratioQ1.toFixed(3)}-${out.ratioQ3.toFixed(3)}); onCanary called ${uses} times`);
+  writeResult("canary", out);
+}
+
+const sections = { peers, app, memory, timing, startup, caveats, canary };
 const name = process.argv[2];
 if (!sections[name]) {
   console.error(`usage: node bench/node.mjs ${Object.keys(sections).join("|")}`);

@@ -30,6 +30,7 @@ export const SECTIONS = {
   storecalls: ["store-calls.mjs"],
   native: ["native.mjs"],
   caveats: ["node.mjs", "caveats"],
+  canary: ["node.mjs", "canary"],
 };
 
 const args = process.argv.slice(2);
