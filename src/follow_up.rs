@@ -34,6 +34,13 @@ impl FollowUp {
     pub fn canary_use(&self) -> Option<&CanaryUse> {
         self.canary.as_deref()
     }
+
+    /// Whether [`AppPasswords::complete`] has a store write to do (a canary's use alone has
+    /// none: a host may skip the call, so a canary costs what an unknown id costs).
+    #[must_use]
+    pub fn has_writes(&self) -> bool {
+        self.touch.is_some() || self.upgrade.is_some()
+    }
 }
 
 /// A re-hash to do: the record as read, and the password that verified against it.

@@ -334,7 +334,9 @@ fn a_canary_answers_as_an_unknown_id_and_reports_each_use() {
         (used.id.as_str(), used.user.as_str(), used.label.as_str(), used.at),
         (&*c.id, "alice", "honeytoken in wiki", T0 + 5)
     );
-    // Completing it writes nothing (a canary has no lastUsedAt).
+    // Completing it writes nothing (a canary has no lastUsedAt), and it says so: the bindings
+    // then make no follow-up promise, so a canary costs an unknown id's time.
+    assert!(!canary_follow.has_writes());
     let before = h.store.snapshot();
     block_on(h.svc.complete(canary_follow)).unwrap();
     assert_eq!(h.store.snapshot(), before);

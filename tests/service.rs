@@ -507,6 +507,7 @@ fn deferred_follow_up_is_written_only_when_completed() {
     let (result, follow_up) = block_on(h.svc.verify_deferred(api("alice", c.password.expose(), &[]))).unwrap();
     granted(result);
     let follow_up = follow_up.expect("a first use leaves a lastUsedAt write");
+    assert!(follow_up.has_writes());
     assert_eq!(block_on(h.svc.list("alice")).unwrap()[0].last_used_at, None, "the answer did not wait for the write");
     block_on(h.svc.complete(follow_up)).unwrap();
     assert_eq!(block_on(h.svc.list("alice")).unwrap()[0].last_used_at, Some(T0 + 100));
