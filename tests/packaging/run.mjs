@@ -130,6 +130,49 @@ async function workerScenario(label, fetchPath, restart) {
     assert.equal(res.status, 401);
     assert.match(res.headers.get("www-authenticate") ?? "", /^Basic realm="/);
   });
+  // Caveats and lifecycle (issues 12 and 13) through the same bundler path.
+  const create = async (query) => {
+    const res = await fetchPath(`/passwords?user=alice&scope=repository&${query}`, { method: "POST" });
+    assert.equal(res.status, 201);
+    return res.json();
+  };
+  const status = async (pw, method = "GET") => {
+    const auth = `Basic ${Buffer.from(`alice:${pw}`).toString("base64")}`;
+    const res = await fetchPath("/api?need=repository", { method, headers: { authorization: auth } });
+    return [res.status, await res.text()];
+  };
+  await check(`${label}: a methods: ["GET"] caveat: GET 200, POST 403 request_not_allowed`, async () => {
+    const { password: pw } = await create("method=GET");
+    assert.equal((await status(pw))[0], 200);
+    const [code, body] = await status(pw, "POST");
+    assert.equal(code, 403, body);
+    assert.equal(JSON.parse(body).error.code, "request_not_allowed");
+  });
+  await check(`${label}: setEnabled off then on: 401, then 200`, async () => {
+    const { id: other, password: pw } = await create("");
+    const toggle = async (to) => (await fetchPath(`/enabled?user=alice&id=${other}&to=${to}`, { method: "POST" })).json();
+    assert.deepEqual(await toggle("off"), { changed: true });
+    assert.equal((await status(pw))[0], 401);
+    assert.deepEqual(await toggle("on"), { changed: true });
+    assert.equal((await status(pw))[0], 200);
+  });
+  await check(`${label}: rotate: old and new both verify until the new one is used, then the old is 401`, async () => {
+    const { id: old, password: oldPw } = await create("");
+    const fresh = await (await fetchPath(`/rotate?user=alice&id=${old}`, { method: "POST" })).json();
+    assert.notEqual(fresh.password, oldPw);
+    assert.equal((await status(oldPw))[0], 200);
+    assert.equal((await status(fresh.password))[0], 200);
+    assert.equal((await status(oldPw))[0], 401);
+  });
+  await check(`${label}: a canary answers byte for byte as a revoked (unknown) id (401)`, async () => {
+    const { password: trap } = await create("canary=1");
+    const [trapCode, trapBody] = await status(trap);
+    const other = await create("");
+    await fetchPath(`/passwords?user=alice&id=${other.id}`, { method: "DELETE" });
+    const [goneCode, goneBody] = await status(other.password);
+    assert.equal(trapCode, 401);
+    assert.deepEqual([trapCode, trapBody], [goneCode, goneBody]);
+  });
   await check(`${label}: restarted on the same KV state, still verifies (200)`, async () => {
     await restart();
     await verifies();

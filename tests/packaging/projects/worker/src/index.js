@@ -13,13 +13,24 @@ export default {
     const url = new URL(request.url);
     const user = url.searchParams.get("user");
 
+    const id = url.searchParams.get("id");
     if (request.method === "POST" && url.pathname === "/passwords") {
       const scopes = url.searchParams.getAll("scope");
-      const { id, password } = await ap.create({ user, label: "CI", scopes });
-      return Response.json({ id, password }, { status: 201 });
+      const methods = url.searchParams.getAll("method");
+      const canary = url.searchParams.has("canary");
+      const created = await ap.create({ user, label: "CI", scopes, ...(methods.length ? { methods } : {}), canary });
+      return Response.json({ id: created.id, password: created.password }, { status: 201 });
+    }
+    // Lifecycle (issue 12): rotate, and the reversible off switch.
+    if (request.method === "POST" && url.pathname === "/rotate") {
+      const created = await ap.rotate(user, id);
+      return Response.json(created && { id: created.id, password: created.password });
+    }
+    if (request.method === "POST" && url.pathname === "/enabled") {
+      return Response.json({ changed: await ap.setEnabled(user, id, url.searchParams.get("to") === "on") });
     }
     if (request.method === "DELETE" && url.pathname === "/passwords") {
-      return Response.json({ revoked: await ap.revoke(user, url.searchParams.get("id")) });
+      return Response.json({ revoked: await ap.revoke(user, id) });
     }
     // Every other path is an API call: Basic auth with an app password that has `?need=` scopes.
     const result = await ap.verifyRequest(request, { require: url.searchParams.getAll("need") });
