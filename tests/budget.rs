@@ -10,17 +10,16 @@ mod common;
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use app_passwords::record::{index_key, record_key, tombstone_key};
-use app_passwords::store::MAX_GET_MANY;
 use app_passwords::{
     AppPasswords, CacheConfig, Config, Error, HashParams, ListPage, MemoryStore, NewAppPassword, Result, Store,
     VerifyResult,
 };
-use common::{SplitMix64, T0, TestClock, api, block_on, clock, refused};
+use common::{CountingStore, SplitMix64, T0, TestClock, api, block_on, clock, refused};
 
 /// The cheapest Argon2id profile: these tests are about store calls.
 const FAST: HashParams = HashParams { memory_kib: 8, iterations: 1, parallelism: 1 };
@@ -34,56 +33,6 @@ fn config(max_per_user: usize) -> Config {
 
 // ------------------------------------------------------------------------ a counting store
 
-/// Counts the calls made to a shared [`MemoryStore`]; `get_many` of up to 100 keys is one.
-#[derive(Clone, Default)]
-struct Counting {
-    inner: Arc<MemoryStore>,
-    calls: Arc<AtomicUsize>,
-    puts: Arc<Mutex<Vec<String>>>,
-}
-
-impl Counting {
-    fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
-    }
-    fn reset(&self) {
-        self.calls.store(0, Ordering::SeqCst);
-        self.puts.lock().unwrap().clear();
-    }
-    fn count(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl Store for Counting {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.count();
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.count();
-        self.puts.lock().unwrap().push(key.to_owned());
-        self.inner.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.count();
-        self.inner.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.count();
-        self.inner.list(prefix, cursor).await
-    }
-    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
-        assert!(keys.len() <= MAX_GET_MANY, "a bulk read of {} keys", keys.len());
-        self.count();
-        self.inner.get_many(keys).await
-    }
-    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
-        self.count();
-        self.inner.increment(key, delta).await
-    }
-}
-
 type Svc<S> = AppPasswords<S, TestClock, SplitMix64>;
 
 fn service<S: Store>(store: S, config: Config, now: &Arc<AtomicU64>, seed: u64) -> Svc<S> {
@@ -96,7 +45,7 @@ fn new(user: &str) -> NewAppPassword<'_> {
 
 #[test]
 fn the_store_call_budget_holds_at_1000_passwords_and_the_cap_refuses_the_rest() {
-    let store = Counting::default();
+    let store = CountingStore::atomic();
     let now = Arc::new(AtomicU64::new(T0));
     let svc = service(store.clone(), config(1000), &now, 1);
 
@@ -184,7 +133,7 @@ fn the_default_cap_is_100_and_every_password_is_listed_even_past_it() {
 fn store_calls_per_operation_at_10_100_and_1000_passwords() {
     // The table `make bench` reports for the JS package, here for the Rust core.
     for n in [10usize, 100, 1000] {
-        let store = Counting::default();
+        let store = CountingStore::atomic();
         let now = Arc::new(AtomicU64::new(T0));
         let svc = service(store.clone(), config(1000), &now, 4);
         let mut made = Vec::new();
@@ -214,7 +163,7 @@ fn store_calls_per_operation_at_10_100_and_1000_passwords() {
 
 #[test]
 fn a_password_used_every_minute_for_a_day_costs_at_most_144_writes() {
-    let store = Counting::default();
+    let store = CountingStore::atomic();
     let now = Arc::new(AtomicU64::new(T0));
     let mut config = config(100);
     config.touch_interval_ms = Config::new().unwrap().touch_interval_ms; // the default
@@ -226,10 +175,10 @@ fn a_password_used_every_minute_for_a_day_costs_at_most_144_writes() {
         now.store(T0 + minute * 60_000, Ordering::SeqCst);
         assert!(block_on(svc.verify(api("erin", c.password.expose(), &[]))).unwrap().is_ok());
     }
-    let writes = store.puts.lock().unwrap().len();
+    let writes = store.puts().len();
     println!("budget: one password used every minute for a day: {writes} lastUsedAt writes (must be <= 144)");
     assert!(writes <= 144);
-    assert!(store.puts.lock().unwrap().iter().all(|k| k == &index_key("erin", &c.id)));
+    assert!(store.puts().iter().all(|k| k == &index_key("erin", &c.id)));
 }
 
 // ------------------------------------------------------------------- stale reads
@@ -486,7 +435,7 @@ fn a_revoke_that_fails_leaves_the_password_usable_here_as_everywhere() {
 
 #[test]
 fn revoke_all_revokes_every_password_of_one_user_only() {
-    let store = Counting::default();
+    let store = CountingStore::atomic();
     let now = Arc::new(AtomicU64::new(T0));
     let svc = service(store.clone(), config(1000), &now, 15);
     let mine: Vec<_> = (0..120).map(|_| block_on(svc.create(new("alice"))).unwrap()).collect();
@@ -569,7 +518,7 @@ fn get_many_and_increment_default_and_in_memory() {
 
 #[test]
 fn the_rehash_upgrade_runs_after_the_answer_and_once_per_instance() {
-    let store = Counting::default();
+    let store = CountingStore::atomic();
     let now = Arc::new(AtomicU64::new(T0));
     let old = service(store.clone(), config(100), &now, 17);
     let c = block_on(old.create(new("alice"))).unwrap();
@@ -581,15 +530,15 @@ fn the_rehash_upgrade_runs_after_the_answer_and_once_per_instance() {
     store.reset();
     let (result, follow_up) = block_on(svc.verify_deferred(req)).unwrap();
     assert!(result.is_ok());
-    assert!(store.puts.lock().unwrap().is_empty(), "nothing written before the answer");
+    assert!(store.puts().is_empty(), "nothing written before the answer");
     // A second verify before the first upgrade landed does not schedule another one.
     now.store(T0 + 700_000, Ordering::SeqCst); // lastUsedAt due again
     let (_, second) = block_on(svc.verify_deferred(req)).unwrap();
     block_on(svc.complete(second.unwrap())).unwrap();
-    assert_eq!(*store.puts.lock().unwrap(), [index_key("alice", &c.id)], "only lastUsedAt");
+    assert_eq!(store.puts(), [index_key("alice", &c.id)], "only lastUsedAt");
     store.reset();
     block_on(svc.complete(follow_up.unwrap())).unwrap();
-    assert!(store.puts.lock().unwrap().contains(&record_key(&c.id)), "the upgrade");
+    assert!(store.puts().contains(&record_key(&c.id)), "the upgrade");
     let stored = block_on(store.get(&record_key(&c.id))).unwrap().unwrap();
     assert!(stored.contains("m=16,"), "{stored}");
     assert!(block_on(svc.verify(req)).unwrap().is_ok());
@@ -598,7 +547,7 @@ fn the_rehash_upgrade_runs_after_the_answer_and_once_per_instance() {
 #[test]
 fn caveats_cost_no_store_call_and_max_uses_one_increment() {
     use app_passwords::{CaveatSpec, RequestContext, VerifyRequest};
-    let store = Counting::default();
+    let store = CountingStore::atomic();
     let now = Arc::new(AtomicU64::new(T0));
     let svc = service(store.clone(), config(100), &now, 5);
     let context = RequestContext { client_ip: Some("10.0.0.1"), method: Some("GET"), path: Some("/api/x") };

@@ -16,7 +16,9 @@ use app_passwords::{
     AppPasswords, CacheConfig, Created, Error, ListPage, Listed, MemoryStore, Millis, NewAppPassword, Reason,
     RefusalCode, Result, Store,
 };
-use common::{Harness, SplitMix64, T0, TestClock, api, block_on, clock, light_config, refused, with_other_secret};
+use common::{
+    CountingStore, Harness, SplitMix64, T0, TestClock, api, block_on, clock, light_config, refused, with_other_secret,
+};
 
 const HOUR: Millis = 3_600_000;
 
@@ -395,54 +397,19 @@ fn rotating_a_canary_makes_a_canary() {
 
 // ------------------------------------------------------------------------ leaks
 
-/// A shared memory store that counts every call.
-#[derive(Clone)]
-struct Counting {
-    inner: Arc<MemoryStore>,
-    calls: Arc<AtomicUsize>,
-}
-
-impl Counting {
-    fn count(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl Store for Counting {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.count();
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.count();
-        self.inner.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.count();
-        self.inner.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.count();
-        self.inner.list(prefix, cursor).await
-    }
-    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
-        self.count();
-        self.inner.get_many(keys).await
-    }
-}
-
 /// A service over a counting store, and the count.
 fn counting() -> (CountingHarnessOver, Arc<AtomicUsize>) {
     let inner = Arc::new(MemoryStore::new());
     let calls = Arc::new(AtomicUsize::new(0));
     let now = Arc::new(AtomicU64::new(T0));
-    let store = Counting { inner: Arc::clone(&inner), calls: Arc::clone(&calls) };
+    let store =
+        CountingStore { inner: Arc::clone(&inner), calls: Arc::clone(&calls), writes: Arc::default(), atomic: false };
     let svc = AppPasswords::with_parts(store, light_config(), clock(&now), SplitMix64::new(21)).unwrap();
     (CountingHarnessOver { svc, store: inner, now }, calls)
 }
 
 struct CountingHarnessOver {
-    svc: AppPasswords<Counting, TestClock, SplitMix64>,
+    svc: AppPasswords<CountingStore, TestClock, SplitMix64>,
     store: Arc<MemoryStore>,
     now: Arc<AtomicU64>,
 }

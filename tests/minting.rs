@@ -7,8 +7,8 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use app_passwords::mint::ceiling;
 use app_passwords::record::{record_key, tombstone_key};
@@ -16,72 +16,23 @@ use app_passwords::{
     AppPasswords, CaveatSpec, Config, Error, FromHash, HashParams, ListPage, MemoryStore, Minted, NewAppPassword,
     PhcHash, Prefix, Result, Store, VerifyResult, check_minted_hash, mint,
 };
-use common::{SplitMix64, T0, TestClock, api, block_on, clock, refused};
+use common::{CountingStore, SplitMix64, T0, TestClock, api, block_on, clock, refused};
 
 /// The service's profile in these tests: cheap, with t and p above 1 so that "below" exists
 /// for each of m, t and p.
 const PROFILE: HashParams = HashParams { memory_kib: 64, iterations: 2, parallelism: 2 };
 
-/// Counts every store call, and records every key written or deleted.
-#[derive(Clone, Default)]
-struct Counting {
-    inner: Arc<MemoryStore>,
-    calls: Arc<AtomicUsize>,
-    writes: Arc<Mutex<Vec<String>>>,
-}
-
-impl Counting {
-    fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
-    }
-    fn writes(&self) -> Vec<String> {
-        self.writes.lock().unwrap().clone()
-    }
-    fn reset(&self) {
-        self.calls.store(0, Ordering::SeqCst);
-        self.writes.lock().unwrap().clear();
-    }
-    fn count(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl Store for Counting {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.count();
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.count();
-        self.writes.lock().unwrap().push(format!("put {key}"));
-        self.inner.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.count();
-        self.writes.lock().unwrap().push(format!("delete {key}"));
-        self.inner.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.count();
-        self.inner.list(prefix, cursor).await
-    }
-    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
-        self.count();
-        self.inner.get_many(keys).await
-    }
-}
-
-type Svc = AppPasswords<Counting, TestClock, SplitMix64>;
+type Svc = AppPasswords<CountingStore, TestClock, SplitMix64>;
 
 struct Setup {
     svc: Svc,
-    store: Counting,
+    store: CountingStore,
     rng: SplitMix64,
 }
 
 fn setup_with(config: Config) -> Setup {
     let now = Arc::new(AtomicU64::new(T0));
-    let store = Counting::default();
+    let store = CountingStore::default();
     let svc = AppPasswords::with_parts(store.clone(), config, clock(&now), SplitMix64::new(7)).unwrap();
     Setup { svc, store, rng: SplitMix64::new(99) }
 }

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use app_passwords::{
     AppPasswords, Catalog, Config, Error, HashParams, ListPage, MemoryStore, Millis, RandomSource, Refusal, Result,
@@ -340,5 +340,80 @@ pub fn params(value: &serde_json::Value) -> HashParams {
         memory_kib: u32::try_from(value["memoryKiB"].as_u64().unwrap()).unwrap(),
         iterations: u32::try_from(value["iterations"].as_u64().unwrap()).unwrap(),
         parallelism: u32::try_from(value["parallelism"].as_u64().unwrap()).unwrap(),
+    }
+}
+
+/// A shared [`MemoryStore`] that counts every call (a `get_many` of up to
+/// [`app_passwords::store::MAX_GET_MANY`] keys is one, and more is a test failure) and records
+/// every write as `"put KEY"` or `"delete KEY"`. Clones share the counts. `atomic`: whether it
+/// offers `increment` (the default does not, as Workers KV).
+#[derive(Clone, Default)]
+pub struct CountingStore {
+    pub inner: Arc<MemoryStore>,
+    pub calls: Arc<AtomicUsize>,
+    pub writes: Arc<Mutex<Vec<String>>>,
+    pub atomic: bool,
+}
+
+impl CountingStore {
+    /// A counting store with an atomic `increment`.
+    pub fn atomic() -> Self {
+        Self { atomic: true, ..Self::default() }
+    }
+
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Every write since the last reset, in order: `"put KEY"` or `"delete KEY"`.
+    pub fn writes(&self) -> Vec<String> {
+        self.writes.lock().unwrap().clone()
+    }
+
+    /// The keys put since the last reset, in order.
+    pub fn puts(&self) -> Vec<String> {
+        self.writes().iter().filter_map(|w| w.strip_prefix("put ").map(str::to_owned)).collect()
+    }
+
+    pub fn reset(&self) {
+        self.calls.store(0, Ordering::SeqCst);
+        self.writes.lock().unwrap().clear();
+    }
+
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Store for CountingStore {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.count();
+        self.inner.get(key).await
+    }
+    async fn put(&self, key: &str, value: &str) -> Result<()> {
+        self.count();
+        self.writes.lock().unwrap().push(format!("put {key}"));
+        self.inner.put(key, value).await
+    }
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.count();
+        self.writes.lock().unwrap().push(format!("delete {key}"));
+        self.inner.delete(key).await
+    }
+    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
+        self.count();
+        self.inner.list(prefix, cursor).await
+    }
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        assert!(keys.len() <= app_passwords::store::MAX_GET_MANY, "a bulk read of {} keys", keys.len());
+        self.count();
+        self.inner.get_many(keys).await
+    }
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64> {
+        if !self.atomic {
+            return Err(Error::StoreLacksAtomic);
+        }
+        self.count();
+        self.inner.increment(key, delta).await
     }
 }
