@@ -139,3 +139,16 @@ export class Client {
     return this.request("DELETE", path, opts);
   }
 }
+
+/** Retries `fn` until it resolves (an assertion about output that arrives after the answer). */
+export async function eventually(fn, { timeoutMs = 5000, stepMs = 50 } = {}) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, stepMs));
+    }
+  }
+}

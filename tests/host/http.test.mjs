@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 
 import { generatePassword } from "../../pkg/node.js";
-import { Client, makeDataDir, removeDataDir, startHost } from "./host.mjs";
+import { Client, eventually, makeDataDir, removeDataDir, startHost } from "./host.mjs";
 
 const run = promisify(execFile);
 
@@ -53,18 +53,6 @@ async function createPassword(client, label, scopes) {
   const res = await client.post("/api/app-passwords", { label, scopes });
   assert.equal(res.status, 201, res.text);
   return res.data;
-}
-
-async function eventually(fn, { timeoutMs = 5000, stepMs = 100 } = {}) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, stepMs));
-    }
-  }
 }
 
 before(async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 
 import { generatePassword } from "../../pkg/node.js";
 import { githubSigner } from "../js/suite/lifecycle.mjs";
-import { Client, makeDataDir, removeDataDir, startHost } from "./host.mjs";
+import { Client, eventually, makeDataDir, removeDataDir, startHost } from "./host.mjs";
 
 let dataDir;
 let host;
@@ -33,18 +33,6 @@ const user = (client, password) => client.get("/api/user", { auth: ["demo", pass
 function shape(res) {
   const headers = [...res.headers].filter(([k]) => k !== "date").sort();
   return { status: res.status, headers, body: res.text };
-}
-
-async function eventually(fn, { timeoutMs = 5000, stepMs = 50 } = {}) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, stepMs));
-    }
-  }
 }
 
 describe("example host: lifecycle", () => {
