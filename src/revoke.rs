@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::clock::Clock;
 use crate::error::Result;
+use crate::marker::marker_keys;
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key, uses_key};
 use crate::service::AppPasswords;
@@ -14,7 +15,8 @@ use crate::store::Store;
 /// Most entries of the revoked set; the oldest is dropped first. A revoke needs its entry only
 /// while verifies that started before it are still in flight.
 const MAX_REVOKED: usize = 10_000;
-/// How many passwords `revoke_all` reads in one go (2 keys each: one bulk read).
+/// How many passwords `revoke_all` reads in one go (5 keys each: record, tombstone and the
+/// three markers; 3 bulk reads of at most 100 keys).
 const REVOKE_ALL_BATCH: usize = 50;
 
 /// Ids (with their owner) revoked through this instance: a verify of this instance that
@@ -63,6 +65,15 @@ impl RevokedSet {
     }
 }
 
+/// What a revoke reads of one password before it decides: its record, tombstone, whether
+/// `user`'s index entry exists, and its three markers (in [`marker_keys`] order).
+struct Read {
+    record: Option<String>,
+    tombstone: Option<String>,
+    has_entry: bool,
+    markers: [Option<String>; 3],
+}
+
 /// An entry of the revoked set that is removed again on drop unless kept.
 pub(crate) struct RevokeMark<'a, S, C, R> {
     service: &'a AppPasswords<S, C, R>,
@@ -91,8 +102,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// On this instance it is refused at once (cache included), even by a verify already in
     /// flight, and also when the record was already gone.
     ///
-    /// One bulk read (record, tombstone, index entry), then the tombstone, the record delete
-    /// and the index delete: 4 store calls. A record that reads as missing while `user`'s
+    /// One bulk read (record, tombstone, index entry, and the disabled, rotation and
+    /// supersession markers), then the tombstone, the record delete and the index delete: 4
+    /// store calls, and one delete more for each marker the password had. A record that reads as missing while `user`'s
     /// index entry exists may be a stale read: the tombstone is written anyway, so the
     /// password cannot stay usable while unlisted.
     ///
@@ -103,20 +115,24 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             return Ok(false);
         }
         let mark = self.mark_revoked(id, user);
+        let [disabled, rotated, superseded] = marker_keys(user, id);
         let keys = [record_key(id), tombstone_key(id), index_key(user, id)];
-        let values = self.get_exact(&[&keys[0], &keys[1], &keys[2]]).await?;
+        let values = self.get_exact(&[&keys[0], &keys[1], &keys[2], &disabled, &rotated, &superseded]).await?;
         let mut values = values.into_iter();
         let (record, tombstone, entry) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
-        let revoked = self.revoke_read(user, id, record, tombstone, entry.is_some()).await?;
+        let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
+        let revoked =
+            self.revoke_read(user, id, Read { record, tombstone, has_entry: entry.is_some(), markers }).await?;
         mark.keep();
         Ok(revoked)
     }
 
     /// Revokes every password `user` has (account deletion). Returns how many were revoked
-    /// (as many `revoke` calls would have answered `true`). Costs one page listing, one bulk
-    /// read per 50 passwords, and three writes per password: on Workers KV (1,000 operations a
-    /// request) about 330 passwords a request; call it again to finish, it resumes where
-    /// it stopped.
+    /// (as many `revoke` calls would have answered `true`), and deletes their markers, so no
+    /// key named after `user` stays behind but a marker a racing rotation wrote. Costs one page
+    /// listing, three bulk reads per 50 passwords, and three writes per password (one more per
+    /// marker): on Workers KV (1,000 operations a request) about 320 passwords a request; call
+    /// it again to finish, it resumes where it stopped.
     ///
     /// # Errors
     /// [`Error::InvalidUser`](crate::Error::InvalidUser); store errors (then some may be revoked: call it again).
@@ -126,16 +142,23 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let mut count = 0;
         for batch in ids.chunks(REVOKE_ALL_BATCH) {
             let marks: Vec<RevokeMark<'_, S, C, R>> = batch.iter().map(|id| self.mark_revoked(id, user)).collect();
-            let keys: Vec<String> = batch.iter().flat_map(|id| [record_key(id), tombstone_key(id)]).collect();
+            let keys: Vec<String> = batch
+                .iter()
+                .flat_map(|id| {
+                    let [disabled, rotated, superseded] = marker_keys(user, id);
+                    [record_key(id), tombstone_key(id), disabled, rotated, superseded]
+                })
+                .collect();
             let values = self.read_many(&keys).await?;
             let mut values = values.into_iter();
             // One password after the other: revokeAll is rare (account deletion), and running
             // the batch concurrently cost the wasm 5 KB.
             for (id, mark) in batch.iter().zip(marks) {
                 let (record, tombstone) = (values.next().flatten(), values.next().flatten());
+                let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
                 // The index entry was just listed: it exists. A failure drops the marks not yet
                 // kept (those passwords stay usable).
-                let revoked = self.revoke_read(user, id, record, tombstone, true).await?;
+                let revoked = self.revoke_read(user, id, Read { record, tombstone, has_entry: true, markers }).await?;
                 mark.keep();
                 count += usize::from(revoked);
             }
@@ -143,15 +166,9 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         Ok(count)
     }
 
-    /// The decision and writes of a revoke, once record, tombstone and index entry are read.
-    async fn revoke_read(
-        &self,
-        user: &str,
-        id: &str,
-        record: Option<String>,
-        tombstone: Option<String>,
-        has_entry: bool,
-    ) -> Result<bool> {
+    /// The decision and writes of a revoke, once what it needs is read.
+    async fn revoke_read(&self, user: &str, id: &str, read: Read) -> Result<bool> {
+        let Read { record, tombstone, has_entry, markers } = read;
         let record_key = record_key(id);
         let index_key = index_key(user, id);
         if revoked(tombstone)? {
@@ -170,6 +187,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             if has_entry {
                 self.store.delete(&index_key).await?;
             }
+            self.delete_markers(user, id, &markers).await;
             self.forget_touch(id);
             return Ok(true);
         }
@@ -197,8 +215,22 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             // counter left behind is one small integer nothing reads.
             let _ = self.store.delete(&uses_key(id)).await;
         }
+        self.delete_markers(user, id, &markers).await;
         self.forget_touch(id);
         Ok(true)
+    }
+
+    /// Deletes the disabled, rotation and supersession markers of a revoked password that were
+    /// read as present (`markers`, in [`marker_keys`] order): no store call for the usual
+    /// password, which has none. Best effort, like the use counter: the tombstone already
+    /// refuses the password, and a marker left behind (a rotation racing the revoke, a failed
+    /// delete) is a small key nothing reads once the index entry is gone.
+    async fn delete_markers(&self, user: &str, id: &str, markers: &[Option<String>; 3]) {
+        for (key, value) in marker_keys(user, id).iter().zip(markers) {
+            if value.is_some() {
+                let _ = self.store.delete(key).await;
+            }
+        }
     }
 
     /// Adds `(id, user)` to the revoked set and drops cached credentials of that password.

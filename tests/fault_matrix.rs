@@ -749,8 +749,8 @@ fn a_fault_at_any_single_store_call_keeps_the_invariants() {
         for op in OPS {
             // create: 1 list, 2 gets (a store without get_many reads its record and
             // tombstone one after the other), 2 puts, 2 cleanup deletes; list: 1 list + 3 gets;
-            // revoke: 3 gets, 1 put, 2 deletes.
-            for k in 1..=7 {
+            // revoke: 6 gets (record, tombstone, index entry, three markers), 1 put, 2 deletes.
+            for k in 1..=9 {
                 for window in [Window::Only(k), Window::From(k)] {
                     let row = cell(fault, window, op, 7_000 + cells as u64);
                     seen.insert(format!("{} → {} → {}", op.label(), row.result, row.store));
@@ -759,7 +759,7 @@ fn a_fault_at_any_single_store_call_keeps_the_invariants() {
             }
         }
     }
-    assert_eq!(cells, 10 * 6 * 7 * 2);
+    assert_eq!(cells, 10 * 6 * 9 * 2);
     // Some outcomes only a single faulty call produces (the whole-operation table cannot).
     for expected in [
         // The index write of a create fails: the record written first is removed again.
@@ -876,7 +876,7 @@ fn a_dropped_delete_during_revoke_still_revokes_through_the_tombstone() {
     assert!(listed_now(&fx).is_empty(), "a tombstoned id is not listed");
     // Only the record delete dropped: the same.
     let fx = fixture(7);
-    fx.store.arm(Fault::DropsDeletes, Window::Only(5)); // 3 gets, put tombstone, delete record
+    fx.store.arm(Fault::DropsDeletes, Window::Only(8)); // 6 gets, put tombstone, delete record
     assert!(run(fx.svc.revoke(USER, &fx.valid.id), &fx.store).unwrap());
     fx.store.heal();
     assert_eq!(verify_now(&fx, fx.valid.password.expose()), "refused (unknown_id)");
@@ -891,7 +891,7 @@ fn a_dropped_delete_during_revoke_still_revokes_through_the_tombstone() {
 fn a_revoke_that_failed_after_its_tombstone_can_be_retried() {
     for fault in [Fault::Throws, Fault::HangsCallTimeout, Fault::HangsHostDeadline] {
         let fx = fixture(8);
-        fx.store.arm(fault, Window::From(5)); // 3 gets, tombstone, then the record delete fails
+        fx.store.arm(fault, Window::From(8)); // 6 gets, tombstone, then the record delete fails
         let err = run(fx.svc.revoke(USER, &fx.valid.id), &fx.store).unwrap_err();
         assert!(["store_unavailable", "store_timeout"].contains(&err.code()), "{err:?}");
         fx.store.heal();

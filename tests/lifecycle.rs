@@ -395,6 +395,46 @@ fn rotating_a_canary_makes_a_canary() {
     assert_eq!(follow.unwrap().canary_use().unwrap().id, d.id);
 }
 
+/// The keys of the store that name `user` (index entries and markers live under `user/{user}/`).
+fn keys_of(h: &Harness, user: &str) -> Vec<String> {
+    let needle = ["/user/", user, "/"].concat();
+    h.store.snapshot().into_iter().map(|(k, _)| k).filter(|k| k.contains(&needle)).collect()
+}
+
+#[test]
+fn revoke_deletes_the_markers_of_the_password() {
+    let h = Harness::new();
+    let old = create(&h, "alice", "old", &["repository"], None);
+    let new = rotate(&h, "alice", &old.id, None).unwrap().unwrap();
+    assert!(ok(&h, "alice", &new), "the first use of the replacement supersedes the old one");
+    assert!(block_on(h.svc.set_enabled("alice", &old.id, false)).unwrap());
+    for suffix in [DISABLED, ROTATED, SUPERSEDED] {
+        assert!(h.raw(&marker_key("alice", &old.id, suffix)).is_some(), "{suffix} written");
+    }
+    assert!(block_on(h.svc.revoke("alice", &old.id)).unwrap());
+    for suffix in [DISABLED, ROTATED, SUPERSEDED] {
+        assert!(h.raw(&marker_key("alice", &old.id, suffix)).is_none(), "{suffix} deleted");
+    }
+    assert!(ok(&h, "alice", &new), "the replacement is untouched");
+}
+
+#[test]
+fn revoke_all_leaves_no_key_that_names_the_user() {
+    let h = Harness::new();
+    let a = create(&h, "alice", "a", &["repository"], None);
+    let b = create(&h, "alice", "b", &["repository"], None);
+    let c = rotate(&h, "alice", &b.id, None).unwrap().unwrap();
+    assert!(ok(&h, "alice", &c));
+    assert!(block_on(h.svc.set_enabled("alice", &a.id, false)).unwrap());
+    let bob = create(&h, "bob", "b", &["repository"], None);
+    assert!(block_on(h.svc.set_enabled("bob", &bob.id, false)).unwrap());
+    assert!(keys_of(&h, "alice").len() >= 6, "entries and markers: {:?}", keys_of(&h, "alice"));
+    assert_eq!(block_on(h.svc.revoke_all("alice")).unwrap(), 3);
+    assert_eq!(keys_of(&h, "alice"), Vec::<String>::new());
+    assert_eq!(keys_of(&h, "bob").len(), 2, "bob's entry and marker stay");
+    assert!(h.raw(&marker_key("bob", &bob.id, DISABLED)).is_some());
+}
+
 // ------------------------------------------------------------------------ leaks
 
 /// A service over a counting store, and the count.
