@@ -148,6 +148,38 @@ async function workerScenario(label, fetchPath, restart) {
     assert.equal(code, 403, body);
     assert.equal(JSON.parse(body).error.code, "request_not_allowed");
   });
+  await check(`${label}: allowIps against CF-Connecting-IP: inside 200, outside 403 request_not_allowed`, async () => {
+    const { ip } = await (await fetchPath("/ip")).json();
+    // wrangler dev sets the header as Cloudflare's edge does; a bare dispatchFetch may not.
+    if (label === "wrangler") assert.ok(ip, "wrangler dev set no CF-Connecting-IP");
+    console.log(`      ${label}: CF-Connecting-IP is ${ip ?? "absent"}`);
+    const outside = await create("allow=192.0.2.0/24&allow=2001:db8::/32"); // documentation ranges
+    const [code, body] = await status(outside.password);
+    assert.equal(code, 403, body);
+    assert.equal(JSON.parse(body).error.code, "request_not_allowed");
+    const inside = await create(`allow=${encodeURIComponent(ip ? `${ip}/${ip.includes(":") ? 128 : 32}` : "127.0.0.1/32")}`);
+    // No address known: refused as well (fail closed), never granted on a guess.
+    assert.equal((await status(inside.password))[0], ip ? 200 : 403);
+  });
+  await check(`${label}: maxUses on Workers KV (no atomic increment): create answers store_lacks_atomic`, async () => {
+    const res = await fetchPath("/passwords?user=alice&scope=repository&maxUses=1", { method: "POST" });
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { error: { code: "store_lacks_atomic" } });
+  });
+  await check(`${label}: createFromHash of a password minted elsewhere verifies; a weak profile is invalid_hash`, async () => {
+    const { mintAppPassword } = await import(pathToFileURL(join(ROOT, "pkg/node.js")).href);
+    const minted = await mintAppPassword();
+    const store = (body) =>
+      fetchPath("/passwords-from-hash?user=alice&scope=repository", { method: "POST", body: JSON.stringify(body) });
+    const res = await store({ id: minted.id, phc: minted.phc });
+    assert.equal(res.status, 201, await res.clone().text());
+    assert.deepEqual(await res.json(), { id: minted.id });
+    assert.equal((await status(minted.password))[0], 200);
+    const weak = await mintAppPassword({ hashing: { memoryKiB: 8, iterations: 1, parallelism: 1 } });
+    const refused = await store({ id: weak.id, phc: weak.phc });
+    assert.equal(refused.status, 400);
+    assert.deepEqual(await refused.json(), { error: { code: "invalid_hash" } });
+  });
   await check(`${label}: setEnabled off then on: 401, then 200`, async () => {
     const { id: other, password: pw } = await create("");
     const toggle = async (to) => (await fetchPath(`/enabled?user=alice&id=${other}&to=${to}`, { method: "POST" })).json();
