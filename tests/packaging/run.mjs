@@ -205,6 +205,16 @@ async function workerScenario(label, fetchPath, restart) {
     assert.equal(trapCode, 401);
     assert.deepEqual([trapCode, trapBody], [goneCode, goneBody]);
   });
+  await check(`${label}: reportLeaked revokes the password it finds (then 401); a second report finds it revoked`, async () => {
+    const leaked = await create("");
+    assert.equal((await status(leaked.password))[0], 200);
+    const report = async () => (await fetchPath("/leaked", { method: "POST", body: leaked.password })).json();
+    assert.deepEqual(await report(), { found: true, revoked: true, id: leaked.id, user: "alice" });
+    assert.equal((await status(leaked.password))[0], 401);
+    const again = await report();
+    assert.equal(again.found, true);
+    assert.equal(again.revoked, false);
+  });
   await check(`${label}: restarted on the same KV state, still verifies (200)`, async () => {
     await restart();
     await verifies();

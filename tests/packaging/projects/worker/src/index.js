@@ -44,6 +44,10 @@ export default {
     if (request.method === "POST" && url.pathname === "/enabled") {
       return Response.json({ changed: await ap.setEnabled(user, id, url.searchParams.get("to") === "on") });
     }
+    // A leak report (what handleSecretScanningReport does per token once the signature holds).
+    if (request.method === "POST" && url.pathname === "/leaked") {
+      return Response.json(await ap.reportLeaked(await request.text()));
+    }
     if (request.method === "DELETE" && url.pathname === "/passwords") {
       return Response.json({ revoked: await ap.revoke(user, id) });
     }
