@@ -30,7 +30,7 @@ else
   # Its own target dir: the stable builds of the tests keep theirs.
   RUSTFLAGS="-Ctarget-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
     cargo "+$nightly" build -p app-passwords-wasm-module --lib --release --target wasm32-unknown-unknown \
-    -Zbuild-std=std,panic_abort --target-dir "$target_dir/wasm-nightly"
+    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir "$target_dir/wasm-nightly"
   wasm="$target_dir/wasm-nightly/wasm32-unknown-unknown/release/app_passwords.wasm"
 fi
 wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords "$wasm"
