@@ -17,7 +17,7 @@ import {
   verifyPasswordHash as coreVerifyPasswordHash,
 } from "./app_passwords.js";
 
-import { withTimeout } from "./stores.js";
+import { withBulkRead, withTimeout } from "./stores.js";
 import { AppPasswordError } from "./errors.js";
 import { requireReady } from "./internal.js";
 import { handleSecretScanningReport } from "./secret-scanning.js";
@@ -88,6 +88,7 @@ export class AppPasswords {
       throw new AppPasswordError("onCanary must be a function", "invalid_argument");
     }
     if (storeTimeoutMs !== undefined) core.store = withTimeout(core.store, storeTimeoutMs);
+    core.store = withBulkRead(core.store);
     this.#core = new AppPasswordsCore(core);
     this.#waitUntil = waitUntil;
     this.#onError = onError;

@@ -10,7 +10,7 @@ export interface KeyValueStore {
    * Optional bulk read of up to 100 keys in one call (Workers KV bulk get, Redis MGET, Deno KV
    * getMany). Missing keys map to `null` (or are left out). When present, the core uses it for
    * every multi-key read: a verify reads its record and tombstone in one call, a list 100 keys
-   * a call.
+   * a call. Without it, the package calls `get` for each key, all of them together.
    */
   getMany?(keys: string[]): Promise<Map<string, string | null> | Record<string, string | null>>;
   /** Optional atomic add (absent counts as 0); resolves to the new value. */

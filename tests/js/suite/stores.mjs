@@ -93,9 +93,18 @@ export function define(ctx) {
     equal((await asObject.ap.verify(creds)).ok, true);
     equal((await asObject.ap.list("alice")).length, 1);
     equal(gets, 0, "every read went through getMany");
-    // Without getMany: one get after another, same answers.
-    const plain = harness({ map, config: { hashing: FAST }, store: { get: base.get, put: base.put, delete: base.delete, list: base.list } });
+    // Without getMany: the gets made together (one round trip), same answers.
+    let inFlight = 0;
+    let most = 0;
+    const slowGet = async (k) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return base.get(k);
+    };
+    const plain = harness({ map, config: { hashing: FAST }, store: { get: slowGet, put: base.put, delete: base.delete, list: base.list } });
     equal((await plain.ap.verify(creds)).ok, true);
+    ok(most >= 2, `the gets of one verify overlap (at most ${most} in flight)`);
     for (const [what, answer] of [["null", null], ["a number", 42], ["a string", "x"], ["a non-string value", new Map([[recordKey(c.id), 7]])]]) {
       await rejectsHost(() => withGetMany(async () => answer).ap.verify(creds), "store_corrupt", `getMany resolving ${what}`);
     }
