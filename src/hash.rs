@@ -8,19 +8,22 @@
 //!
 //! The PHC reader is our own, small and bounded: a stored string with absurd parameters
 //! (say `m=4294967295`) is refused with [`Error::InvalidHash`] instead of attempting a 4 TiB
-//! allocation that would abort a WebAssembly instance.
+//! allocation that would abort a WebAssembly instance. It lives in `hash/phc.rs` (the text
+//! format); this file holds the cost profiles and the computation.
 
 use core::fmt;
 use std::sync::Mutex;
 
-use argon2::{Algorithm, Argon2, AssociatedData, Block, KeyId, Params, ParamsBuilder, Version};
-use base64ct::{Base64Unpadded, Encoding};
+use argon2::{Argon2, AssociatedData, Block, KeyId, ParamsBuilder};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::json::push_u64;
 use crate::password::RandomSource;
+
+mod phc;
+
+pub use phc::{MAX_PHC_LEN, PhcHash};
 
 /// Largest memory cost accepted (KiB): 256 MiB, above RFC 9106's second recommendation.
 pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
@@ -32,8 +35,6 @@ pub const MAX_PARALLELISM: u32 = 16;
 pub const SALT_LEN: usize = 16;
 /// Output length of hashes we write.
 pub const OUTPUT_LEN: usize = 32;
-/// Longest PHC string accepted.
-pub const MAX_PHC_LEN: usize = 512;
 /// Longest password accepted for hashing (bytes). Bounds the work a caller can ask for.
 pub const MAX_PASSWORD_LEN: usize = 4096;
 
@@ -73,206 +74,6 @@ impl HashParams {
             return Err(Error::InvalidHashParams("memoryKiB must be at least 8 x parallelism and at most 262144"));
         }
         Ok(())
-    }
-}
-
-/// A parsed Argon2 PHC string: `$argon2id$v=19$m=..,t=..,p=..$salt$hash`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PhcHash {
-    algorithm: Algorithm,
-    version: Version,
-    params: HashParams,
-    keyid: Vec<u8>,
-    data: Vec<u8>,
-    salt: Vec<u8>,
-    hash: Vec<u8>,
-}
-
-impl fmt::Debug for PhcHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PhcHash")
-            .field("algorithm", &self.algorithm)
-            .field("version", &self.version)
-            .field("params", &self.params)
-            .finish_non_exhaustive()
-    }
-}
-
-fn b64_decode(field: &str, what: &'static str) -> Result<Vec<u8>> {
-    // The PHC format is unpadded; tolerate padding some writers add.
-    let trimmed = field.trim_end_matches('=');
-    Base64Unpadded::decode_vec(trimmed).map_err(|_| Error::InvalidHash(what))
-}
-
-fn parse_u32(value: &str, what: &'static str) -> Result<u32> {
-    if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::InvalidHash(what));
-    }
-    value.parse().map_err(|_| Error::InvalidHash(what))
-}
-
-impl PhcHash {
-    /// Reads an Argon2 PHC string as other implementations write it: `argon2id`, `argon2i` or
-    /// `argon2d`; `v=16`, `v=19` or no version (meaning 16); `m`, `t`, `p` in any order, with
-    /// optional `keyid` and `data`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidHash`] for anything else, including parameters beyond our bounds.
-    pub fn parse(phc: &str) -> Result<Self> {
-        if phc.len() > MAX_PHC_LEN {
-            return Err(Error::InvalidHash("too long"));
-        }
-        let mut fields = phc.split('$');
-        if fields.next() != Some("") {
-            return Err(Error::InvalidHash("must start with $"));
-        }
-        let algorithm = match fields.next() {
-            Some("argon2id") => Algorithm::Argon2id,
-            Some("argon2i") => Algorithm::Argon2i,
-            Some("argon2d") => Algorithm::Argon2d,
-            _ => return Err(Error::InvalidHash("not an Argon2 hash")),
-        };
-        let mut field = fields.next().ok_or(Error::InvalidHash("missing parameters"))?;
-        let mut version = Version::V0x10;
-        if let Some(v) = field.strip_prefix("v=") {
-            version = match parse_u32(v, "bad version")? {
-                16 => Version::V0x10,
-                19 => Version::V0x13,
-                _ => return Err(Error::InvalidHash("unsupported version")),
-            };
-            field = fields.next().ok_or(Error::InvalidHash("missing parameters"))?;
-        }
-        let (mut m, mut t, mut p) = (None, None, None);
-        let (mut keyid, mut data) = (Vec::new(), Vec::new());
-        for pair in field.split(',') {
-            let (name, value) = pair.split_once('=').ok_or(Error::InvalidHash("bad parameter"))?;
-            let slot = match name {
-                "m" => &mut m,
-                "t" => &mut t,
-                "p" => &mut p,
-                "keyid" if keyid.is_empty() => {
-                    keyid = b64_decode(value, "bad keyid")?;
-                    continue;
-                }
-                "data" if data.is_empty() => {
-                    data = b64_decode(value, "bad data")?;
-                    continue;
-                }
-                _ => return Err(Error::InvalidHash("unknown or repeated parameter")),
-            };
-            if slot.is_some() {
-                return Err(Error::InvalidHash("repeated parameter"));
-            }
-            *slot = Some(parse_u32(value, "bad parameter value")?);
-        }
-        let params = HashParams {
-            memory_kib: m.ok_or(Error::InvalidHash("missing m"))?,
-            iterations: t.ok_or(Error::InvalidHash("missing t"))?,
-            parallelism: p.ok_or(Error::InvalidHash("missing p"))?,
-        };
-        params.validate().map_err(|_| Error::InvalidHash("parameters out of range"))?;
-        let salt = b64_decode(fields.next().ok_or(Error::InvalidHash("missing salt"))?, "bad salt")?;
-        let hash = b64_decode(fields.next().ok_or(Error::InvalidHash("missing hash"))?, "bad hash")?;
-        if fields.next().is_some() {
-            return Err(Error::InvalidHash("trailing fields"));
-        }
-        if salt.len() < 8 || salt.len() > 64 {
-            return Err(Error::InvalidHash("salt must be 8 to 64 bytes"));
-        }
-        if hash.len() < 4 || hash.len() > 64 {
-            return Err(Error::InvalidHash("hash must be 4 to 64 bytes"));
-        }
-        if keyid.len() > Params::MAX_KEYID_LEN || data.len() > Params::MAX_DATA_LEN {
-            return Err(Error::InvalidHash("keyid or data too long"));
-        }
-        Ok(Self { algorithm, version, params, keyid, data, salt, hash })
-    }
-
-    /// An Argon2id v=19 hash from its parts (no keyid or data).
-    #[must_use]
-    pub fn argon2id(params: HashParams, salt: &[u8], hash: &[u8]) -> Self {
-        Self {
-            algorithm: Algorithm::Argon2id,
-            version: Version::V0x13,
-            params,
-            keyid: Vec::new(),
-            data: Vec::new(),
-            salt: salt.to_vec(),
-            hash: hash.to_vec(),
-        }
-    }
-
-    /// The cost parameters.
-    #[must_use]
-    pub fn params(&self) -> HashParams {
-        self.params
-    }
-
-    /// Whether this is Argon2id, v=19, without keyid or data: the only kind `create` writes.
-    #[must_use]
-    pub fn is_plain_argon2id_v19(&self) -> bool {
-        self.algorithm == Algorithm::Argon2id
-            && self.version == Version::V0x13
-            && self.keyid.is_empty()
-            && self.data.is_empty()
-    }
-
-    /// Salt length in bytes.
-    #[must_use]
-    pub fn salt_len(&self) -> usize {
-        self.salt.len()
-    }
-
-    /// Output (hash) length in bytes.
-    #[must_use]
-    pub fn output_len(&self) -> usize {
-        self.hash.len()
-    }
-
-    /// Whether this is an Argon2id, v=19 hash with exactly `params`, i.e. needs no re-hash.
-    #[must_use]
-    pub fn is_current(&self, params: &HashParams) -> bool {
-        self.algorithm == Algorithm::Argon2id
-            && self.version == Version::V0x13
-            && self.params == *params
-            && self.keyid.is_empty()
-            && self.data.is_empty()
-    }
-
-    /// The PHC string.
-    #[must_use]
-    pub fn to_phc(&self) -> String {
-        let alg = match self.algorithm {
-            Algorithm::Argon2d => "argon2d",
-            Algorithm::Argon2i => "argon2i",
-            Algorithm::Argon2id => "argon2id",
-        };
-        let v = match self.version {
-            Version::V0x10 => "16",
-            Version::V0x13 => "19",
-        };
-        let HashParams { memory_kib, iterations, parallelism } = self.params;
-        // keyid and data are inputs of the hash (data is Argon2's associated data X): a string
-        // without them would describe another hash.
-        // Built without core::fmt (it would be the only user in the wasm: docs/BUILD-KNOBS.md).
-        let mut out = ["$", alg, "$v=", v].concat();
-        for (text, n) in [("$m=", memory_kib), (",t=", iterations), (",p=", parallelism)] {
-            out.push_str(text);
-            push_u64(&mut out, u64::from(n));
-        }
-        if !self.keyid.is_empty() {
-            out.push_str(",keyid=");
-            out.push_str(&Base64Unpadded::encode_string(&self.keyid));
-        }
-        if !self.data.is_empty() {
-            out.push_str(",data=");
-            out.push_str(&Base64Unpadded::encode_string(&self.data));
-        }
-        out.push('$');
-        out.push_str(&Base64Unpadded::encode_string(&self.salt));
-        out.push('$');
-        out.push_str(&Base64Unpadded::encode_string(&self.hash));
-        out
     }
 }
 
