@@ -5,19 +5,21 @@
 //! at the end and a retired one keeps its place. Granting closes the set under implication
 //! and the closed set is what is stored, so a later catalogue edit never widens or narrows an
 //! existing password (docs/design.md#scopes-are-fixed-at-creation).
-
-use crate::json::Value;
-use base64ct::{Base64Unpadded, Encoding};
+//!
+//! This file holds the model (sets, scopes, the catalogue, closure, the text form); reading a
+//! catalogue file is in `scope/catalog_json.rs`, the storage encoding in `scope/encoding.rs`.
 
 use crate::error::{Error, Result};
+
+mod catalog_json;
+mod encoding;
+
+pub use catalog_json::{DEFAULT_CATALOG_JSON, ScopeDef};
+pub use encoding::ENCODING_V1;
 
 /// Most scopes a catalogue may hold (the bitset's width).
 pub const MAX_SCOPES: usize = 256;
 const WORDS: usize = MAX_SCOPES / 64;
-/// Prefix of the version-1 compact encoding.
-pub const ENCODING_V1: &str = "v1.";
-/// The default catalogue: Bitbucket Cloud's app-password scopes.
-pub const DEFAULT_CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.min.json"));
 
 /// A set of scopes: bit `i` is catalogue position `i`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -82,27 +84,6 @@ impl ScopeSet {
     pub fn positions(&self) -> impl Iterator<Item = usize> + '_ {
         (0..MAX_SCOPES).filter(|&pos| self.contains(pos))
     }
-
-    /// Little-endian bytes with trailing zero bytes trimmed (the canonical form).
-    fn to_bytes(self) -> Vec<u8> {
-        let mut bytes: Vec<u8> = self.0.iter().flat_map(|w| w.to_le_bytes()).collect();
-        while bytes.last() == Some(&0) {
-            bytes.pop();
-        }
-        bytes
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        if bytes.len() > MAX_SCOPES / 8 {
-            return None;
-        }
-        let mut set = Self::EMPTY;
-        for (i, byte) in bytes.iter().enumerate() {
-            let word = set.0.get_mut(i / 8)?;
-            *word |= u64::from(*byte) << ((i % 8) * 8);
-        }
-        Some(set)
-    }
 }
 
 /// One scope of a catalogue.
@@ -122,34 +103,6 @@ pub struct Scope {
     pub closure: ScopeSet,
 }
 
-/// The definition of one scope, as a catalogue file writes it.
-#[derive(Debug, Clone)]
-pub struct ScopeDef {
-    /// The scope's name.
-    pub name: String,
-    /// The group it is shown under.
-    pub group: String,
-    /// The access level label.
-    pub level: String,
-    /// Direct implications (names).
-    pub implies: Vec<String>,
-    /// Whether an app password may hold it (default true).
-    pub grantable: bool,
-}
-
-impl ScopeDef {
-    fn from_value(value: Value) -> Option<Self> {
-        let fields = crate::json::Fields::from_value(value)?;
-        Some(Self {
-            name: fields.string("name")?,
-            group: fields.string_or_empty("group")?,
-            level: fields.string_or_empty("level")?,
-            implies: fields.strings_or_empty("implies")?,
-            grantable: fields.bool_or("grantable", true)?,
-        })
-    }
-}
-
 /// An ordered scope catalogue with precomputed closures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
@@ -159,45 +112,6 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The default catalogue (Bitbucket Cloud's app-password scopes).
-    ///
-    /// # Errors
-    /// Never in practice: the embedded file is tested. Returns [`Error::InvalidCatalog`] if it
-    /// were unreadable, rather than panicking.
-    pub fn bitbucket() -> Result<Self> {
-        Self::from_json(DEFAULT_CATALOG_JSON)
-    }
-
-    /// Reads a catalogue in the shape of `scopes/bitbucket-app-password-scopes.json`:
-    /// `{"scopes": [{"name", "implies"?, "grantable"?, "group"?, "level"?}, ...]}`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidCatalog`] for bad JSON, no scopes, more than [`MAX_SCOPES`], an empty or
-    /// duplicate name, an unknown implication, or a grantable scope implying a non-grantable one.
-    pub fn from_json(json: &str) -> Result<Self> {
-        let bad = |why: &str| Error::InvalidCatalog(why.to_owned());
-        let mut file = crate::json::Fields::from_value(crate::json::parse(json).ok_or_else(|| bad("not JSON"))?)
-            .ok_or_else(|| bad("not a JSON object"))?;
-        let Some(Value::Array(scopes)) = file.take("scopes") else {
-            return Err(bad("needs a \"scopes\" array"));
-        };
-        let defs = scopes
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                ScopeDef::from_value(v).ok_or_else(|| {
-                    let mut why = String::from("scope ");
-                    crate::json::push_u64(&mut why, i as u64);
-                    why.push_str(
-                        " needs a string name, and strings, an array of names and a boolean for group, level, implies, grantable",
-                    );
-                    Error::InvalidCatalog(why)
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Self::new(defs)
-    }
-
     /// Builds a catalogue from definitions in position order.
     ///
     /// # Errors
@@ -364,72 +278,9 @@ impl Catalog {
     pub fn missing(&self, granted: &ScopeSet, required: &ScopeSet) -> ScopeSet {
         required.difference(&self.close(granted))
     }
-
-    /// The compact storage encoding: `v1.` + base64url (unpadded) of the bitset's
-    /// little-endian bytes, trailing zero bytes trimmed.
-    #[must_use]
-    pub fn encode(&self, set: &ScopeSet) -> String {
-        let mut out = String::from(ENCODING_V1);
-        out.push_str(&base64url_encode(&set.to_bytes()));
-        out
-    }
-
-    /// Strict decoding of [`Catalog::encode`]'s output.
-    ///
-    /// # Errors
-    /// [`Error::InvalidScopeEncoding`] for an unknown version, bad or non-canonical base64,
-    /// a trailing zero byte, or a bit outside this catalogue.
-    pub fn decode(&self, encoded: &str) -> Result<ScopeSet> {
-        let payload = encoded.strip_prefix(ENCODING_V1).ok_or(Error::InvalidScopeEncoding("unknown version"))?;
-        if payload.len() > 64 {
-            return Err(Error::InvalidScopeEncoding("too long"));
-        }
-        let bytes = base64url_decode(payload).ok_or(Error::InvalidScopeEncoding("bad base64url"))?;
-        // base64ct rejects non-canonical trailing bits; re-encoding double-checks it.
-        if base64url_encode(&bytes) != payload {
-            return Err(Error::InvalidScopeEncoding("non-canonical base64url"));
-        }
-        if bytes.last() == Some(&0) {
-            return Err(Error::InvalidScopeEncoding("trailing zero byte"));
-        }
-        let set = ScopeSet::from_bytes(&bytes).ok_or(Error::InvalidScopeEncoding("too long"))?;
-        if !set.is_subset(&self.all) {
-            return Err(Error::InvalidScopeEncoding("unknown scope bit"));
-        }
-        Ok(set)
-    }
 }
 
 /// Scope names echoed into errors are cut short: a hostile caller controls them.
 fn truncate(name: &str) -> String {
     name.chars().take(64).collect()
-}
-
-// base64url (RFC 4648 section 5, unpadded) through base64ct's standard alphabet with its two
-// differing characters swapped: the PHC code already links that codec, and a second alphabet
-// was 2 KB of wasm. Scope sets are not secret, so the swap need not be constant-time.
-fn base64url_encode(bytes: &[u8]) -> String {
-    Base64Unpadded::encode_string(bytes)
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            c => c,
-        })
-        .collect()
-}
-
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    if text.contains(['+', '/']) {
-        return None; // standard-alphabet characters are not base64url
-    }
-    let standard: String = text
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    Base64Unpadded::decode_vec(&standard).ok()
 }

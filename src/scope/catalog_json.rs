@@ -1,0 +1,82 @@
+//! The catalogue file: [`ScopeDef`], the definition of one scope as the JSON file writes it,
+//! [`Catalog::from_json`] and the embedded default ([`Catalog::bitbucket`]).
+//!
+//! Apart from `scope.rs` because it is input handling, not the scope model: it turns an
+//! untrusted document into definitions and explains what is wrong with a bad one;
+//! [`Catalog::new`] then checks the definitions and computes the closures.
+
+use super::Catalog;
+use crate::error::{Error, Result};
+use crate::json::Value;
+
+/// The default catalogue: Bitbucket Cloud's app-password scopes.
+pub const DEFAULT_CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.min.json"));
+
+/// The definition of one scope, as a catalogue file writes it.
+#[derive(Debug, Clone)]
+pub struct ScopeDef {
+    /// The scope's name.
+    pub name: String,
+    /// The group it is shown under.
+    pub group: String,
+    /// The access level label.
+    pub level: String,
+    /// Direct implications (names).
+    pub implies: Vec<String>,
+    /// Whether an app password may hold it (default true).
+    pub grantable: bool,
+}
+
+impl ScopeDef {
+    fn from_value(value: Value) -> Option<Self> {
+        let fields = crate::json::Fields::from_value(value)?;
+        Some(Self {
+            name: fields.string("name")?,
+            group: fields.string_or_empty("group")?,
+            level: fields.string_or_empty("level")?,
+            implies: fields.strings_or_empty("implies")?,
+            grantable: fields.bool_or("grantable", true)?,
+        })
+    }
+}
+
+impl Catalog {
+    /// The default catalogue (Bitbucket Cloud's app-password scopes).
+    ///
+    /// # Errors
+    /// Never in practice: the embedded file is tested. Returns [`Error::InvalidCatalog`] if it
+    /// were unreadable, rather than panicking.
+    pub fn bitbucket() -> Result<Self> {
+        Self::from_json(DEFAULT_CATALOG_JSON)
+    }
+
+    /// Reads a catalogue in the shape of `scopes/bitbucket-app-password-scopes.json`:
+    /// `{"scopes": [{"name", "implies"?, "grantable"?, "group"?, "level"?}, ...]}`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCatalog`] for bad JSON, no scopes, more than [`MAX_SCOPES`](super::MAX_SCOPES), an empty or
+    /// duplicate name, an unknown implication, or a grantable scope implying a non-grantable one.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let bad = |why: &str| Error::InvalidCatalog(why.to_owned());
+        let mut file = crate::json::Fields::from_value(crate::json::parse(json).ok_or_else(|| bad("not JSON"))?)
+            .ok_or_else(|| bad("not a JSON object"))?;
+        let Some(Value::Array(scopes)) = file.take("scopes") else {
+            return Err(bad("needs a \"scopes\" array"));
+        };
+        let defs = scopes
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                ScopeDef::from_value(v).ok_or_else(|| {
+                    let mut why = String::from("scope ");
+                    crate::json::push_u64(&mut why, i as u64);
+                    why.push_str(
+                        " needs a string name, and strings, an array of names and a boolean for group, level, implies, grantable",
+                    );
+                    Error::InvalidCatalog(why)
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::new(defs)
+    }
+}
