@@ -786,7 +786,7 @@ fn a_fault_at_any_single_store_call_keeps_the_invariants() {
 
 #[test]
 fn a_create_whose_second_write_fails_leaves_nothing_usable() {
-    // Decision (service.rs): the record goes first, then the index entry. If the index write
+    // Decision (create.rs): the record goes first, then the index entry. If the index write
     // fails, the record is deleted (best effort) and the error returned: the password was
     // never shown, so no one holds it. If the cleanup fails too, an orphan record stays: not
     // listed, and unverifiable by anyone (no one has the 190-bit secret).

@@ -1,0 +1,151 @@
+//! Listing: [`AppPasswords::list`] ([`Listed`] out) and the paged read of a user's index that
+//! `list`, the per-user cap, `revoke_all` and `rotate` share.
+//!
+//! Apart from `service.rs` (the service's state and wiring) because it is the one read that
+//! walks a whole user, with its own bounds against a store that never stops paging.
+
+use crate::caveat::Caveats;
+use crate::clock::{Clock, Millis};
+use crate::config::MAX_PER_USER_LIMIT;
+use crate::error::{Error, Result};
+use crate::marker;
+use crate::password::{RandomSource, is_id};
+use crate::record::{self, IndexEntry, Record, index_key, record_key, tombstone_key, user_prefix};
+use crate::revoke::revoked;
+use crate::service::{AppPasswords, corrupt};
+use crate::store::Store;
+
+/// A password as `list` shows it: never the password or its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Granted scopes (closed), catalogue order.
+    pub scopes: Vec<String>,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Expiry.
+    pub expires_at: Option<Millis>,
+    /// Last successful verify (throttled), if any.
+    pub last_used_at: Option<Millis>,
+    /// Caveats (none by default).
+    pub caveats: Caveats,
+    /// `false` while disabled (`set_enabled`).
+    pub enabled: bool,
+    /// The id of the password this one replaced (`rotate`), if any.
+    pub replaces: Option<String>,
+    /// The id of the listed password that replaced this one, if any.
+    pub replaced_by: Option<String>,
+}
+
+/// Most index entries `list` reads for one user before it reports the store as corrupt
+/// rather than truncate (ten times the largest cap: concurrent creates and entries a failed
+/// write left can pass the cap, but not by this much).
+const MAX_LIST_KEYS: usize = 10 * MAX_PER_USER_LIMIT;
+/// Most pages `list` reads (bounds a store that keeps handing out new cursors).
+const MAX_LIST_PAGES: usize = 10_000;
+
+impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+    /// The ids of `user`'s index entries, each once, reading pages until the store says the
+    /// listing ended, or until `stop_at` ids were seen. Never a silent truncation: a store
+    /// that hands out more entries than any cap allows is reported as corrupt.
+    pub(crate) async fn index_ids(&self, user: &str, stop_at: usize) -> Result<Vec<String>> {
+        Ok(self.index_listing(user, stop_at).await?.0)
+    }
+
+    /// [`AppPasswords::index_ids`], and the ids with a disabled marker among the keys listed.
+    pub(crate) async fn index_listing(&self, user: &str, stop_at: usize) -> Result<(Vec<String>, Vec<String>)> {
+        let prefix = user_prefix(user);
+        let mut ids = Vec::new();
+        let mut disabled = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_LIST_PAGES {
+            let page = self.store.list(&prefix, cursor.as_deref()).await?;
+            for key in page.keys {
+                let id = key.strip_prefix(&prefix).unwrap_or_default();
+                if is_id(id) {
+                    ids.push(id.to_owned());
+                } else if let Some(id) = id.strip_suffix(marker::DISABLED).filter(|id| is_id(id)) {
+                    disabled.push(id.to_owned());
+                }
+            }
+            // Some stores (Redis SCAN) may return a key twice: each id counts once.
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.len() > MAX_LIST_KEYS {
+                return Err(Error::StoreCorrupt("more index entries than any cap allows".into()));
+            }
+            if ids.len() >= stop_at {
+                return Ok((ids, disabled));
+            }
+            match page.cursor {
+                // A store that repeats its cursor has nothing more to give.
+                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                _ => return Ok((ids, disabled)),
+            }
+        }
+        Err(Error::StoreCorrupt("list did not end".into()))
+    }
+
+    /// Every password of `user`, oldest first: never the password or its hash, never
+    /// truncated. A password is listed exactly when it could verify: its record exists, is
+    /// `user`'s, and has no tombstone. One `list` call per page of keys and one bulk read per
+    /// 100 keys (record, tombstone and index entry of each id): 31 calls for 1,000
+    /// passwords on Workers KV. An index entry whose record is missing is not listed and not
+    /// deleted (on an eventually consistent store the miss may be stale); one with a
+    /// tombstone is tidied away.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
+    pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
+        record::validate_user(user)?;
+        let (ids, mut disabled) = self.index_listing(user, usize::MAX).await?;
+        disabled.sort_unstable();
+        let keys: Vec<String> =
+            ids.iter().flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)]).collect();
+        let values = self.read_many(&keys).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        let mut values = values.into_iter();
+        for id in &ids {
+            let (record, tombstone, entry) =
+                (values.next().flatten(), values.next().flatten(), values.next().flatten());
+            if revoked(tombstone)? {
+                // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
+                // it): not a password any more. Tidy up, best effort.
+                let _ = self.store.delete(&index_key(user, id)).await;
+                if record.is_some() {
+                    let _ = self.store.delete(&record_key(id)).await;
+                }
+                continue;
+            }
+            let Some(record) = record else { continue };
+            let record = Record::from_json(&record, id)?;
+            if record.user != user {
+                return Err(Error::StoreCorrupt("index entry points at another user's record".into()));
+            }
+            let last_used_at = match entry {
+                Some(json) => IndexEntry::from_json(&json)?.last_used_at,
+                None => None,
+            };
+            let scopes = self.config.catalog.decode(&record.scopes).map_err(corrupt)?;
+            out.push(Listed {
+                id: record.id,
+                label: record.label,
+                scopes: self.config.catalog.names(&scopes),
+                created_at: record.created_at,
+                expires_at: record.expires_at,
+                last_used_at,
+                caveats: record.caveats,
+                enabled: disabled.binary_search(id).is_err(),
+                replaces: record.replaces,
+                replaced_by: None,
+            });
+        }
+        crate::rotate::link_replacements(&mut out);
+        // Ids are unique, so the order is total and an unstable sort gives the same result.
+        out.sort_unstable_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+}
