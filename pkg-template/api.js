@@ -70,6 +70,9 @@ function pathOf(request) {
   return "/";
 }
 
+/** Whether `value` may cross into the wasm as an optional string (`verifyHitNow` takes them typed). */
+const optionalString = (value) => value == null || typeof value === "string";
+
 /** The app-password service over a host key-value store. */
 export class AppPasswords {
   #core;
@@ -166,12 +169,17 @@ export class AppPasswords {
   async verifyRequest(request, options = {}) {
     const header = headerOf(request);
     const { require, clientIp } = options;
-    // Answered now for a malformed password or a cache hit without caveats; the request's
-    // details are read only when the answer needs them.
-    const answered = this.#core.verifyHeaderNow(header, require);
-    if (answered !== undefined) return answered;
+    // Answered now for a malformed password or a cache hit; the request's details are read
+    // only when the answer needs them: for the async path, or when the core answered a ticket
+    // (a cache hit of a password with caveats), to answer that hit now.
+    const now = this.#core.verifyHeaderNow(header, require);
+    if (typeof now === "object") return now;
     const method = options.method ?? request.method;
     const path = options.path ?? pathOf(request);
+    if (now !== undefined && optionalString(clientIp) && optionalString(method) && optionalString(path)) {
+      const answered = this.#core.verifyHitNow(now, clientIp, method, path);
+      if (answered !== undefined) return answered;
+    }
     const [result, pending, canary] = await this.#core.verifyHeader(header, require, clientIp, method, path);
     this.#background(pending, options.waitUntil, canary);
     return result;

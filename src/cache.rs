@@ -46,7 +46,7 @@ pub struct Credential {
     /// Expiry.
     pub expires_at: Option<Millis>,
     /// Caveats, checked on every request (shared: a cache hit clones a pointer).
-    pub caveats: Option<std::sync::Arc<Caveats>>,
+    pub caveats: Caveats,
 }
 
 struct Entry {

@@ -27,10 +27,12 @@
 //! - An empty list is refused at creation (`[]` would allow nothing; leave the option out).
 
 use core::net::{Ipv4Addr, Ipv6Addr};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::json::{Fields, Value, push_quoted, push_u64};
+use crate::json::{self, Fields, push_quoted, push_u64};
 
 /// Most ranges in `allowIps`, and in `denyIps`.
 pub const MAX_IP_RANGES: usize = 32;
@@ -110,13 +112,14 @@ impl Unmet {
     }
 }
 
-/// One CIDR range: a network in the IPv6 address space (IPv4 as IPv4-mapped) and the text it
+/// One CIDR range: a network in the IPv6 address space (IPv4 as IPv4-mapped), its netmask
+/// (kept, not recomputed per request: a 128-bit shift is a library call in wasm) and the text it
 /// was given as (IPv6 in lower case).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpRange {
     text: String,
     network: u128,
-    bits: u8,
+    mask: u128,
 }
 
 /// An IPv4 address as IPv4-mapped IPv6 (`::ffff:a.b.c.d`).
@@ -167,13 +170,13 @@ impl IpRange {
             ));
         }
         let text = if width == 32 { text.to_owned() } else { text.to_ascii_lowercase() };
-        Ok(Self { text, network, bits })
+        Ok(Self { text, network, mask: mask(bits) })
     }
 
     /// Whether the address (from [`parse_client_ip`]) is in this range.
     #[must_use]
     pub fn contains(&self, address: u128) -> bool {
-        address & mask(self.bits) == self.network
+        address & self.mask == self.network
     }
 
     /// The range as given (IPv6 in lower case).
@@ -209,9 +212,9 @@ fn normalize_method(method: &str) -> Result<String> {
 
 /// Whether a segment would be resolved or re-read by some server: `.`, `..`, and the same
 /// followed by a `;` parameter (`..;x`, which some servlet containers resolve).
-fn dot_segment(segment: &str) -> bool {
-    let name = segment.split(';').next().unwrap_or(segment);
-    name == "." || name == ".."
+fn dot_segment(segment: &[u8]) -> bool {
+    let name = segment.split(|&b| b == b';').next().unwrap_or(segment);
+    name == b"." || name == b".."
 }
 
 /// Checks a path prefix given at creation.
@@ -228,7 +231,7 @@ fn check_path_prefix(prefix: &str) -> Result<()> {
     let inner = segments.len().saturating_sub(1);
     for (i, segment) in segments.iter().enumerate() {
         // Only the last segment may be empty (a trailing slash); "/" alone is one empty segment.
-        if (segment.is_empty() && i < inner) || dot_segment(segment) {
+        if (segment.is_empty() && i < inner) || dot_segment(segment.as_bytes()) {
             return Err(Error::InvalidCaveat("a path prefix has an empty, . or .. segment"));
         }
     }
@@ -239,15 +242,18 @@ fn check_path_prefix(prefix: &str) -> Result<()> {
 /// absolute, a dot segment, an encoded dot, slash or backslash, a backslash, a control or
 /// space character. The query and fragment are cut off first.
 fn matchable_path(path: &str) -> Option<&str> {
-    let end = path.find(['?', '#']).unwrap_or(path.len());
+    // On bytes, not chars (this runs on every verify of a password with paths): every byte
+    // looked for is ASCII, which UTF-8 never uses inside a character, so the cut is on a
+    // character boundary.
+    let end = path.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(path.len());
     let path = path.get(..end)?;
-    if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+    let bytes = path.as_bytes();
+    if bytes.first() != Some(&b'/') || bytes.iter().any(|&b| b <= b' ' || b == 0x7f || b == b'\\') {
         return None;
     }
-    let lower = path.as_bytes().windows(3).any(|w| {
-        w.first() == Some(&b'%') && matches!(w.get(1..3), Some([b'2', b'e' | b'E' | b'f' | b'F'] | [b'5', b'c' | b'C']))
-    });
-    if lower || path.split('/').any(dot_segment) {
+    let encoded =
+        bytes.windows(3).any(|w| matches!(w, [b'%', b'2', b'e' | b'E' | b'f' | b'F'] | [b'%', b'5', b'c' | b'C']));
+    if encoded || bytes.split(|&b| b == b'/').any(dot_segment) {
         return None;
     }
     Some(path)
@@ -255,16 +261,23 @@ fn matchable_path(path: &str) -> Option<&str> {
 
 /// Whether `path` (from [`matchable_path`]) is under `prefix`.
 fn under(path: &str, prefix: &str) -> bool {
-    if prefix.ends_with('/') {
-        path.starts_with(prefix)
-    } else {
-        path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    let (path, prefix) = (path.as_bytes(), prefix.as_bytes());
+    match path.get(..prefix.len()) {
+        Some(head) if head == prefix => {
+            prefix.last() == Some(&b'/') || path.get(prefix.len()).is_none_or(|&b| b == b'/')
+        }
+        _ => false,
     }
 }
 
-/// A password's caveats, parsed. The default has none.
+/// A password's caveats, parsed. The default has none. Shared: a clone (a record's, a cached
+/// credential's) copies a pointer, not 32 ranges and 16 paths.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Caveats {
+pub struct Caveats(Option<Arc<Limits>>);
+
+/// The caveats themselves (at least one set: no caveat is [`Caveats`]' `None`).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Limits {
     allow_ips: Vec<IpRange>,
     deny_ips: Vec<IpRange>,
     not_before: Option<Millis>,
@@ -281,7 +294,7 @@ fn ranges(texts: Option<&[&str]>) -> Result<Vec<IpRange>> {
     let mut out: Vec<IpRange> = Vec::with_capacity(texts.len());
     for text in texts {
         let range = IpRange::parse(text)?;
-        if !out.iter().any(|r| r.network == range.network && r.bits == range.bits) {
+        if !out.iter().any(|r| r.network == range.network && r.mask == range.mask) {
             out.push(range);
         }
     }
@@ -321,56 +334,57 @@ impl Caveats {
         if spec.max_uses.is_some_and(|n| n == 0 || n > MAX_USES_LIMIT) {
             return Err(Error::InvalidCaveat("maxUses must be an integer from 1 to 2^53 - 1"));
         }
-        Ok(Self {
+        let limits = Limits {
             allow_ips: ranges(spec.allow_ips)?,
             deny_ips: ranges(spec.deny_ips)?,
             not_before: spec.not_before,
             methods,
             paths,
             max_uses: spec.max_uses,
-        })
+        };
+        Ok(Self((limits != Limits::default()).then(|| Arc::new(limits))))
     }
 
     /// Whether there is no caveat at all.
     #[must_use]
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_none()
     }
 
     /// `allowIps`, as given.
     #[must_use]
     pub fn allow_ips(&self) -> &[IpRange] {
-        &self.allow_ips
+        self.0.as_ref().map_or(&[], |l| &l.allow_ips)
     }
 
     /// `denyIps`, as given.
     #[must_use]
     pub fn deny_ips(&self) -> &[IpRange] {
-        &self.deny_ips
+        self.0.as_ref().map_or(&[], |l| &l.deny_ips)
     }
 
     /// `notBefore`, epoch milliseconds.
     #[must_use]
-    pub const fn not_before(&self) -> Option<Millis> {
-        self.not_before
+    pub fn not_before(&self) -> Option<Millis> {
+        self.0.as_ref().and_then(|l| l.not_before)
     }
 
     /// `methods`, upper case.
     #[must_use]
     pub fn methods(&self) -> &[String] {
-        &self.methods
+        self.0.as_ref().map_or(&[], |l| &l.methods)
     }
 
     /// `paths`.
     #[must_use]
     pub fn paths(&self) -> &[String] {
-        &self.paths
+        self.0.as_ref().map_or(&[], |l| &l.paths)
     }
 
     /// `maxUses`.
     #[must_use]
-    pub const fn max_uses(&self) -> Option<u64> {
-        self.max_uses
+    pub fn max_uses(&self) -> Option<u64> {
+        self.0.as_ref().and_then(|l| l.max_uses)
     }
 
     /// Checks every caveat but `maxUses` (the store counts that one, last), in this order:
@@ -379,24 +393,25 @@ impl Caveats {
     /// # Errors
     /// The first caveat the request does not meet.
     pub fn check(&self, request: &RequestContext<'_>, now: Millis) -> core::result::Result<(), Unmet> {
-        if self.not_before.is_some_and(|t| now < t) {
+        let Some(limits) = self.0.as_deref() else { return Ok(()) };
+        if limits.not_before.is_some_and(|t| now < t) {
             return Err(Unmet::NotYetValid);
         }
-        if !self.allow_ips.is_empty() || !self.deny_ips.is_empty() {
+        if !limits.allow_ips.is_empty() || !limits.deny_ips.is_empty() {
             let ip = request.client_ip.and_then(parse_client_ip).ok_or(Unmet::IpUnknown)?;
-            if self.deny_ips.iter().any(|r| r.contains(ip)) {
+            if limits.deny_ips.iter().any(|r| r.contains(ip)) {
                 return Err(Unmet::IpDenied);
             }
-            if !self.allow_ips.is_empty() && !self.allow_ips.iter().any(|r| r.contains(ip)) {
+            if !limits.allow_ips.is_empty() && !limits.allow_ips.iter().any(|r| r.contains(ip)) {
                 return Err(Unmet::IpNotAllowed);
             }
         }
-        if !self.methods.is_empty() && !request.method.is_some_and(|m| self.methods.iter().any(|x| x == m)) {
+        if !limits.methods.is_empty() && !request.method.is_some_and(|m| limits.methods.iter().any(|x| x == m)) {
             return Err(Unmet::MethodNotAllowed);
         }
-        if !self.paths.is_empty() {
+        if !limits.paths.is_empty() {
             let path = request.path.and_then(matchable_path).ok_or(Unmet::PathNotAllowed)?;
-            if !self.paths.iter().any(|prefix| under(path, prefix)) {
+            if !limits.paths.iter().any(|prefix| under(path, prefix)) {
                 return Err(Unmet::PathNotAllowed);
             }
         }
@@ -405,9 +420,7 @@ impl Caveats {
 
     /// Appends the record's `,"caveats":{...}` member, or nothing when there is no caveat.
     pub(crate) fn write_json(&self, out: &mut String) {
-        if self.is_empty() {
-            return;
-        }
+        let Some(limits) = self.0.as_deref() else { return };
         out.push_str(",\"caveats\":{");
         let start = out.len();
         let member = |out: &mut String, name: &str| {
@@ -428,42 +441,42 @@ impl Caveats {
             }
             out.push(']');
         };
-        if !self.allow_ips.is_empty() {
+        if !limits.allow_ips.is_empty() {
             member(out, "allowIps");
-            list(out, &mut self.allow_ips.iter().map(IpRange::as_str));
+            list(out, &mut limits.allow_ips.iter().map(IpRange::as_str));
         }
-        if !self.deny_ips.is_empty() {
+        if !limits.deny_ips.is_empty() {
             member(out, "denyIps");
-            list(out, &mut self.deny_ips.iter().map(IpRange::as_str));
+            list(out, &mut limits.deny_ips.iter().map(IpRange::as_str));
         }
-        if let Some(t) = self.not_before {
+        if let Some(t) = limits.not_before {
             member(out, "notBefore");
             push_u64(out, t);
         }
-        if !self.methods.is_empty() {
+        if !limits.methods.is_empty() {
             member(out, "methods");
-            list(out, &mut self.methods.iter().map(String::as_str));
+            list(out, &mut limits.methods.iter().map(String::as_str));
         }
-        if !self.paths.is_empty() {
+        if !limits.paths.is_empty() {
             member(out, "paths");
-            list(out, &mut self.paths.iter().map(String::as_str));
+            list(out, &mut limits.paths.iter().map(String::as_str));
         }
-        if let Some(n) = self.max_uses {
+        if let Some(n) = limits.max_uses {
             member(out, "maxUses");
             push_u64(out, n);
         }
         out.push('}');
     }
 
-    /// Reads the record's `caveats` member (absent: none) as strictly as `create` parses.
+    /// Reads the text of the record's `caveats` member as strictly as `create` parses.
     ///
     /// # Errors
     /// [`Error::StoreCorrupt`].
-    pub(crate) fn from_record(value: Option<Value>) -> Result<Self> {
-        let Some(value) = value else { return Ok(Self::default()) };
+    pub(crate) fn from_record(text: &str) -> Result<Self> {
         let bad = || Error::StoreCorrupt("record caveats are not of the v1 shape".into());
         const MEMBERS: &[&str] = &["allowIps", "denyIps", "notBefore", "methods", "paths", "maxUses"];
-        let fields = Fields::from_value(value).filter(|f| f.keys_within(MEMBERS)).ok_or_else(bad)?;
+        let fields =
+            json::parse(text).and_then(Fields::from_value).filter(|f| f.keys_within(MEMBERS)).ok_or_else(bad)?;
         let list = |name: &str| -> Result<Option<Vec<String>>> {
             if fields.has(name) { fields.strings_or_empty(name).map(Some).ok_or_else(bad) } else { Ok(None) }
         };
@@ -493,6 +506,50 @@ impl Caveats {
 /// The strings of a list read from a record, borrowed.
 fn refs(list: Option<&Vec<String>>) -> Option<Vec<&str>> {
     list.map(|v| v.iter().map(String::as_str).collect())
+}
+
+/// Most bytes of member text [`ParsedCaveats`] holds before it starts again (each entry also
+/// holds the parse, a few times the text): bounds memory whatever the number of passwords.
+const MAX_PARSED_BYTES: usize = 256 * 1024;
+
+/// The caveats of the records an instance has read, by password id, each with the member text it
+/// was parsed from. A verify that is not a cache hit reads the record again, and the caveats with
+/// it: taken from here when the text is the same, byte for byte, so 32 ranges and 16 paths are
+/// parsed once per password and instance instead of on every verify (ten times the rest of the
+/// record's parse). The text comparison makes a hit exactly the parse it stands for.
+#[derive(Default)]
+pub(crate) struct ParsedCaveats(Mutex<ParsedEntries>);
+
+#[derive(Default)]
+struct ParsedEntries {
+    by_id: HashMap<String, (String, Caveats)>,
+    bytes: usize,
+}
+
+impl ParsedCaveats {
+    /// The caveats of record `id` whose `caveats` member is `text`.
+    ///
+    /// # Errors
+    /// [`Error::StoreCorrupt`], as [`Caveats::from_record`].
+    pub(crate) fn get(&self, id: &str, text: &str) -> Result<Caveats> {
+        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((seen, caveats)) = lock().by_id.get(id) {
+            if seen == text {
+                return Ok(caveats.clone());
+            }
+        }
+        let caveats = Caveats::from_record(text)?;
+        let mut entries = lock();
+        if entries.bytes + text.len() > MAX_PARSED_BYTES {
+            entries.by_id.clear();
+            entries.bytes = 0;
+        }
+        entries.bytes += text.len();
+        if let Some((replaced, _)) = entries.by_id.insert(id.to_owned(), (text.to_owned(), caveats.clone())) {
+            entries.bytes = entries.bytes.saturating_sub(replaced.len());
+        }
+        Ok(caveats)
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 //! upgrade that raced a revoke undo itself. So a store without compare-and-set (Workers KV)
 //! is enough, and no write after a revoke can bring a revoked password back.
 
-use crate::caveat::Caveats;
+use crate::caveat::{Caveats, ParsedCaveats};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::json::{Fields, opt_number, push_quoted, push_u64};
@@ -130,8 +130,18 @@ impl Record {
     /// # Errors
     /// [`Error::StoreCorrupt`] for anything unexpected.
     pub fn from_json(json: &str, expected_id: &str) -> Result<Self> {
+        Self::read(json, expected_id, None)
+    }
+
+    /// [`Record::from_json`], the caveats taken from `parsed` when it has parsed the same text
+    /// for this id before (verify reads the same record again and again).
+    pub(crate) fn from_json_with(json: &str, expected_id: &str, parsed: &ParsedCaveats) -> Result<Self> {
+        Self::read(json, expected_id, Some(parsed))
+    }
+
+    fn read(json: &str, expected_id: &str, parsed: Option<&ParsedCaveats>) -> Result<Self> {
         let shape = || Error::StoreCorrupt("record is not valid JSON of the v1 shape".into());
-        let mut fields = Fields::parse(json, RECORD_FIELDS).ok_or_else(shape)?;
+        let (fields, caveats) = Fields::parse_keeping(json, RECORD_FIELDS, "caveats").ok_or_else(shape)?;
         let v = fields.u64("v").ok_or_else(shape)?;
         if v != u64::from(RECORD_VERSION) {
             return Err(Error::StoreCorrupt("unknown record version".into()));
@@ -145,7 +155,11 @@ impl Record {
             hash: fields.string("hash").ok_or_else(shape)?,
             created_at: fields.u64("createdAt").ok_or_else(shape)?,
             expires_at: fields.opt_u64("expiresAt").ok_or_else(shape)?,
-            caveats: Caveats::from_record(fields.take("caveats"))?,
+            caveats: match (caveats, parsed) {
+                (None, _) => Caveats::default(),
+                (Some(text), Some(parsed)) => parsed.get(expected_id, text)?,
+                (Some(text), None) => Caveats::from_record(text)?,
+            },
             replaces: match fields.string_or_empty("replaces").ok_or_else(shape)? {
                 id if id.is_empty() => None,
                 id if is_id(&id) => Some(id),

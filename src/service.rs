@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use futures_util::future::join_all;
 
 use crate::cache::VerifiedCache;
-use crate::caveat::Caveats;
+use crate::caveat::{Caveats, ParsedCaveats};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::clock::SystemClock;
 pub use crate::clock::{Clock, DefaultClock, Millis};
@@ -27,7 +27,7 @@ use crate::record::{RECORD_VERSION, Record};
 use crate::revoke::RevokedSet;
 use crate::scope::{Catalog, ScopeSet};
 use crate::store::{MAX_GET_MANY, Store};
-pub use crate::verify::{Granted, Purpose, Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult};
+pub use crate::verify::{CachedHit, Granted, Now, Purpose, Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult};
 
 /// The app-password service over a host store.
 pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
@@ -46,6 +46,8 @@ pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
     pub(crate) upgraded: Mutex<HashMap<String, Millis>>,
     /// Replacements whose predecessor this instance has marked superseded, with when.
     pub(crate) superseded: Mutex<HashMap<String, Millis>>,
+    /// The caveats of the records verify has read, parsed once per password.
+    pub(crate) parsed_caveats: ParsedCaveats,
 }
 
 impl<S, C, R> core::fmt::Debug for AppPasswords<S, C, R> {
@@ -124,6 +126,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             revoked: Mutex::new(RevokedSet::default()),
             upgraded: Mutex::new(HashMap::new()),
             superseded: Mutex::new(HashMap::new()),
+            parsed_caveats: ParsedCaveats::default(),
         })
     }
 

@@ -253,6 +253,35 @@ pub struct Granted {
     pub cached: bool,
 }
 
+/// What the synchronous path says ([`AppPasswords::verify_now_lazily`]).
+#[derive(Debug)]
+pub enum Now {
+    /// The answer.
+    Answered(VerifyResult),
+    /// A fresh cache hit of a password with caveats, for a request without its context: read
+    /// the client IP, method and path and call [`AppPasswords::verify_hit`]. So only a password
+    /// with caveats pays for reading them.
+    NeedsContext(CachedHit),
+    /// No answer without the store: call [`AppPasswords::verify`].
+    Later,
+}
+
+/// A cache hit waiting for the request's context: what the first call found and checked (the
+/// credential, fresh, not expired, no `maxUses`, `lastUsedAt` not due, at that time) and the
+/// required scopes, so the second call needs no password, no keyed hash and no lookup.
+pub struct CachedHit {
+    credential: Credential,
+    required: ScopeSet,
+    purpose: Purpose,
+    at: Millis,
+}
+
+impl core::fmt::Debug for CachedHit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CachedHit").field("purpose", &self.purpose).finish_non_exhaustive()
+    }
+}
+
 /// The outcome of a verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyResult {
@@ -298,34 +327,70 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// verified-credential cache's answer for a fresh credential whose `lastUsedAt` is not due.
     /// `None` otherwise: then call [`AppPasswords::verify`] (the async path), which reads the
     /// cache again and does the rest. Calling this first is never required. A missing or
-    /// unreadable Basic header is refused here too.
+    /// unreadable Basic header is refused here too. A request without its context gets no
+    /// answer here for a password with caveats ([`AppPasswords::verify_now_lazily`] gets one).
     ///
     /// # Errors
     /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
     pub fn verify_now(&self, request: &VerifyRequest<'_>) -> Result<Option<VerifyResult>> {
+        Ok(match self.verify_now_lazily(request)? {
+            Now::Answered(result) => Some(result),
+            Now::NeedsContext(_) | Now::Later => None,
+        })
+    }
+
+    /// [`AppPasswords::verify_now`] for a host that reads the request's context only when a
+    /// password needs it: for a request without it, a fresh cache hit of a password with
+    /// caveats is [`Now::NeedsContext`], answered by [`AppPasswords::verify_hit`] with the
+    /// context (a cache hit without caveats is answered at once, without reading it).
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
+    pub fn verify_now_lazily(&self, request: &VerifyRequest<'_>) -> Result<Now> {
         // The required scopes first: a host bug is an error whatever the client sent.
         let required = self.config.catalog.parse_names(request.require.iter().copied())?;
         let mut parsed = None;
         let (username, password) = match open(request.credentials, &mut parsed) {
             Ok(pair) => pair,
-            Err(e) => return Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Header(e))))),
+            Err(e) => return Ok(Now::Answered(VerifyResult::Refused(Refusal::invalid(Reason::Header(e))))),
         };
         if let Err(malformed) = password::parse(password, &self.config.prefix) {
-            return Ok(Some(VerifyResult::Refused(Refusal::invalid(Reason::Malformed(malformed)))));
+            return Ok(Now::Answered(VerifyResult::Refused(Refusal::invalid(Reason::Malformed(malformed)))));
         }
-        let Some(cache) = &self.cache else { return Ok(None) };
+        let Some(cache) = &self.cache else { return Ok(Now::Later) };
         let now = self.now();
-        let Some(tag) = cache.tag(username, password) else { return Ok(None) };
-        let Some(credential) = cache.get(&tag, now) else { return Ok(None) };
+        let Some(tag) = cache.tag(username, password) else { return Ok(Now::Later) };
+        let Some(credential) = cache.get(&tag, now) else { return Ok(Now::Later) };
         if credential.expires_at.is_some_and(|t| t <= now)
-            || max_uses(&credential).is_some()
-            || (request.context.is_none() && credential.caveats.is_some())
+            || credential.caveats.max_uses().is_some()
             || self.touch_due(&credential.id, now)
             || self.is_revoked_here(&credential.id, &credential.user)
         {
-            return Ok(None);
+            return Ok(Now::Later);
         }
-        Ok(Some(self.authorize(credential, request, &required, now, true).0))
+        let hit = CachedHit { credential, required, purpose: request.purpose, at: now };
+        if request.context.is_none() && !hit.credential.caveats.is_empty() {
+            return Ok(Now::NeedsContext(hit));
+        }
+        Ok(Now::Answered(self.answer_hit(hit, request.context)))
+    }
+
+    /// The answer to a [`Now::NeedsContext`], given the request's context: what
+    /// [`AppPasswords::verify_now`] answers for the same request with that context, as of the
+    /// first call (call this for the same request, once its context is read). A revoke through
+    /// this instance in between wins: `None`, then call [`AppPasswords::verify`].
+    #[must_use]
+    pub fn verify_hit(&self, hit: CachedHit, context: RequestContext<'_>) -> Option<VerifyResult> {
+        if self.is_revoked_here(&hit.credential.id, &hit.credential.user) {
+            return None;
+        }
+        Some(self.answer_hit(hit, Some(context)))
+    }
+
+    /// A cache hit's answer: the checks that follow authentication, with the context if any.
+    fn answer_hit(&self, hit: CachedHit, context: Option<RequestContext<'_>>) -> VerifyResult {
+        // The follow-up is none: the first call found `lastUsedAt` not due.
+        self.authorize(hit.credential, hit.purpose, context, &hit.required, hit.at, true).0
     }
 
     /// Verifies credentials; returns the answer at once and the store writes it leaves
@@ -359,8 +424,8 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 if credential.expires_at.is_some_and(|t| t <= now) {
                     return refuse(Refusal::invalid(Reason::Expired));
                 }
-                let (uses, id) = (max_uses(&credential), credential.id.clone());
-                let answer = self.authorize(credential, &request, &required, now, true);
+                let (uses, id) = (credential.caveats.max_uses(), credential.id.clone());
+                let answer = self.authorize(credential, request.purpose, request.context, &required, now, true);
                 return self.take_use(uses, &id, answer).await;
             }
         }
@@ -383,7 +448,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             Some(json) => (json.as_str(), parsed.id()),
             None => (self.dummy_record.as_str(), DUMMY_ID),
         };
-        let record = Record::from_json(json, id)?;
+        let record = Record::from_json_with(json, id, &self.parsed_caveats)?;
         let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
         let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
         if granted.is_empty() {
@@ -423,7 +488,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             label: record.label.clone(),
             scopes: granted,
             expires_at: record.expires_at,
-            caveats: (!record.caveats.is_empty()).then(|| std::sync::Arc::new(record.caveats.clone())),
+            caveats: record.caveats.clone(),
         };
         let uses = record.caveats.max_uses();
         // A replacement is cached only once this instance has superseded its predecessor: a
@@ -437,7 +502,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
                 cache.evict_id(&record.id);
             }
         }
-        let answer = self.authorize(credential, &request, &required, now, false);
+        let answer = self.authorize(credential, request.purpose, request.context, &required, now, false);
         let (result, mut follow_up) = self.take_use(uses, &record.id, answer).await?;
         if result.is_ok() {
             // A replacement's first grant ends its predecessor's overlap, before the answer.
@@ -483,22 +548,21 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     fn authorize(
         &self,
         credential: Credential,
-        request: &VerifyRequest<'_>,
+        purpose: Purpose,
+        context: Option<RequestContext<'_>>,
         required: &ScopeSet,
         now: Millis,
         cached: bool,
     ) -> (VerifyResult, Option<FollowUp>) {
         let catalog = &self.config.catalog;
         let refuse = |refusal: Refusal| (VerifyResult::Refused(refusal), None);
-        if request.purpose == Purpose::Login {
+        if purpose == Purpose::Login {
             return refuse(Refusal::new(RefusalCode::LoginNotAllowed, Reason::Login));
         }
-        if let Some(caveats) = &credential.caveats {
-            // No context: nothing the caveats need is known, so every one that needs something
-            // refuses (fail closed).
-            if let Err(unmet) = caveats.check(&request.context.unwrap_or_default(), now) {
-                return refuse(Refusal::new(RefusalCode::RequestNotAllowed, Reason::Caveat(unmet)));
-            }
+        // No context: nothing the caveats need is known, so every one that needs something
+        // refuses (fail closed).
+        if let Err(unmet) = credential.caveats.check(&context.unwrap_or_default(), now) {
+            return refuse(Refusal::new(RefusalCode::RequestNotAllowed, Reason::Caveat(unmet)));
         }
         let not_grantable = required.difference(&catalog.grantable());
         if !not_grantable.is_empty() {
@@ -529,9 +593,4 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         };
         (VerifyResult::Granted(granted), follow_up)
     }
-}
-
-/// The `maxUses` of a verified credential, if any.
-fn max_uses(credential: &Credential) -> Option<u64> {
-    credential.caveats.as_ref().and_then(|c| c.max_uses())
 }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use app_passwords::caveat::{MAX_IP_RANGES, MAX_PATHS, Unmet};
 use app_passwords::record::{record_key, uses_key};
+use app_passwords::service::Now;
 use app_passwords::{
     AppPasswords, CacheConfig, CaveatSpec, Created, Error, MemoryStore, NewAppPassword, Purpose, Reason, Record,
     RefusalCode, RequestContext, VerifyRequest, VerifyResult,
@@ -527,6 +528,80 @@ fn cached_answers_check_caveats_and_count_uses() {
     assert!(now.is_some_and(|r| r.is_ok()), "a cache hit without caveats is answered at once");
     let malformed = app_passwords::basic_header("alice", "apw_nope");
     assert!(h.svc.verify_now(&VerifyRequest::basic(Some(&malformed), &[])).unwrap().is_some_and(|r| !r.is_ok()));
+}
+
+#[test]
+fn a_cache_hit_with_caveats_is_answered_once_the_context_is_read() {
+    let mut config = light_config();
+    config.cache = Some(CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    let h = harness_with(config);
+    let created =
+        create(&h, &CaveatSpec { allow_ips: Some(&["10.0.0.0/8"]), paths: Some(&["/api/"]), ..CaveatSpec::default() });
+    let header = app_passwords::basic_header("alice", created.password.expose());
+    let request = VerifyRequest::basic(Some(&header), &["repository"]);
+    let context = |client_ip, path| RequestContext { client_ip: Some(client_ip), method: None, path: Some(path) };
+    // Nothing cached yet: the async path, which caches the credential.
+    assert!(matches!(h.svc.verify_now_lazily(&request).unwrap(), Now::Later));
+    assert!(block_on(h.svc.verify(request.with_context(context("10.0.0.1", "/api/a")))).unwrap().is_ok());
+    let hit = || match h.svc.verify_now_lazily(&request).unwrap() {
+        Now::NeedsContext(hit) => hit,
+        other => panic!("a cache hit of a password with caveats, no context: {other:?}"),
+    };
+    match h.svc.verify_hit(hit(), context("10.0.0.2", "/api/b?x=1")) {
+        Some(VerifyResult::Granted(g)) => assert!(g.cached && g.id == created.id),
+        other => panic!("{other:?}"),
+    }
+    // Every caveat is checked: the cached credential is no shortcut.
+    assert_eq!(outcome(h.svc.verify_hit(hit(), context("192.0.2.1", "/api/b")).unwrap()), Err(Unmet::IpNotAllowed));
+    assert_eq!(outcome(h.svc.verify_hit(hit(), context("10.0.0.2", "/other")).unwrap()), Err(Unmet::PathNotAllowed));
+    assert_eq!(outcome(h.svc.verify_hit(hit(), none()).unwrap()), Err(Unmet::IpUnknown));
+    // With the context up front, the answer comes at once, as from verify_now.
+    let up_front = request.with_context(context("192.0.2.1", "/api/b"));
+    let Now::Answered(refused) = h.svc.verify_now_lazily(&up_front).unwrap() else { panic!("answered") };
+    assert_eq!(outcome(refused), Err(Unmet::IpNotAllowed));
+    assert_eq!(h.svc.verify_now(&request).unwrap(), None, "verify_now without a context still leaves it");
+    // A malformed password or a cache hit without caveats never asks for the context.
+    let plain = create(&h, &CaveatSpec::default());
+    let plain_header = app_passwords::basic_header("alice", plain.password.expose());
+    let plain_request = VerifyRequest::basic(Some(&plain_header), &["repository"]);
+    assert!(block_on(h.svc.verify(plain_request)).unwrap().is_ok());
+    assert!(matches!(h.svc.verify_now_lazily(&plain_request).unwrap(), Now::Answered(r) if r.is_ok()));
+    let malformed = VerifyRequest::basic(Some("Basic YWxpY2U6YXB3X25vcGU="), &[]);
+    assert!(matches!(h.svc.verify_now_lazily(&malformed).unwrap(), Now::Answered(r) if !r.is_ok()));
+    // A revoke through this instance between the two calls wins: no answer (the async path
+    // then refuses), and no hit after it.
+    let waiting = hit();
+    assert!(block_on(h.svc.revoke("alice", &created.id)).unwrap());
+    assert_eq!(h.svc.verify_hit(waiting, context("10.0.0.2", "/api/b")), None);
+    assert!(matches!(h.svc.verify_now_lazily(&request).unwrap(), Now::Later));
+}
+
+#[test]
+fn a_records_caveats_are_parsed_again_when_their_text_changes() {
+    // Verify keeps the parse of a record's caveats (ParsedCaveats) for the text it was parsed
+    // from: a record whose caveats differ, even under the same id, is read afresh.
+    let h = harness();
+    let created = create(&h, &allow(&["10.0.0.0/8"]));
+    let pw = created.password.expose();
+    assert_eq!(outcome(verify(&h, pw, ip("10.0.0.1"))), Ok(()));
+    assert_eq!(outcome(verify(&h, pw, ip("10.0.0.1"))), Ok(()), "and again, from the kept parse");
+    let key = record_key(&created.id);
+    let stored = |h: &H| h.store.snapshot().into_iter().find(|(k, _)| *k == key).unwrap().1;
+    let put = |h: &H, json: &str| block_on(app_passwords::Store::put(&h.store, &key, json)).unwrap();
+    let original = stored(&h);
+    put(&h, &original.replace("10.0.0.0/8", "192.0.2.0/24"));
+    assert_eq!(outcome(verify(&h, pw, ip("10.0.0.1"))), Err(Unmet::IpNotAllowed));
+    assert_eq!(outcome(verify(&h, pw, ip("192.0.2.1"))), Ok(()));
+    // Spacing is text too: the same caveats written differently parse to the same thing.
+    put(&h, &original.replace("\"allowIps\":", "\"allowIps\" : "));
+    assert_eq!(outcome(verify(&h, pw, ip("10.0.0.1"))), Ok(()));
+    // A member that no longer parses fails closed, whatever parsed before.
+    put(&h, &original.replace("10.0.0.0/8", "10.0.0.1/8"));
+    let err =
+        block_on(h.svc.verify(VerifyRequest::password("alice", pw, &[]).with_context(ip("10.0.0.1")))).unwrap_err();
+    assert_eq!(err.code(), "store_corrupt");
+    put(&h, &original);
+    assert_eq!(outcome(verify(&h, pw, ip("10.0.0.1"))), Ok(()));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! The JSON reader and writer (`app_passwords::json`): what RFC 8259 allows, what it and our
 //! limits refuse, and that the writer's output reads back.
 
-use app_passwords::json::{MAX_DEPTH, Number, Object, Value, opt_number, parse, quote};
+use app_passwords::json::{Fields, MAX_DEPTH, Number, Object, Value, opt_number, parse, quote};
 
 #[test]
 fn reads_what_json_allows() {
@@ -63,6 +63,43 @@ fn refuses_what_json_does_not_allow_and_our_limits() {
     let too_deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
     assert_eq!(parse(&too_deep), None);
     assert_eq!(parse(&"[".repeat(100_000)), None);
+}
+
+#[test]
+fn a_kept_member_is_delimited_not_built() {
+    const ALLOWED: &[&str] = &["a", "kept", "z"];
+    let keep = |text| Fields::parse_keeping(text, ALLOWED, "kept");
+    // The value's text, exactly as it stands, wherever it is and whatever its strings hold.
+    for (text, kept) in [
+        (r#"{"a":1,"kept":{"x":["]",  "}"]},"z":2}"#, r#"{"x":["]",  "}"]}"#),
+        (r#"{"kept" :  [1,[2,{"\"]":"\\"}]] , "a":1}"#, r#"[1,[2,{"\"]":"\\"}]]"#),
+        (r#"{"a":1,"kept":"te}xt"}"#, r#""te}xt""#),
+        (r#"{"kept":null}"#, "null"),
+    ] {
+        let (fields, span) = keep(text).unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(span, Some(kept), "{text}");
+        assert!(!fields.has("kept"), "{text}: left out of the fields");
+        assert_eq!(fields.has("a"), text.contains(r#""a""#), "{text}");
+    }
+    let (fields, span) = keep(r#"{"a":1}"#).unwrap();
+    assert_eq!((span, fields.u64("a")), (None, Some(1)));
+    // Nested members of that name are built as usual; only the top level's is kept.
+    let (fields, span) = keep(r#"{"a":{"kept":1}}"#).unwrap();
+    assert_eq!(span, None);
+    assert!(fields.has("a"));
+    for bad in [
+        r#"{"kept":{},"kept":{}}"#,
+        r#"{"kept":{"a":1}"#,
+        r#"{"kept":{"a":"}"}"#,
+        r#"{"kept":]}"#,
+        r#"{"kept":}"#,
+        r#"{"kept":{}} x"#,
+        r#"{"kept":{},"other":1}"#,
+        r#"{"a":1,"a":2,"kept":{}}"#,
+        r#"["kept"]"#,
+    ] {
+        assert!(keep(bad).is_none(), "{bad}");
+    }
 }
 
 #[test]

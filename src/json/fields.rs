@@ -5,6 +5,7 @@
 //! record, index, marker, caveat and catalogue readers ask for "a string", "an integer or
 //! null", "these keys only" here, and never walk a [`Value`] themselves.
 
+use super::read::parse_keeping;
 use super::{Number, Object, Value, parse};
 
 /// A parsed JSON object whose fields are read with type checks; `None` means "not valid".
@@ -15,6 +16,16 @@ impl Fields {
     pub fn parse(text: &str, allowed: &[&str]) -> Option<Self> {
         match parse(text)? {
             Value::Object(object) if object.keys().all(|k| allowed.contains(&k)) => Some(Self(object)),
+            _ => None,
+        }
+    }
+
+    /// [`Fields::parse`], with the member `kept` (which `allowed` names) left out and its
+    /// value's text returned, delimited but not checked: for a member whose reader keeps its own
+    /// parse of it (the record's caveats).
+    pub fn parse_keeping<'t>(text: &'t str, allowed: &[&str], kept: &str) -> Option<(Self, Option<&'t str>)> {
+        match parse_keeping(text, Some(kept))? {
+            (Value::Object(object), span) if object.keys().all(|k| allowed.contains(&k)) => Some((Self(object), span)),
             _ => None,
         }
     }

@@ -12,18 +12,33 @@ pub const MAX_DEPTH: usize = 16;
 
 /// Parses one JSON document (surrounding whitespace allowed, nothing else after it).
 pub fn parse(text: &str) -> Option<Value> {
-    let mut reader = Reader { text, at: 0 };
+    parse_keeping(text, None).map(|(value, _)| value)
+}
+
+/// [`parse`], except that the value of the top-level object's member `kept` (when named) is not
+/// built: its text is returned instead, delimited but not checked (the caller parses it, or
+/// compares it with text that parsed before). A second such member makes the document invalid.
+pub(super) fn parse_keeping<'t>(text: &'t str, kept: Option<&str>) -> Option<(Value, Option<&'t str>)> {
+    let mut reader = Reader { text, at: 0, kept, span: None };
     let value = reader.value(0)?;
     reader.skip_whitespace();
-    (reader.at == text.len()).then_some(value)
+    let span = match reader.span {
+        Some((start, end)) => Some(text.get(start..end)?),
+        None => None,
+    };
+    (reader.at == text.len()).then_some((value, span))
 }
 
-struct Reader<'a> {
+struct Reader<'a, 'k> {
     text: &'a str,
     at: usize,
+    /// The top-level member whose value is only delimited (see [`parse_keeping`]).
+    kept: Option<&'k str>,
+    /// Where that value is, once seen.
+    span: Option<(usize, usize)>,
 }
 
-impl Reader<'_> {
+impl Reader<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
@@ -105,8 +120,18 @@ impl Reader<'_> {
             if self.next()? != b':' {
                 return None;
             }
-            let value = self.value(depth + 1)?;
-            members.push((key, value));
+            if depth == 0 && self.kept == Some(key.as_str()) {
+                if self.span.is_some() {
+                    return None; // the kept member twice
+                }
+                self.skip_whitespace();
+                let start = self.at;
+                self.skip(depth + 1)?;
+                self.span = Some((start, self.at));
+            } else {
+                let value = self.value(depth + 1)?;
+                members.push((key, value));
+            }
             self.skip_whitespace();
             match self.next()? {
                 b',' => {}
@@ -114,6 +139,43 @@ impl Reader<'_> {
                 _ => return None,
             }
         }
+    }
+
+    /// Moves past one value without building it. An array or object is only delimited: its
+    /// brackets counted outside strings, which ends it where [`Reader::value`] would whenever
+    /// that accepts it; the rest of its grammar is left to whoever reads the text.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        if !matches!(self.peek()?, b'[' | b'{') {
+            return self.value(depth).map(drop);
+        }
+        // One pass over the bytes (no per-byte bounds check): this is the hot path it exists for.
+        let rest = self.text.as_bytes().get(self.at..)?;
+        let (mut open, mut in_string, mut escaped) = (0usize, false, false);
+        for (i, &byte) in rest.iter().enumerate() {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if byte == b'\\' {
+                    escaped = true;
+                } else if byte == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match byte {
+                b'"' => in_string = true,
+                b'[' | b'{' => open += 1,
+                b']' | b'}' => {
+                    open = open.checked_sub(1)?;
+                    if open == 0 {
+                        self.at += i + 1;
+                        return Some(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     /// RFC 8259 number grammar; the value kept only when it is a non-negative integer.

@@ -1,6 +1,7 @@
 //! The exported classes and functions. Each translates its arguments, calls the core, and
 //! translates the answer; nothing here decides anything about passwords.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
@@ -17,8 +18,8 @@ use app_passwords_core::mint::{self, FromHash};
 use app_passwords_core::password::{self, PooledOsRandom, Prefix, RandomSource};
 use app_passwords_core::scope::Catalog;
 use app_passwords_core::service::{
-    AppPasswords, Clock, Config, Created, FollowUp, Listed, Millis, NewAppPassword, Purpose, Refusal, VerifyRequest,
-    VerifyResult,
+    AppPasswords, CachedHit, Clock, Config, Created, FollowUp, Listed, Millis, NewAppPassword, Now, Purpose, Refusal,
+    VerifyRequest, VerifyResult,
 };
 
 /// `Date.now()`, or the host's `now()` option.
@@ -41,6 +42,11 @@ type Service = AppPasswords<JsStore, JsClock, PooledOsRandom>;
 #[wasm_bindgen]
 pub struct AppPasswordsCore {
     inner: Rc<Service>,
+    /// The cache hit `verifyHeaderNow` left for `verifyHitNow`, and the ticket it answered for
+    /// it: a hit is only ever answered for its own ticket (a call in between, say from a getter
+    /// of the request, takes or replaces it; then the async path answers).
+    waiting: Cell<Option<CachedHit>>,
+    ticket: Cell<u32>,
 }
 
 fn refusal_js(r: &Refusal) -> JsValue {
@@ -579,7 +585,7 @@ impl AppPasswordsCore {
             JsClock(Some(now.dyn_into::<Function>().map_err(|_| invalid_argument("now must be a function"))?))
         };
         let inner = Service::with_parts(store, config, clock, PooledOsRandom::new()).js()?;
-        Ok(Self { inner: Rc::new(inner) })
+        Ok(Self { inner: Rc::new(inner), waiting: Cell::new(None), ticket: Cell::new(0) })
     }
 
     /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
@@ -686,15 +692,43 @@ impl AppPasswordsCore {
     }
 
     /// `verifyHeaderNow(header, require?)`: `verifyNow` for an `Authorization` header value,
-    /// before the request's client IP, method and path are read: `undefined` also for a
-    /// password with caveats (then `verifyHeader` with them). Passing three strings into the
-    /// wasm on every request was a tenth of a cache hit.
+    /// before the request's client IP, method and path are read (passing three strings into the
+    /// wasm on every request was a tenth of a cache hit). The answer, `undefined` (await
+    /// `verifyHeader`), or for a cache hit of a password with caveats a ticket number: then
+    /// `verifyHitNow(ticket, clientIp, method, path)`.
     #[wasm_bindgen(js_name = verifyHeaderNow)]
     pub fn verify_header_now(&self, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
         let header = zeroize::Zeroizing::new(header.as_string());
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        answered(self.inner.verify_now(&VerifyRequest::basic(header.as_deref(), &require)).js()?)
+        match self.inner.verify_now_lazily(&VerifyRequest::basic(header.as_deref(), &require)).js()? {
+            Now::Answered(result) => answered(Some(result)),
+            Now::NeedsContext(hit) => {
+                let ticket = self.ticket.get().wrapping_add(1);
+                self.ticket.set(ticket);
+                self.waiting.set(Some(hit));
+                Ok(JsValue::from(ticket))
+            }
+            Now::Later => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// `verifyHitNow(ticket, clientIp?, method?, path?)`: the answer to the cache hit
+    /// `verifyHeaderNow` gave `ticket` for, with the request's details; `undefined` (await
+    /// `verifyHeader`) when that hit is gone or cannot be answered now.
+    #[wasm_bindgen(js_name = verifyHitNow)]
+    pub fn verify_hit_now(
+        &self,
+        ticket: u32,
+        client_ip: Option<String>,
+        method: Option<String>,
+        path: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let Some(hit) = self.waiting.take().filter(|_| ticket == self.ticket.get()) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let context = ContextArgs { client_ip, method, path };
+        answered(self.inner.verify_hit(hit, context.context()))
     }
 
     /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.

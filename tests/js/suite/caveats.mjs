@@ -266,4 +266,72 @@ export function define(ctx) {
     equal(outcome(await cached.ap.verifyRequest(req(e), { clientIp: "192.0.2.1" })), "client_ip_not_allowed");
     equal(outcome(await cached.ap.verifyRequest(req(e))), "client_ip_unknown");
   });
+
+  /** `[result, settled]`: whether `promise` had settled one microtask later (an answer given synchronously). */
+  const settledAtOnce = async (promise) => {
+    let settled = false;
+    promise.then(() => (settled = true), () => (settled = true));
+    await null;
+    const atOnce = settled;
+    return [await promise, atOnce];
+  };
+
+  t(`[${runtime}] caveats: verifyRequest answers a cache hit of a password with caveats synchronously, and checks them`, async () => {
+    const h = harness({ config: { cache: { ttlMs: 60_000, maxEntries: 10 } } });
+    const c = await create(h, { allowIps: ["10.0.0.0/8"], paths: ["/api/"] });
+    const req = (url = "https://h.test/api/x?page=2") => new Request(url, { headers: { authorization: basic("alice", c.password) } });
+    const [first, firstAtOnce] = await settledAtOnce(h.ap.verifyRequest(req(), { clientIp: "10.0.0.1" }));
+    equal(outcome(first), "ok");
+    equal(first.cached, false);
+    equal(firstAtOnce, false, "uncached: the store is awaited");
+    for (const [options, url, expected] of [
+      [{ clientIp: "10.0.0.2" }, undefined, "ok"],
+      [{ clientIp: "192.0.2.1" }, undefined, "client_ip_not_allowed"],
+      [{}, undefined, "client_ip_unknown"],
+      [{ clientIp: "10.0.0.2" }, "https://h.test/other", "path_not_allowed"],
+      [{ clientIp: "10.0.0.2", path: "/other" }, undefined, "path_not_allowed"],
+      [{ clientIp: "10.0.0.2", path: "/api/given" }, "https://h.test/other", "ok"],
+      [{ clientIp: "10.0.0.2" }, "https://h.test/api/%2e%2e/admin", "path_not_allowed"],
+    ]) {
+      const what = `${JSON.stringify(options)} ${url ?? ""}`;
+      const [result, atOnce] = await settledAtOnce(h.ap.verifyRequest(req(url), options));
+      equal(outcome(result), expected, what);
+      equal(atOnce, true, `answered synchronously: ${what}`);
+      if (result.ok) deepEqual([result.cached, result.id], [true, c.id], what);
+    }
+    // A context the core cannot take as strings goes to the async path, which throws its coded error.
+    await rejectsHost(() => h.ap.verifyRequest(req(), { clientIp: 10 }), "invalid_argument");
+    // A revoke through this instance: refused at once, never answered from the cache.
+    equal(await h.ap.revoke("alice", c.id), true);
+    equal((await h.ap.verifyRequest(req(), { clientIp: "10.0.0.2" })).reason, "unknown_id");
+  });
+
+  t(`[${runtime}] caveats: a waiting cache hit is answered only for its own request (a getter that verifies in between)`, async () => {
+    const h = harness({ config: { cache: { ttlMs: 60_000, maxEntries: 10 } } });
+    const narrow = await create(h, { allowIps: ["10.0.0.0/8"] });
+    const other = await create(h, { allowIps: ["192.0.2.0/24"] });
+    equal(outcome(await verify(h, narrow, { clientIp: "10.0.0.1" })), "ok");
+    equal(outcome(await verify(h, other, { clientIp: "192.0.2.1" })), "ok");
+    // Reading the outer request's method verifies `other` on the same instance; reading that
+    // request's URL throws, so its cache hit is left waiting when the outer one goes on.
+    let inner;
+    const throwing = { headers: { authorization: basic("alice", other.password) }, method: "GET", get url() { throw new Error("no url"); } };
+    const outer = {
+      headers: { authorization: basic("alice", narrow.password) },
+      url: "/x",
+      get method() {
+        inner ??= h.ap.verifyRequest(throwing, { clientIp: "192.0.2.1" });
+        return "GET";
+      },
+    };
+    const result = await h.ap.verifyRequest(outer, { clientIp: "192.0.2.1" });
+    equal(outcome(result), "client_ip_not_allowed", `narrow's answer, not other's: ${JSON.stringify(result)}`);
+    ok(inner, "the getter ran");
+    let thrown;
+    await inner.catch((err) => (thrown = err));
+    equal(thrown && thrown.message, "no url");
+    // Both still answer right afterwards.
+    equal(outcome(await h.ap.verifyRequest(outer, { clientIp: "10.0.0.3" })), "ok");
+    equal(outcome(await verify(h, other, { clientIp: "192.0.2.9" })), "ok");
+  });
 }
