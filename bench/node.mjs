@@ -508,82 +508,102 @@ async function startup() {
 // ------------------------------------------------------------------------------------ caveats
 
 /**
+ * `sides` (name → async function), alternating call by call (the order changing), each call
+ * timed on its own, so a change of the machine's load falls on all of them alike: R rounds of
+ * K calls each. A round's figure for a side is its median call, not the mean: on shared cores
+ * one call in a round may include a descheduling or a GC pause several times its own length.
+ * Returns each side's median over the rounds, and for each side but the first the median and
+ * quartiles of its per-round ratio to the first.
+ */
+async function interleaved(sides, R, K) {
+  const names = Object.keys(sides);
+  // Every order in turn, so that each side follows each other one as often (a slow call can
+  // leave garbage or cold caches to the call after it).
+  const permutations = (list) =>
+    list.length <= 1 ? [list] : list.flatMap((x, i) => permutations([...list.slice(0, i), ...list.slice(i + 1)]).map((p) => [x, ...p]));
+  const orders = permutations(names);
+  const typical = Object.fromEntries(names.map((n) => [n, []]));
+  const ratios = Object.fromEntries(names.slice(1).map((n) => [n, []]));
+  for (let r = 0; r < R; r++) {
+    const each = Object.fromEntries(names.map((n) => [n, []]));
+    for (let i = 0; i < K; i++) {
+      for (const which of orders[(r * K + i) % orders.length]) {
+        const t0 = now();
+        await sides[which]();
+        each[which].push(now() - t0);
+      }
+    }
+    for (const n of names) typical[n].push(median(each[n]));
+    for (const n of names.slice(1)) ratios[n].push(median(each[n]) / median(each[names[0]]));
+  }
+  const stats = (list) => ({ ratio: median(list), ratioQ1: quantile(list, 0.25), ratioQ3: quantile(list, 0.75) });
+  return {
+    rounds: R, callsPerRound: K,
+    medianMs: Object.fromEntries(names.map((n) => [n, median(typical[n])])),
+    against: Object.fromEntries(names.slice(1).map((n) => [n, stats(ratios[n])])),
+  };
+}
+
+const fmtRatio = (s) => `${s.ratio.toFixed(3)}x (IQR ${s.ratioQ1.toFixed(3)}-${s.ratioQ3.toFixed(3)})`;
+
+/**
  * A verify of a password with 32 CIDRs (`allowIps`; the client in the last one) and 16 path
  * prefixes (the request under the last one) against a verify of one without caveats, through
- * verifyRequest, interleaved; uncached (store read + Argon2 at the default profile) and with the
- * verified-credential cache (where the caveat checks are a larger part of the work).
+ * verifyRequest (a new Request each time); uncached (store read + Argon2 at the default
+ * profile) and with the verified-credential cache (where the caveat checks are a larger part of
+ * the work). A third side, a second password without caveats, takes exactly the first one's
+ * code path: its ratio to the first is what noise and position alone give (the control).
  */
 async function caveats() {
   const { api } = await loadPackage();
   const out = {};
   const allowIps = Array.from({ length: 32 }, (_, i) => `10.${i}.0.0/16`);
   const paths = Array.from({ length: 16 }, (_, i) => `/api/area${i}/`);
+  const url = "https://api.example.com/api/area15/repos?page=2";
+  const options = { require: ["repository"], clientIp: "10.31.200.7" };
   for (const cached of [false, true]) {
     const svc = new api.AppPasswords({ store: api.memoryStore(), ...(cached ? { cache: { ttlMs: 3_600_000, maxEntries: 100 } } : {}) });
-    const plain = await svc.create({ user: "alice", label: "plain", scopes: ["repository"] });
-    const narrowed = await svc.create({ user: "alice", label: "caveats", scopes: ["repository"], allowIps, paths });
-    const requestOf = (password) =>
-      new Request("https://api.example.com/api/area15/repos?page=2", { headers: { authorization: `Basic ${btoa(`alice:${password}`)}` } });
-    const once = async (password) => {
-      const r = await svc.verifyRequest(requestOf(password), { require: ["repository"], clientIp: "10.31.200.7" });
-      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r)}`);
+    const passwords = {
+      plain: await svc.create({ user: "alice", label: "plain", scopes: ["repository"] }),
+      caveats: await svc.create({ user: "alice", label: "caveats", scopes: ["repository"], allowIps, paths }),
+      control: await svc.create({ user: "alice", label: "control", scopes: ["repository"] }),
     };
-    for (let i = 0; i < 50; i++) await Promise.all([once(plain.password), once(narrowed.password)]);
-    const R = rounds(60, 10);
-    const K = cached ? 2000 : 50;
-    const times = { plain: [], caveats: [] };
-    const ratios = [];
-    for (let r = 0; r < R; r++) {
-      const per = {};
-      for (const which of rotate(["plain", "caveats"], r)) {
-        const password = which === "plain" ? plain.password : narrowed.password;
-        const t0 = now();
-        for (let i = 0; i < K; i++) await once(password);
-        per[which] = (now() - t0) / K;
-        times[which].push(per[which]);
-      }
-      ratios.push(per.caveats / per.plain);
+    const requestOf = (password) => new Request(url, { headers: { authorization: `Basic ${btoa(`alice:${password}`)}` } });
+    const sides = {};
+    for (const [name, created] of Object.entries(passwords)) {
+      // The first verify fills the cache.
+      await svc.verifyRequest(requestOf(created.password), options);
+      sides[name] = async () => {
+        const r = await svc.verifyRequest(requestOf(created.password), options);
+        if (!r.ok || r.cached !== cached) throw new Error(`unexpected: ${JSON.stringify(r)}`);
+      };
     }
+    for (let i = 0; i < (cached ? 2000 : 50); i++) for (const f of Object.values(sides)) await f();
     const key = cached ? "cached" : "uncached";
-    out[key] = {
-      rounds: R, verifiesPerRound: K, medianPlainMs: median(times.plain), medianCaveatsMs: median(times.caveats),
-      ratio: median(ratios), ratioQ1: quantile(ratios, 0.25), ratioQ3: quantile(ratios, 0.75),
-    };
-    log(`${key}: no caveats ${fmtMs(out[key].medianPlainMs)} ms, 32 CIDRs + 16 paths ${fmtMs(out[key].medianCaveatsMs)} ms; ratio ${out[key].ratio.toFixed(3)}x (IQR ${out[key].ratioQ1.toFixed(3)}-${out[key].ratioQ3.toFixed(3)})`);
+    out[key] = await interleaved(sides, rounds(300, 30), cached ? 100 : 20);
+    const o = out[key];
+    log(`${key}: no caveats ${fmtMs(o.medianMs.plain)} ms, 32 CIDRs + 16 paths ${fmtMs(o.medianMs.caveats)} ms; ratio ${fmtRatio(o.against.caveats)}; control (no caveats again) ${fmtRatio(o.against.control)}; ${o.rounds} rounds of ${o.callsPerRound}`);
   }
-  // With BENCH_BASE_PKG (another build of the package, e.g. main's): what the request context
-  // costs a password without caveats, this package against that one, interleaved.
+  // With BENCH_BASE_PKG (another build of the package, e.g. main's): a password without
+  // caveats through this package against the same through that one.
   if (process.env.BENCH_BASE_PKG) {
     const other = await import(pathToFileURL(join(process.env.BENCH_BASE_PKG, "node.js")).href);
     for (const cached of [false, true]) {
       const side = async (pkg) => {
         const svc = new pkg.AppPasswords({ store: pkg.memoryStore(), ...(cached ? { cache: { ttlMs: 3_600_000, maxEntries: 10 } } : {}) });
         const c = await svc.create({ user: "alice", label: "plain", scopes: ["repository"] });
-        const request = new Request("https://api.example.com/api/area15/repos?page=2", { headers: { authorization: `Basic ${btoa(`alice:${c.password}`)}` } });
+        const request = () => new Request(url, { headers: { authorization: `Basic ${btoa(`alice:${c.password}`)}` } });
         return async () => {
-          const r = await svc.verifyRequest(request, { require: ["repository"], clientIp: "10.31.200.7" });
+          const r = await svc.verifyRequest(request(), options);
           if (!r.ok) throw new Error(`refused: ${JSON.stringify(r)}`);
         };
       };
       const sides = { base: await side(other), this: await side(api) };
-      for (const f of Object.values(sides)) for (let i = 0; i < 100; i++) await f();
-      const R = rounds(40, 10);
-      const K = cached ? 2000 : 50;
-      const times = { base: [], this: [] };
-      const ratios = [];
-      for (let r = 0; r < R; r++) {
-        const per = {};
-        for (const which of rotate(["base", "this"], r)) {
-          const t0 = now();
-          for (let i = 0; i < K; i++) await sides[which]();
-          per[which] = (now() - t0) / K;
-          times[which].push(per[which]);
-        }
-        ratios.push(per.this / per.base);
-      }
+      for (const f of Object.values(sides)) for (let i = 0; i < (cached ? 2000 : 50); i++) await f();
       const key = cached ? "againstBaseCached" : "againstBaseUncached";
-      out[key] = { base: process.env.BENCH_BASE_PKG, rounds: R, medianBaseMs: median(times.base), medianThisMs: median(times.this), ratio: median(ratios) };
-      log(`${key}: base ${fmtMs(out[key].medianBaseMs)} ms, this ${fmtMs(out[key].medianThisMs)} ms; ratio ${out[key].ratio.toFixed(3)}x`);
+      out[key] = { base: process.env.BENCH_BASE_PKG, ...(await interleaved(sides, rounds(300, 30), cached ? 100 : 20)) };
+      const o = out[key];
+      log(`${key}: base ${fmtMs(o.medianMs.base)} ms, this ${fmtMs(o.medianMs.this)} ms; ratio ${fmtRatio(o.against.this)}`);
     }
   }
   writeResult("caveats", out);
