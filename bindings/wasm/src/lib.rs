@@ -5,7 +5,12 @@
 //! store adapters, and re-exports these.
 #![cfg(target_arch = "wasm32")]
 
+mod answers;
+mod args;
 mod convert;
 mod error;
+mod functions;
+mod ops;
+mod scopes;
 mod service;
 mod store;

@@ -1,0 +1,81 @@
+//! The free functions that need no service: generate, mint, check the shape of, and hash
+//! passwords.
+
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{self, Obj, field};
+use crate::error::{OrJs, invalid_argument};
+use app_passwords_core::hash::{self, HashParams};
+use app_passwords_core::mint;
+use app_passwords_core::password::{self, PooledOsRandom, Prefix, RandomSource};
+
+/// The free functions' random source: the pooled generator, or the OS source directly while
+/// the pool is in use (a getRandomValues polyfill that called back in here must not trap).
+/// One type for both, so each caller is compiled once.
+struct GeneratorRandom;
+
+impl RandomSource for GeneratorRandom {
+    fn fill(&mut self, buf: &mut [u8]) -> app_passwords_core::Result<()> {
+        GENERATOR_RANDOM.with(|rng| match rng.try_borrow_mut() {
+            Ok(mut pooled) => pooled.fill(buf),
+            Err(_) => password::OsRandom.fill(buf),
+        })
+    }
+}
+
+/// The `prefix` option of the free functions (default `apw`).
+fn prefix_option(options: &JsValue) -> Result<Prefix, JsValue> {
+    match convert::opt_string(options, "prefix")? {
+        Some(p) => Prefix::new(&p).js(),
+        None => Ok(Prefix::default()),
+    }
+}
+
+/// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
+#[wasm_bindgen(js_name = generatePassword)]
+pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
+    let password = password::generate(&prefix_option(&options)?, &mut GeneratorRandom).js()?;
+    Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
+}
+
+/// `mintAppPassword({ prefix?, hashing? })` → `{ id, password, phc }`: a password and its
+/// Argon2id PHC string at `hashing` (default the light app-password profile); nothing stored.
+#[wasm_bindgen(js_name = mintAppPassword)]
+pub fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
+    let prefix = prefix_option(&options)?;
+    let params = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
+    let minted = mint::mint(&prefix, &params, &mut GeneratorRandom).js()?;
+    Ok(Obj::new()
+        .set("id", minted.password.id())
+        .set("password", minted.password.expose())
+        .set("phc", minted.phc.as_str())
+        .build())
+}
+
+/// `looksLikeAppPassword(s)`: prefix, length, alphabet and checksum; no store.
+#[wasm_bindgen(js_name = looksLikeAppPassword)]
+pub fn looks_like_app_password(candidate: JsValue) -> bool {
+    candidate.as_string().is_some_and(|s| password::looks_like_app_password(&s))
+}
+
+/// `hashPassword(password, params?)` → Argon2id PHC string; OWASP profile by default.
+#[wasm_bindgen(js_name = hashPassword)]
+pub fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsValue> {
+    let password =
+        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
+    let params = convert::hash_params(&params, HashParams::OWASP)?;
+    hash::hash_password(&password, &params).js()
+}
+
+/// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
+#[wasm_bindgen(js_name = verifyPasswordHash)]
+pub fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsValue> {
+    let password =
+        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
+    let phc = phc.as_string().ok_or_else(|| invalid_argument("phc must be a string"))?;
+    hash::verify_password_hash(&password, &phc).js()
+}
+
+thread_local! {
+    static GENERATOR_RANDOM: std::cell::RefCell<PooledOsRandom> = std::cell::RefCell::new(PooledOsRandom::new());
+}

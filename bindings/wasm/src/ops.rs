@@ -1,0 +1,191 @@
+//! Every async operation of the class, run by the one `future_to_promise` in [`run`]: one
+//! instance of the futures glue instead of one per exported method (docs/BUILD-KNOBS.md).
+
+use std::rc::Rc;
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::answers::{created_js, listed_js, verify_js, with_caveats};
+use crate::args::{ContextArgs, CreateArgs, VerifyArgs};
+use crate::convert::{self, Obj, field, ms};
+use crate::error::{OrJs, invalid_argument};
+use crate::service::Service;
+use app_passwords_core::mint::FromHash;
+use app_passwords_core::service::{FollowUp, VerifyRequest, VerifyResult};
+
+/// Runs the follow-up writes of a verify as their own Promise (or `undefined`).
+fn follow_up_promise(service: &Rc<Service>, follow_up: Option<FollowUp>) -> JsValue {
+    match follow_up {
+        // A canary's use alone writes nothing: no promise, so it answers in an unknown id's time.
+        Some(follow_up) if follow_up.has_writes() => run(Rc::clone(service), Op::Complete(Box::new(follow_up))).into(),
+        _ => JsValue::UNDEFINED,
+    }
+}
+
+/// `[result, pending, canaryUse]`: the third is `{ id, user, label, at }` when the verify saw a
+/// canary's right secret, else `undefined` (the package hands it to its `onCanary` hook).
+fn pair(result: &VerifyResult, follow_up: Option<FollowUp>, service: &Rc<Service>) -> Result<JsValue, JsValue> {
+    let canary = match follow_up.as_ref().and_then(FollowUp::canary_use) {
+        Some(used) => Obj::new()
+            .set("id", used.id.as_str())
+            .set("user", used.user.as_str())
+            .set("label", used.label.as_str())
+            .set("at", ms(used.at))
+            .build(),
+        None => JsValue::UNDEFINED,
+    };
+    Ok(Array::of3(&verify_js(result), &follow_up_promise(service, follow_up), &canary).into())
+}
+
+/// Every async operation of the bindings, run by the one `future_to_promise` in [`run`]: one
+/// instance of the futures glue instead of one per exported method (docs/BUILD-KNOBS.md).
+pub(crate) enum Op {
+    Create(JsValue),
+    CreateFromHash(JsValue),
+    List(JsValue),
+    Revoke(JsValue, JsValue),
+    RevokeAll(JsValue),
+    Rotate(JsValue, JsValue, JsValue),
+    SetEnabled(JsValue, JsValue, JsValue),
+    ReportLeaked(JsValue),
+    Verify(JsValue),
+    VerifyHeader(JsValue, JsValue, [JsValue; 3]),
+    /// Boxed: the follow-up holds a whole record (for a re-hash), the other variants a few handles.
+    Complete(Box<FollowUp>),
+}
+
+pub(crate) fn run(service: Rc<Service>, op: Op) -> Promise {
+    future_to_promise(async move {
+        match op {
+            Op::Create(options) => op_create(&service, options).await,
+            Op::CreateFromHash(options) => op_create_from_hash(&service, options).await,
+            Op::List(user) => op_list(&service, user).await,
+            Op::Revoke(user, id) => op_revoke(&service, user, id).await,
+            Op::RevokeAll(user) => op_revoke_all(&service, user).await,
+            Op::Rotate(user, id, options) => op_rotate(&service, user, id, options).await,
+            Op::SetEnabled(user, id, enabled) => op_set_enabled(&service, user, id, enabled).await,
+            Op::ReportLeaked(password) => op_report_leaked(&service, password).await,
+            Op::Verify(options) => op_verify(&service, options).await,
+            Op::VerifyHeader(header, require, context) => op_verify_header(&service, header, require, context).await,
+            Op::Complete(follow_up) => service.complete(*follow_up).await.js().map(|()| JsValue::UNDEFINED),
+        }
+    })
+}
+
+async fn op_create(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
+    let args = CreateArgs::read(&options)?;
+    let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+    let new = args.new_app_password(&scopes);
+    // A canary never grants, so it takes no caveats.
+    let created = match convert::opt_bool(&options, "canary")? {
+        Some(true) => service.create_canary(new).await,
+        _ => service.create_with_caveats(new, &args.caveats.spec(&caveats)).await,
+    }
+    .js()?;
+    Ok(with_caveats(created_js(&created), &created.caveats).build())
+}
+
+async fn op_rotate(service: &Rc<Service>, user: JsValue, id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
+    let overlap = field(&options, "overlapMs");
+    let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
+        None
+    } else {
+        Some(
+            overlap
+                .as_f64()
+                .and_then(convert::millis)
+                .ok_or_else(|| invalid_argument("overlapMs must be a non-negative number"))?,
+        )
+    };
+    Ok(match service.rotate(&user, &id, overlap_ms).await.js()? {
+        Some(created) => with_caveats(created_js(&created).set("replaces", id.as_str()), &created.caveats).build(),
+        None => JsValue::NULL,
+    })
+}
+
+async fn op_set_enabled(
+    service: &Rc<Service>,
+    user: JsValue,
+    id: JsValue,
+    enabled: JsValue,
+) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
+    let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
+    Ok(JsValue::from_bool(service.set_enabled(&user, &id, enabled).await.js()?))
+}
+
+async fn op_report_leaked(service: &Rc<Service>, password: JsValue) -> Result<JsValue, JsValue> {
+    let password =
+        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
+    let report = service.report_leaked(&password).await.js()?;
+    let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
+    Ok(match (&report.id, &report.user) {
+        (Some(id), Some(user)) => out.set("id", id.as_str()).set("user", user.as_str()),
+        _ => out,
+    }
+    .build())
+}
+
+async fn op_create_from_hash(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
+    let args = CreateArgs::read(&options)?;
+    let id = convert::string(&options, "id")?;
+    let phc = convert::string(&options, "phc")?;
+    let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+    let new = args.new_app_password(&scopes);
+    let minted = FromHash { id: &id, phc: &phc };
+    let listed = service.create_from_hash_with_caveats(new, &args.caveats.spec(&caveats), minted).await.js()?;
+    Ok(listed_js(&listed))
+}
+
+async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let listed = service.list(&user).await.js()?;
+    let out: Array = listed.iter().map(listed_js).collect();
+    Ok(out.into())
+}
+
+async fn op_revoke(service: &Rc<Service>, user: JsValue, id: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
+    Ok(JsValue::from_bool(service.revoke(&user, &id).await.js()?))
+}
+
+async fn op_revoke_all(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
+    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
+    let count = service.revoke_all(&user).await.js()?;
+    Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
+}
+
+async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
+    let args = VerifyArgs::read(&options)?;
+    let require = args.require_refs();
+    let (result, follow_up) = service
+        .verify_deferred(VerifyRequest {
+            purpose: args.purpose,
+            context: Some(args.context.context()),
+            ..VerifyRequest::password(&args.username, &args.password, &require)
+        })
+        .await
+        .js()?;
+    pair(&result, follow_up, service)
+}
+
+async fn op_verify_header(
+    service: &Rc<Service>,
+    header: JsValue,
+    require: JsValue,
+    [client_ip, method, path]: [JsValue; 3],
+) -> Result<JsValue, JsValue> {
+    let header = zeroize::Zeroizing::new(header.as_string());
+    let require = convert::strings(&require, "require", true)?;
+    let require: Vec<&str> = require.iter().map(String::as_str).collect();
+    let context = ContextArgs::read(&client_ip, &method, &path)?;
+    let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
+    let (result, follow_up) = service.verify_deferred(request).await.js()?;
+    pair(&result, follow_up, service)
+}
