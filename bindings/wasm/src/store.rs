@@ -1,6 +1,7 @@
-//! The host store: any JS object with `get`/`put`/`delete`/`list` returning Promises
-//! (duck-typed), and optionally `getMany(keys)` (a bulk read: a `Map` or a plain object,
-//! missing keys `null`) and `increment(key, delta)` (an atomic add). A method that throws or
+//! The host store: any JS object with `get`/`put`/`delete`/`list`/`getMany` returning Promises
+//! (duck-typed; `getMany(keys)` is a bulk read answering a `Map` or a plain object, missing keys
+//! `null`: the package gives a store without one a `getMany` of concurrent gets, `withBulkRead`
+//! in stores.js), and optionally `increment(key, delta)` (an atomic add). A method that throws or
 //! rejects becomes `store_unavailable`; a value of the wrong type becomes `store_corrupt`.
 //! Never a success.
 
@@ -33,25 +34,23 @@ extern "C" {
 /// The core's [`Store`] over a JS store object.
 pub struct JsStore {
     inner: JsKeyValueStore,
-    has_get_many: bool,
     has_increment: bool,
 }
 
 impl JsStore {
-    /// Wraps a JS object after checking it has the four methods.
+    /// Wraps a JS object after checking it has the five methods.
     ///
     /// # Errors
     /// A message naming the missing method.
     pub fn new(object: JsValue) -> core::result::Result<Self, String> {
-        for method in ["get", "put", "delete", "list"] {
+        for method in ["get", "put", "delete", "list", "getMany"] {
             let f = Reflect::get(&object, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
             if !f.is_function() {
                 return Err(["store must have a ", method, "() method returning a Promise"].concat());
             }
         }
-        let has = |method: &str| Reflect::get(&object, &JsValue::from_str(method)).is_ok_and(|f| f.is_function());
-        let (has_get_many, has_increment) = (has("getMany"), has("increment"));
-        Ok(Self { inner: object.unchecked_into(), has_get_many, has_increment })
+        let has_increment = Reflect::get(&object, &JsValue::from_str("increment")).is_ok_and(|f| f.is_function());
+        Ok(Self { inner: object.unchecked_into(), has_increment })
     }
 }
 
@@ -95,13 +94,6 @@ impl Store for JsStore {
     }
 
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
-        if !self.has_get_many {
-            let mut values = Vec::with_capacity(keys.len());
-            for key in keys {
-                values.push(self.get(key).await?);
-            }
-            return Ok(values);
-        }
         let array: Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
         let answer = settle(self.inner.get_many(&array)).await?;
         let bad = || Error::StoreCorrupt("getMany() must resolve to a Map or an object of strings or null".into());
