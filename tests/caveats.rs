@@ -14,10 +14,10 @@ use app_passwords::caveat::{MAX_IP_RANGES, MAX_PATHS, Unmet};
 use app_passwords::record::{record_key, uses_key};
 use app_passwords::service::Now;
 use app_passwords::{
-    AppPasswords, CacheConfig, CaveatSpec, Created, Error, MemoryStore, NewAppPassword, Purpose, Reason, Record,
-    RefusalCode, RequestContext, VerifyRequest, VerifyResult,
+    AppPasswords, CaveatSpec, Created, Error, MemoryStore, NewAppPassword, Purpose, Reason, Record, RefusalCode,
+    RequestContext, VerifyRequest, VerifyResult,
 };
-use common::{Harness, SplitMix64, T0, TestClock, block_on, clock, light_config};
+use common::{Harness, SplitMix64, T0, TestClock, block_on, cached_config, clock, light_config};
 
 type Svc = AppPasswords<Arc<MemoryStore>, TestClock, SplitMix64>;
 
@@ -486,8 +486,7 @@ fn max_uses_one_under_concurrency_grants_exactly_one() {
 
 #[test]
 fn cached_answers_check_caveats_and_count_uses() {
-    let mut config = light_config();
-    config.cache = Some(CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    let config = cached_config();
     let h = harness_with(config);
     let created =
         create(&h, &CaveatSpec { max_uses: Some(2), allow_ips: Some(&["10.0.0.0/8"]), ..CaveatSpec::default() });
@@ -532,8 +531,7 @@ fn cached_answers_check_caveats_and_count_uses() {
 
 #[test]
 fn a_cache_hit_with_caveats_is_answered_once_the_context_is_read() {
-    let mut config = light_config();
-    config.cache = Some(CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    let config = cached_config();
     let h = harness_with(config);
     let created =
         create(&h, &CaveatSpec { allow_ips: Some(&["10.0.0.0/8"]), paths: Some(&["/api/"]), ..CaveatSpec::default() });

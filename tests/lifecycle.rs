@@ -13,11 +13,12 @@ use app_passwords::marker::{DISABLED, ROTATED, SUPERSEDED, marker_key};
 use app_passwords::record::{record_key, tombstone_key};
 use app_passwords::rotate::DEFAULT_OVERLAP_MS;
 use app_passwords::{
-    AppPasswords, CacheConfig, Created, Error, ListPage, Listed, MemoryStore, Millis, NewAppPassword, Reason,
-    RefusalCode, Result, Store,
+    AppPasswords, Created, Error, ListPage, Listed, MemoryStore, Millis, NewAppPassword, Reason, RefusalCode, Result,
+    Store,
 };
 use common::{
-    CountingStore, Harness, SplitMix64, T0, TestClock, api, block_on, clock, light_config, refused, with_other_secret,
+    CountingStore, Harness, SplitMix64, T0, TestClock, api, block_on, cached_config, clock, light_config, refused,
+    with_other_secret,
 };
 
 const HOUR: Millis = 3_600_000;
@@ -221,8 +222,7 @@ fn a_replacement_whose_first_verify_is_refused_for_scope_does_not_end_the_overla
 
 #[test]
 fn a_cached_old_password_is_dropped_when_its_replacement_is_first_verified_here() {
-    let mut config = light_config();
-    config.cache = Some(CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    let config = cached_config();
     let h = Harness::with(Arc::new(MemoryStore::new()), config, 9);
     let old = create(&h, "alice", "l", &["repository"], None);
     assert!(ok(&h, "alice", &old));
@@ -233,8 +233,7 @@ fn a_cached_old_password_is_dropped_when_its_replacement_is_first_verified_here(
 
 #[test]
 fn a_replacement_first_verified_for_login_is_not_cached_before_it_supersedes() {
-    let mut config = light_config();
-    config.cache = Some(CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    let config = cached_config();
     let h = Harness::with(Arc::new(MemoryStore::new()), config, 13);
     let old = create(&h, "alice", "l", &["repository"], None);
     let new = rotate(&h, "alice", &old.id, None).unwrap().unwrap();
@@ -287,8 +286,7 @@ fn set_enabled_answers_false_for_what_the_user_does_not_have() {
 
 #[test]
 fn disabling_drops_the_password_from_this_instances_cache() {
-    let mut config = light_config();
-    config.cache = Some(CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    let config = cached_config();
     let h = Harness::with(Arc::new(MemoryStore::new()), config, 11);
     let a = create(&h, "alice", "a", &["repository"], None);
     assert!(ok(&h, "alice", &a));

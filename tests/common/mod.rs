@@ -255,6 +255,13 @@ pub fn light_config() -> Config {
     config
 }
 
+/// [`light_config`] with the verified-credential cache on (60 s, 100 entries).
+pub fn cached_config() -> Config {
+    let mut config = light_config();
+    config.cache = Some(app_passwords::cache::CacheConfig { ttl_ms: 60_000, max_entries: 100 });
+    config
+}
+
 impl Harness {
     pub fn new() -> Self {
         Self::with(Arc::new(MemoryStore::new()), light_config(), 1)
