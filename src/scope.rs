@@ -82,7 +82,19 @@ impl ScopeSet {
 
     /// Positions in ascending order.
     pub fn positions(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..MAX_SCOPES).filter(|&pos| self.contains(pos))
+        // Bit by bit over the set words only: a cache hit lists its scopes' names, and testing
+        // all 256 positions was a tenth of its time.
+        self.0.iter().enumerate().flat_map(|(index, &word)| {
+            let mut rest = word;
+            core::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                Some(index * 64 + bit)
+            })
+        })
     }
 }
 
