@@ -18,6 +18,7 @@ import {
 } from "./app_passwords.js";
 
 import { withBulkRead, withTimeout } from "./stores.js";
+import { drive } from "./drive.js";
 import { AppPasswordError } from "./errors.js";
 import { requireReady } from "./internal.js";
 import { handleSecretScanningReport } from "./secret-scanning.js";
@@ -76,6 +77,8 @@ const optionalString = (value) => value == null || typeof value === "string";
 /** The app-password service over a host key-value store. */
 export class AppPasswords {
   #core;
+  /** The store as the core's operations use it (with the timeout and bulk-read wrappers). */
+  #store;
   #waitUntil;
   #onError;
   #onCanary;
@@ -93,6 +96,7 @@ export class AppPasswords {
     if (storeTimeoutMs !== undefined) core.store = withTimeout(core.store, storeTimeoutMs);
     core.store = withBulkRead(core.store);
     this.#core = new AppPasswordsCore(core);
+    this.#store = core.store;
     this.#waitUntil = waitUntil;
     this.#onError = onError;
     this.#onCanary = onCanary;
@@ -115,13 +119,13 @@ export class AppPasswords {
   }
 
   /** Revokes; `true` if that user had the password. */
-  revoke(user, id) {
-    return this.#core.revoke(user, id);
+  async revoke(user, id) {
+    return drive(this.#store, this.#core.revoke(user, id));
   }
 
   /** Revokes every password of `user` (account deletion); resolves to how many. */
-  revokeAll(user) {
-    return this.#core.revokeAll(user);
+  async revokeAll(user) {
+    return drive(this.#store, this.#core.revokeAll(user));
   }
 
   /** Rotates: a replacement (shown once); the old one works until the new one's first use or `overlapMs`. */
@@ -130,8 +134,8 @@ export class AppPasswords {
   }
 
   /** Disables (`false`) or enables (`true`); `true` if that user had the password. */
-  setEnabled(user, id, enabled) {
-    return this.#core.setEnabled(user, id, enabled);
+  async setEnabled(user, id, enabled) {
+    return drive(this.#store, this.#core.setEnabled(user, id, enabled));
   }
 
   /** Revokes a password found in public, if real (checksum, then the secret): `{ found, revoked, id?, user? }`. */

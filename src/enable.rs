@@ -4,6 +4,7 @@
 
 use crate::clock::Clock;
 use crate::error::Result;
+use crate::io::{self, Call, Machine, Reply, Step};
 use crate::marker::{self, marker_key};
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, Record, index_key, record_key, tombstone_key};
@@ -25,31 +26,67 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// Store errors (then nothing changed, or the marker write may have been applied: call it
     /// again).
     pub async fn set_enabled(&self, user: &str, id: &str, enabled: bool) -> Result<bool> {
-        if record::validate_user(user).is_err() || !is_id(id) {
-            return Ok(false);
+        self.drive(SetEnabled::new(user, id, enabled)).await
+    }
+}
+
+/// [`AppPasswords::set_enabled`] as a [`Machine`]: one bulk read, then the marker's write or
+/// delete when `user` owns the password.
+pub struct SetEnabled {
+    user: String,
+    id: String,
+    enabled: bool,
+    read: bool,
+}
+
+impl SetEnabled {
+    /// Disables (`enabled: false`) or enables `user`'s password `id`.
+    #[must_use]
+    pub fn new(user: &str, id: &str, enabled: bool) -> Self {
+        Self { user: user.to_owned(), id: id.to_owned(), enabled, read: false }
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for SetEnabled {
+    /// `false` when that user has no such password.
+    type Output = bool;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<bool>> {
+        let (user, id) = (self.user.as_str(), self.id.as_str());
+        if self.read {
+            // The marker's write or delete is done.
+            io::reply(reply)?.done()?;
+            if !self.enabled {
+                if let Some(cache) = &service.cache {
+                    cache.evict_id(id);
+                }
+            }
+            return Ok(Step::Done(true));
         }
-        let values = self.get_exact(&[&record_key(id), &tombstone_key(id), &index_key(user, id)]).await?;
-        let mut values = values.into_iter();
+        if record::validate_user(user).is_err() || !is_id(id) {
+            return Ok(Step::Done(false));
+        }
+        let Some(reply) = reply else {
+            return Ok(Step::Call(Call::Read(vec![record_key(id), tombstone_key(id), index_key(user, id)])));
+        };
+        let mut values = reply?.values(3)?.into_iter();
         let (stored, tombstone, entry) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
         if revoked(tombstone)? {
-            return Ok(false);
+            return Ok(Step::Done(false));
         }
         let owned = match stored {
             Some(json) => Record::from_json(&json, id)?.user == user,
             None => entry.is_some(),
         };
         if !owned {
-            return Ok(false);
+            return Ok(Step::Done(false));
         }
+        self.read = true;
         let key = marker_key(user, id, marker::DISABLED);
-        if enabled {
-            self.store.delete(&key).await?;
+        Ok(Step::Call(if self.enabled {
+            Call::Delete(key)
         } else {
-            self.store.put(&key, &marker::disabled_json(self.now())).await?;
-            if let Some(cache) = &self.cache {
-                cache.evict_id(id);
-            }
-        }
-        Ok(true)
+            Call::Put(key, marker::disabled_json(service.now()))
+        }))
     }
 }

@@ -8,6 +8,7 @@ use crate::caveat::Caveats;
 use crate::clock::{Clock, Millis};
 use crate::config::MAX_PER_USER_LIMIT;
 use crate::error::{Error, Result};
+use crate::io::{self, Call, Machine, Reply, Step};
 use crate::marker;
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, IndexEntry, Record, index_key, record_key, tombstone_key, user_prefix};
@@ -47,46 +48,73 @@ const MAX_LIST_KEYS: usize = 10 * MAX_PER_USER_LIMIT;
 /// Most pages `list` reads (bounds a store that keeps handing out new cursors).
 const MAX_LIST_PAGES: usize = 10_000;
 
+/// The paged read of a user's index: the ids of `user`'s index entries, each once, reading
+/// pages until the store says the listing ended, or until `stop_at` ids were seen; and the ids
+/// with a disabled marker among the keys listed. Never a silent truncation: a store that hands
+/// out more entries than any cap allows is reported as corrupt.
+pub(crate) struct IndexListing {
+    prefix: String,
+    stop_at: usize,
+    ids: Vec<String>,
+    disabled: Vec<String>,
+    cursor: Option<String>,
+    pages: usize,
+}
+
+impl IndexListing {
+    pub(crate) fn new(user: &str, stop_at: usize) -> Self {
+        Self { prefix: user_prefix(user), stop_at, ids: Vec::new(), disabled: Vec::new(), cursor: None, pages: 0 }
+    }
+
+    fn call(&self) -> Step<(Vec<String>, Vec<String>)> {
+        Step::Call(Call::List { prefix: self.prefix.clone(), cursor: self.cursor.clone() })
+    }
+}
+
+impl<S, C, R> Machine<S, C, R> for IndexListing {
+    /// The ids, and the ids with a disabled marker.
+    type Output = (Vec<String>, Vec<String>);
+
+    fn step(&mut self, _: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>> {
+        if self.pages == 0 && reply.is_none() {
+            self.pages = 1;
+            return Ok(self.call());
+        }
+        let page = io::reply(reply)?.page()?;
+        for key in page.keys {
+            let id = key.strip_prefix(&self.prefix).unwrap_or_default();
+            if is_id(id) {
+                self.ids.push(id.to_owned());
+            } else if let Some(id) = id.strip_suffix(marker::DISABLED).filter(|id| is_id(id)) {
+                self.disabled.push(id.to_owned());
+            }
+        }
+        // Some stores (Redis SCAN) may return a key twice: each id counts once.
+        self.ids.sort_unstable();
+        self.ids.dedup();
+        if self.ids.len() > MAX_LIST_KEYS {
+            return Err(Error::StoreCorrupt("more index entries than any cap allows".into()));
+        }
+        // A store that repeats its cursor has nothing more to give.
+        let next = page.cursor.filter(|next| self.ids.len() < self.stop_at && Some(next) != self.cursor.as_ref());
+        let Some(next) = next else {
+            return Ok(Step::Done((core::mem::take(&mut self.ids), core::mem::take(&mut self.disabled))));
+        };
+        self.cursor = Some(next);
+        if self.pages >= MAX_LIST_PAGES {
+            return Err(Error::StoreCorrupt("list did not end".into()));
+        }
+        self.pages += 1;
+        Ok(self.call())
+    }
+}
+
 impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// The ids of `user`'s index entries, each once, reading pages until the store says the
     /// listing ended, or until `stop_at` ids were seen. Never a silent truncation: a store
     /// that hands out more entries than any cap allows is reported as corrupt.
     pub(crate) async fn index_ids(&self, user: &str, stop_at: usize) -> Result<Vec<String>> {
-        Ok(self.index_listing(user, stop_at).await?.0)
-    }
-
-    /// [`AppPasswords::index_ids`], and the ids with a disabled marker among the keys listed.
-    pub(crate) async fn index_listing(&self, user: &str, stop_at: usize) -> Result<(Vec<String>, Vec<String>)> {
-        let prefix = user_prefix(user);
-        let mut ids = Vec::new();
-        let mut disabled = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..MAX_LIST_PAGES {
-            let page = self.store.list(&prefix, cursor.as_deref()).await?;
-            for key in page.keys {
-                let id = key.strip_prefix(&prefix).unwrap_or_default();
-                if is_id(id) {
-                    ids.push(id.to_owned());
-                } else if let Some(id) = id.strip_suffix(marker::DISABLED).filter(|id| is_id(id)) {
-                    disabled.push(id.to_owned());
-                }
-            }
-            // Some stores (Redis SCAN) may return a key twice: each id counts once.
-            ids.sort_unstable();
-            ids.dedup();
-            if ids.len() > MAX_LIST_KEYS {
-                return Err(Error::StoreCorrupt("more index entries than any cap allows".into()));
-            }
-            if ids.len() >= stop_at {
-                return Ok((ids, disabled));
-            }
-            match page.cursor {
-                // A store that repeats its cursor has nothing more to give.
-                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
-                _ => return Ok((ids, disabled)),
-            }
-        }
-        Err(Error::StoreCorrupt("list did not end".into()))
+        Ok(self.drive(IndexListing::new(user, stop_at)).await?.0)
     }
 
     /// Every password of `user`, oldest first: never the password or its hash, never
@@ -101,7 +129,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
     pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
         record::validate_user(user)?;
-        let (ids, mut disabled) = self.index_listing(user, usize::MAX).await?;
+        let (ids, mut disabled) = self.drive(IndexListing::new(user, usize::MAX)).await?;
         disabled.sort_unstable();
         let keys: Vec<String> =
             ids.iter().flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)]).collect();

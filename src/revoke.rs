@@ -3,9 +3,12 @@
 //! even in a verify already in flight.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Millis};
 use crate::error::Result;
+use crate::io::{self, Call, Machine, Reply, Step, Writes};
+use crate::list::IndexListing;
 use crate::marker::marker_keys;
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key, uses_key};
@@ -75,22 +78,22 @@ struct Read {
 }
 
 /// An entry of the revoked set that is removed again on drop unless kept.
-pub(crate) struct RevokeMark<'a, S, C, R> {
-    service: &'a AppPasswords<S, C, R>,
+pub(crate) struct RevokeMark {
+    set: Arc<Mutex<RevokedSet>>,
     key: String,
     token: Option<u64>,
 }
 
-impl<S, C, R> RevokeMark<'_, S, C, R> {
+impl RevokeMark {
     pub(crate) fn keep(mut self) {
         self.token = None;
     }
 }
 
-impl<S, C, R> Drop for RevokeMark<'_, S, C, R> {
+impl Drop for RevokeMark {
     fn drop(&mut self) {
         if let Some(token) = self.token {
-            self.service.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.key, token);
+            self.set.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.key, token);
         }
     }
 }
@@ -104,27 +107,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     ///
     /// One bulk read (record, tombstone, index entry, and the disabled, rotation and
     /// supersession markers), then the tombstone, the record delete and the index delete: 4
-    /// store calls, and one delete more for each marker the password had. A record that reads as missing while `user`'s
-    /// index entry exists may be a stale read: the tombstone is written anyway, so the
-    /// password cannot stay usable while unlisted.
+    /// store calls, and one delete more for each marker the password had. A record that reads
+    /// as missing while `user`'s index entry exists may be a stale read: the tombstone is
+    /// written anyway, so the password cannot stay usable while unlisted.
     ///
     /// # Errors
     /// Store errors (then the revoke may be partial: call it again).
     pub async fn revoke(&self, user: &str, id: &str) -> Result<bool> {
-        if record::validate_user(user).is_err() || !is_id(id) {
-            return Ok(false);
-        }
-        let mark = self.mark_revoked(id, user);
-        let [disabled, rotated, superseded] = marker_keys(user, id);
-        let keys = [record_key(id), tombstone_key(id), index_key(user, id)];
-        let values = self.get_exact(&[&keys[0], &keys[1], &keys[2], &disabled, &rotated, &superseded]).await?;
-        let mut values = values.into_iter();
-        let (record, tombstone, entry) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
-        let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
-        let revoked =
-            self.revoke_read(user, id, Read { record, tombstone, has_entry: entry.is_some(), markers }).await?;
-        mark.keep();
-        Ok(revoked)
+        self.drive(Revoke::new(user, id)).await
     }
 
     /// Revokes every password `user` has (account deletion). Returns how many were revoked
@@ -137,118 +127,265 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// # Errors
     /// [`Error::InvalidUser`](crate::Error::InvalidUser); store errors (then some may be revoked: call it again).
     pub async fn revoke_all(&self, user: &str) -> Result<usize> {
-        record::validate_user(user)?;
-        let ids = self.index_ids(user, usize::MAX).await?;
-        let mut count = 0;
-        for batch in ids.chunks(REVOKE_ALL_BATCH) {
-            let marks: Vec<RevokeMark<'_, S, C, R>> = batch.iter().map(|id| self.mark_revoked(id, user)).collect();
-            let keys: Vec<String> = batch
-                .iter()
-                .flat_map(|id| {
-                    let [disabled, rotated, superseded] = marker_keys(user, id);
-                    [record_key(id), tombstone_key(id), disabled, rotated, superseded]
-                })
-                .collect();
-            let values = self.read_many(&keys).await?;
-            let mut values = values.into_iter();
-            // One password after the other: revokeAll is rare (account deletion), and running
-            // the batch concurrently cost the wasm 5 KB.
-            for (id, mark) in batch.iter().zip(marks) {
-                let (record, tombstone) = (values.next().flatten(), values.next().flatten());
-                let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
-                // The index entry was just listed: it exists. A failure drops the marks not yet
-                // kept (those passwords stay usable).
-                let revoked = self.revoke_read(user, id, Read { record, tombstone, has_entry: true, markers }).await?;
-                mark.keep();
-                count += usize::from(revoked);
-            }
-        }
-        Ok(count)
+        self.drive(RevokeAll::new(user)).await
     }
+}
 
-    /// The decision and writes of a revoke, once what it needs is read.
-    async fn revoke_read(&self, user: &str, id: &str, read: Read) -> Result<bool> {
-        let Read { record, tombstone, has_entry, markers } = read;
-        let record_key = record_key(id);
-        let index_key = index_key(user, id);
-        if revoked(tombstone)? {
-            // Revoked already. What a revoke that stopped halfway left of this user's password
-            // is removed, and then this call is the one that finished it (true).
-            let mine = match &record {
-                Some(json) => Record::from_json(json, id)?.user == user,
-                None => has_entry,
-            };
-            if !mine {
-                return Ok(false);
-            }
-            if record.is_some() {
-                self.store.delete(&record_key).await?;
-            }
-            if has_entry {
-                self.store.delete(&index_key).await?;
-            }
-            self.delete_markers(user, id, &markers).await;
-            self.forget_touch(id);
-            return Ok(true);
-        }
-        let mut counted = false;
-        match record {
-            Some(json) => {
-                let record = Record::from_json(&json, id)?;
-                if record.user != user {
-                    return Ok(false);
-                }
-                counted = record.caveats.max_uses().is_some();
-            }
-            // Neither a record nor an entry of this user: nothing of theirs to revoke. (A
-            // tombstone here could revoke another user's password whose record read stale.)
-            None if !has_entry => return Ok(false),
-            // The entry says the id is this user's; the record may be a stale miss. Revoke.
-            None => {}
-        }
-        let tombstone = Tombstone { v: RECORD_VERSION, revoked_at: self.now() };
-        self.store.put(&tombstone_key(id), &tombstone.to_json()).await?;
-        self.store.delete(&record_key).await?;
-        self.store.delete(&index_key).await?;
-        if counted {
-            // The use counter of maxUses. Best effort: the tombstone already revoked it, and a
-            // counter left behind is one small integer nothing reads.
-            let _ = self.store.delete(&uses_key(id)).await;
-        }
-        self.delete_markers(user, id, &markers).await;
-        self.forget_touch(id);
-        Ok(true)
-    }
-
-    /// Deletes the disabled, rotation and supersession markers of a revoked password that were
-    /// read as present (`markers`, in [`marker_keys`] order): no store call for the usual
-    /// password, which has none. Best effort, like the use counter: the tombstone already
-    /// refuses the password, and a marker left behind (a rotation racing the revoke, a failed
-    /// delete) is a small key nothing reads once the index entry is gone.
-    async fn delete_markers(&self, user: &str, id: &str, markers: &[Option<String>; 3]) {
-        for (key, value) in marker_keys(user, id).iter().zip(markers) {
-            if value.is_some() {
-                let _ = self.store.delete(key).await;
-            }
-        }
-    }
-
+impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// Adds `(id, user)` to the revoked set and drops cached credentials of that password.
     /// The mark is undone when the returned guard is dropped without [`RevokeMark::keep`]:
     /// a revoke that failed or was cancelled leaves the password usable in the store, so this
     /// instance must not refuse it either (verify and list keep agreeing).
-    fn mark_revoked(&self, id: &str, user: &str) -> RevokeMark<'_, S, C, R> {
+    fn mark_revoked(&self, id: &str, user: &str) -> RevokeMark {
         let key = revoked_key(id, user);
         let token = self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.clone());
         if let Some(cache) = &self.cache {
             cache.evict_id(id);
         }
-        RevokeMark { service: self, key, token: Some(token) }
+        RevokeMark { set: Arc::clone(&self.revoked), key, token: Some(token) }
     }
 
     /// Whether `(id, user)` was revoked through this instance.
     pub(crate) fn is_revoked_here(&self, id: &str, user: &str) -> bool {
         self.revoked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(id, user)
+    }
+}
+
+/// The keys a revoke reads of one password: record, tombstone, then the three markers.
+fn password_keys(user: &str, id: &str) -> [String; 5] {
+    let [disabled, rotated, superseded] = marker_keys(user, id);
+    [record_key(id), tombstone_key(id), disabled, rotated, superseded]
+}
+
+/// The writes that revoke `user`'s `id` given what was read, or `None` when that user has
+/// nothing to revoke there.
+fn revoke_writes(user: &str, id: &str, read: Read, now: Millis) -> Result<Option<Writes>> {
+    let Read { record, tombstone, has_entry, markers } = read;
+    let mut writes = Writes::new();
+    if revoked(tombstone)? {
+        // Revoked already. What a revoke that stopped halfway left of this user's password
+        // is removed, and then this call is the one that finished it (true).
+        let mine = match &record {
+            Some(json) => Record::from_json(json, id)?.user == user,
+            None => has_entry,
+        };
+        if !mine {
+            return Ok(None);
+        }
+        if record.is_some() {
+            writes = writes.then(Call::Delete(record_key(id)));
+        }
+        if has_entry {
+            writes = writes.then(Call::Delete(index_key(user, id)));
+        }
+        return Ok(Some(delete_markers(writes, user, id, &markers)));
+    }
+    let mut counted = false;
+    match record {
+        Some(json) => {
+            let record = Record::from_json(&json, id)?;
+            if record.user != user {
+                return Ok(None);
+            }
+            counted = record.caveats.max_uses().is_some();
+        }
+        // Neither a record nor an entry of this user: nothing of theirs to revoke. (A
+        // tombstone here could revoke another user's password whose record read stale.)
+        None if !has_entry => return Ok(None),
+        // The entry says the id is this user's; the record may be a stale miss. Revoke.
+        None => {}
+    }
+    writes = writes
+        .then(Call::Put(tombstone_key(id), Tombstone { v: RECORD_VERSION, revoked_at: now }.to_json()))
+        .then(Call::Delete(record_key(id)))
+        .then(Call::Delete(index_key(user, id)));
+    if counted {
+        // The use counter of maxUses. Best effort: the tombstone already revoked it, and a
+        // counter left behind is one small integer nothing reads.
+        writes = writes.then_try(Call::Delete(uses_key(id)));
+    }
+    Ok(Some(delete_markers(writes, user, id, &markers)))
+}
+
+/// Deletes the disabled, rotation and supersession markers of a revoked password that were
+/// read as present (`markers`, in [`marker_keys`] order): no store call for the usual
+/// password, which has none. Best effort, like the use counter: the tombstone already
+/// refuses the password, and a marker left behind (a rotation racing the revoke, a failed
+/// delete) is a small key nothing reads once the index entry is gone.
+fn delete_markers(mut writes: Writes, user: &str, id: &str, markers: &[Option<String>; 3]) -> Writes {
+    for (key, value) in marker_keys(user, id).into_iter().zip(markers) {
+        if value.is_some() {
+            writes = writes.then_try(Call::Delete(key));
+        }
+    }
+    writes
+}
+
+/// [`AppPasswords::revoke`] as a [`Machine`].
+pub struct Revoke {
+    user: String,
+    id: String,
+    state: RevokeState,
+}
+
+enum RevokeState {
+    Start,
+    Reading(RevokeMark),
+    Writing(RevokeMark, Writes),
+    Over,
+}
+
+impl Revoke {
+    /// Revokes `user`'s password `id`.
+    #[must_use]
+    pub fn new(user: &str, id: &str) -> Self {
+        Self { user: user.to_owned(), id: id.to_owned(), state: RevokeState::Start }
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoke {
+    /// `false` when that user has no such password.
+    type Output = bool;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<bool>> {
+        let (user, id) = (self.user.as_str(), self.id.as_str());
+        loop {
+            match core::mem::replace(&mut self.state, RevokeState::Over) {
+                RevokeState::Start => {
+                    if record::validate_user(user).is_err() || !is_id(id) {
+                        return Ok(Step::Done(false));
+                    }
+                    self.state = RevokeState::Reading(service.mark_revoked(id, user));
+                    let [record, tombstone, disabled, rotated, superseded] = password_keys(user, id);
+                    let keys = vec![record, tombstone, index_key(user, id), disabled, rotated, superseded];
+                    return Ok(Step::Call(Call::Read(keys)));
+                }
+                RevokeState::Reading(mark) => {
+                    let mut values = io::reply(reply.take())?.values(6)?.into_iter();
+                    let (record, tombstone, entry) =
+                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
+                    let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
+                    let read = Read { record, tombstone, has_entry: entry.is_some(), markers };
+                    match revoke_writes(user, id, read, service.now())? {
+                        Some(writes) => self.state = RevokeState::Writing(mark, writes),
+                        None => {
+                            mark.keep();
+                            return Ok(Step::Done(false));
+                        }
+                    }
+                }
+                RevokeState::Writing(mark, mut writes) => {
+                    match Machine::step(&mut writes, service, reply.take())? {
+                        Step::Call(call) => {
+                            self.state = RevokeState::Writing(mark, writes);
+                            return Ok(Step::Call(call));
+                        }
+                        Step::Done(()) => {}
+                    }
+                    service.forget_touch(id);
+                    mark.keep();
+                    return Ok(Step::Done(true));
+                }
+                RevokeState::Over => return Err(io::stepped_after_end()),
+            }
+        }
+    }
+}
+
+/// [`AppPasswords::revoke_all`] as a [`Machine`]: the listing, then per 50 passwords one bulk
+/// read and each password's writes, one password after the other (revokeAll is rare, account
+/// deletion; running a batch concurrently cost the wasm 5 KB).
+pub struct RevokeAll {
+    user: String,
+    started: bool,
+    listing: Option<IndexListing>,
+    ids: Vec<String>,
+    /// Where the next batch starts in `ids`.
+    next: usize,
+    /// The marks of the batch being read.
+    reading: Option<Vec<RevokeMark>>,
+    /// The batch's passwords still to decide, the next one last.
+    batch: Vec<(String, RevokeMark, Read)>,
+    /// The password being written.
+    current: Option<(String, RevokeMark, Writes)>,
+    count: usize,
+}
+
+impl RevokeAll {
+    /// Revokes every password `user` has.
+    #[must_use]
+    pub fn new(user: &str) -> Self {
+        Self {
+            user: user.to_owned(),
+            started: false,
+            listing: None,
+            ids: Vec::new(),
+            next: 0,
+            reading: None,
+            batch: Vec::new(),
+            current: None,
+            count: 0,
+        }
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
+    /// How many were revoked.
+    type Output = usize;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<usize>> {
+        if !core::mem::replace(&mut self.started, true) {
+            record::validate_user(&self.user)?;
+            self.listing = Some(IndexListing::new(&self.user, usize::MAX));
+        }
+        loop {
+            if let Some(listing) = &mut self.listing {
+                match Machine::step(listing, service, reply.take())? {
+                    Step::Call(call) => return Ok(Step::Call(call)),
+                    Step::Done((ids, _)) => self.ids = ids,
+                }
+                self.listing = None;
+            } else if let Some((id, mark, mut writes)) = self.current.take() {
+                match Machine::step(&mut writes, service, reply.take())? {
+                    Step::Call(call) => {
+                        self.current = Some((id, mark, writes));
+                        return Ok(Step::Call(call));
+                    }
+                    Step::Done(()) => {}
+                }
+                service.forget_touch(&id);
+                mark.keep();
+                self.count += 1;
+            } else if let Some(marks) = self.reading.take() {
+                let ids = self.ids.get(self.next.saturating_sub(marks.len())..self.next).unwrap_or_default();
+                let mut values = io::reply(reply.take())?.values(5 * ids.len())?.into_iter();
+                for (id, mark) in ids.iter().zip(marks) {
+                    let (record, tombstone) = (values.next().flatten(), values.next().flatten());
+                    let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
+                    // The index entry was just listed: it exists.
+                    let read = Read { record, tombstone, has_entry: true, markers };
+                    self.batch.push((id.clone(), mark, read));
+                }
+                self.batch.reverse();
+            } else if let Some((id, mark, read)) = self.batch.pop() {
+                // A failure drops the marks not yet kept (those passwords stay usable).
+                if let Some(writes) = revoke_writes(&self.user, &id, read, service.now())? {
+                    self.current = Some((id, mark, writes));
+                } else {
+                    mark.keep();
+                }
+            } else {
+                let start = self.next;
+                self.next = self.ids.len().min(start + REVOKE_ALL_BATCH);
+                let batch = self.ids.get(start..self.next).unwrap_or_default();
+                if batch.is_empty() {
+                    return Ok(Step::Done(self.count));
+                }
+                self.reading = Some(batch.iter().map(|id| service.mark_revoked(id, &self.user)).collect());
+                let keys = batch.iter().flat_map(|id| password_keys(&self.user, id)).collect();
+                return Ok(Step::Call(Call::Read(keys)));
+            }
+        }
     }
 }
 

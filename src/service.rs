@@ -7,7 +7,7 @@
 //! error; a failing store is an [`Error`], never a success.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
 
@@ -40,7 +40,8 @@ pub struct AppPasswords<S, C = DefaultClock, R = OsRandom> {
     pub(crate) rng: Mutex<R>,
     pub(crate) touched: Mutex<HashMap<String, Millis>>,
     pub(crate) cache: Option<VerifiedCache>,
-    pub(crate) revoked: Mutex<RevokedSet>,
+    /// Shared with the marks of revokes in flight, which undo themselves on drop.
+    pub(crate) revoked: Arc<Mutex<RevokedSet>>,
     /// Ids whose re-hash upgrade this instance has already scheduled (at most once each),
     /// with when.
     pub(crate) upgraded: Mutex<HashMap<String, Millis>>,
@@ -71,7 +72,7 @@ impl<S: Store> AppPasswords<S> {
     }
 }
 
-impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// A service with an injected clock and random source (tests, wasm).
     ///
     /// # Errors
@@ -123,7 +124,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             rng: Mutex::new(rng),
             touched: Mutex::new(HashMap::new()),
             cache,
-            revoked: Mutex::new(RevokedSet::default()),
+            revoked: Arc::new(Mutex::new(RevokedSet::default())),
             upgraded: Mutex::new(HashMap::new()),
             superseded: Mutex::new(HashMap::new()),
             parsed_caveats: ParsedCaveats::default(),
@@ -157,6 +158,16 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         self.clock.now_ms()
     }
 
+    /// Scopes as a set, for hosts that check scopes themselves.
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`].
+    pub fn scope_set(&self, names: &[&str]) -> Result<ScopeSet> {
+        self.config.catalog.parse_names(names.iter().copied())
+    }
+}
+
+impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// One `get_many` call; an answer of the wrong length is the store's corruption.
     pub(crate) async fn get_exact(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
         let values = self.store.get_many(keys).await?;
@@ -177,14 +188,6 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             values.extend(chunk?);
         }
         Ok(values)
-    }
-
-    /// Scopes as a set, for hosts that check scopes themselves.
-    ///
-    /// # Errors
-    /// [`Error::UnknownScope`].
-    pub fn scope_set(&self, names: &[&str]) -> Result<ScopeSet> {
-        self.config.catalog.parse_names(names.iter().copied())
     }
 }
 

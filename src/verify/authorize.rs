@@ -11,9 +11,8 @@ use crate::password::RandomSource;
 use crate::record::index_key;
 use crate::scope::ScopeSet;
 use crate::service::AppPasswords;
-use crate::store::Store;
 
-impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// The checks that follow authentication, run on every request (cached or not): purpose,
     /// caveats (but `maxUses`), grantable, scopes; then the `lastUsedAt` follow-up.
     pub(super) fn authorize(

@@ -11,7 +11,6 @@ use crate::error::Result;
 use crate::password::{self, RandomSource};
 use crate::scope::ScopeSet;
 use crate::service::AppPasswords;
-use crate::store::Store;
 
 /// What the synchronous path says ([`AppPasswords::verify_now_lazily`]).
 #[derive(Debug)]
@@ -42,7 +41,7 @@ impl core::fmt::Debug for CachedHit {
     }
 }
 
-impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// The synchronous path: the answer when it needs neither a store read nor a write, that is
     /// the refusal of a malformed password (wrong prefix, length, alphabet, checksum), or the
     /// verified-credential cache's answer for a fresh credential whose `lastUsedAt` is not due.

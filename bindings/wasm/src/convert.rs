@@ -20,6 +20,14 @@ fn absent(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
 }
 
+/// A positional argument that must be a string.
+///
+/// # Errors
+/// `invalid_argument` naming it.
+pub fn string_arg(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    value.as_string().ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))
+}
+
 /// A required string field.
 pub fn string(object: &JsValue, name: &str) -> Result<String, JsValue> {
     field(object, name).as_string().ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))

@@ -10,6 +10,7 @@ mod args;
 mod convert;
 mod error;
 mod functions;
+mod operation;
 mod ops;
 mod scopes;
 mod service;

@@ -45,10 +45,7 @@ pub(crate) enum Op {
     Create(JsValue),
     CreateFromHash(JsValue),
     List(JsValue),
-    Revoke(JsValue, JsValue),
-    RevokeAll(JsValue),
     Rotate(JsValue, JsValue, JsValue),
-    SetEnabled(JsValue, JsValue, JsValue),
     ReportLeaked(JsValue),
     Verify(JsValue),
     VerifyHeader(JsValue, JsValue, [JsValue; 3]),
@@ -62,10 +59,7 @@ pub(crate) fn run(service: Rc<Service>, op: Op) -> Promise {
             Op::Create(options) => op_create(&service, options).await,
             Op::CreateFromHash(options) => op_create_from_hash(&service, options).await,
             Op::List(user) => op_list(&service, user).await,
-            Op::Revoke(user, id) => op_revoke(&service, user, id).await,
-            Op::RevokeAll(user) => op_revoke_all(&service, user).await,
             Op::Rotate(user, id, options) => op_rotate(&service, user, id, options).await,
-            Op::SetEnabled(user, id, enabled) => op_set_enabled(&service, user, id, enabled).await,
             Op::ReportLeaked(password) => op_report_leaked(&service, password).await,
             Op::Verify(options) => op_verify(&service, options).await,
             Op::VerifyHeader(header, require, context) => op_verify_header(&service, header, require, context).await,
@@ -107,18 +101,6 @@ async fn op_rotate(service: &Rc<Service>, user: JsValue, id: JsValue, options: J
     })
 }
 
-async fn op_set_enabled(
-    service: &Rc<Service>,
-    user: JsValue,
-    id: JsValue,
-    enabled: JsValue,
-) -> Result<JsValue, JsValue> {
-    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
-    let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
-    Ok(JsValue::from_bool(service.set_enabled(&user, &id, enabled).await.js()?))
-}
-
 async fn op_report_leaked(service: &Rc<Service>, password: JsValue) -> Result<JsValue, JsValue> {
     let password =
         zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
@@ -147,18 +129,6 @@ async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValu
     let listed = service.list(&user).await.js()?;
     let out: Array = listed.iter().map(listed_js).collect();
     Ok(out.into())
-}
-
-async fn op_revoke(service: &Rc<Service>, user: JsValue, id: JsValue) -> Result<JsValue, JsValue> {
-    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
-    Ok(JsValue::from_bool(service.revoke(&user, &id).await.js()?))
-}
-
-async fn op_revoke_all(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
-    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-    let count = service.revoke_all(&user).await.js()?;
-    Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
 }
 
 async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {

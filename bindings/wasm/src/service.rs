@@ -10,13 +10,16 @@ use wasm_bindgen::prelude::*;
 
 use crate::answers::{answered, scopes_js};
 use crate::args::ContextArgs;
-use crate::convert::{self, Obj, field};
+use crate::convert::{self, Obj, field, string_arg};
 use crate::error::{OrJs, invalid_argument};
+use crate::operation::Operation;
 use crate::ops::{Op, run};
 use crate::scopes::catalog_option;
 use crate::store::JsStore;
+use app_passwords_core::enable::SetEnabled;
 use app_passwords_core::hash::HashParams;
 use app_passwords_core::password::{PooledOsRandom, Prefix};
+use app_passwords_core::revoke::{Revoke, RevokeAll};
 use app_passwords_core::service::{AppPasswords, CachedHit, Clock, Config, Millis, Now, Purpose, VerifyRequest};
 
 /// `Date.now()`, or the host's `now()` option.
@@ -112,15 +115,19 @@ impl AppPasswordsCore {
         run(Rc::clone(&self.inner), Op::List(user))
     }
 
-    /// `revoke(user, id)` → Promise of `true` if that user had it.
-    pub fn revoke(&self, user: JsValue, id: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::Revoke(user, id))
+    /// `revoke(user, id)` → an operation answering `true` if that user had it.
+    pub fn revoke(&self, user: JsValue, id: JsValue) -> Result<Operation, JsValue> {
+        let machine = Revoke::new(&string_arg(&user, "user")?, &string_arg(&id, "id")?);
+        Ok(Operation::new(&self.inner, machine, |revoked| Ok(JsValue::from_bool(revoked))))
     }
 
-    /// `revokeAll(user)` → Promise of the number of passwords revoked.
+    /// `revokeAll(user)` → an operation answering the number of passwords revoked.
     #[wasm_bindgen(js_name = revokeAll)]
-    pub fn revoke_all(&self, user: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::RevokeAll(user))
+    pub fn revoke_all(&self, user: JsValue) -> Result<Operation, JsValue> {
+        let machine = RevokeAll::new(&string_arg(&user, "user")?);
+        Ok(Operation::new(&self.inner, machine, |count| {
+            Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
+        }))
     }
 
     /// `rotate(user, id, { overlapMs? })` → Promise of the replacement (with `replaces`), or
@@ -129,10 +136,12 @@ impl AppPasswordsCore {
         run(Rc::clone(&self.inner), Op::Rotate(user, id, options))
     }
 
-    /// `setEnabled(user, id, enabled)` → Promise of `true` if that user had it.
+    /// `setEnabled(user, id, enabled)` → an operation answering `true` if that user had it.
     #[wasm_bindgen(js_name = setEnabled)]
-    pub fn set_enabled(&self, user: JsValue, id: JsValue, enabled: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::SetEnabled(user, id, enabled))
+    pub fn set_enabled(&self, user: JsValue, id: JsValue, enabled: JsValue) -> Result<Operation, JsValue> {
+        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
+        let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
+        Ok(Operation::new(&self.inner, SetEnabled::new(&user, &id, enabled), |done| Ok(JsValue::from_bool(done))))
     }
 
     /// `reportLeaked(password)` → Promise of `{ found, revoked, id?, user? }`.

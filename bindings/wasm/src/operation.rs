@@ -1,0 +1,214 @@
+//! The exported class `Operation`: one core [`Machine`] that the package's JS driver
+//! (`pkg-template/drive.js`) runs against the host store. Each `step` answers the next store
+//! call as `[method, ...args]` (the driver calls `store[method](...args)` and awaits it), or
+//! `undefined` once the operation is over (then `output()`); the driver passes back what the
+//! store answered, or what it threw. So the store's promises are awaited in JavaScript and the
+//! module holds no async code (docs/BUILD-KNOBS.md).
+
+use std::rc::Rc;
+
+use js_sys::{Array, Map, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::error::to_js;
+use crate::service::Service;
+use app_passwords_core::io::{Call, Machine, Reply, Step};
+use app_passwords_core::store::{ListPage, MAX_GET_MANY};
+use app_passwords_core::{Error, Result};
+
+/// A machine whose output becomes a JS value when it is done.
+trait Stepper {
+    fn step(&mut self, service: &Service, reply: Option<Result<Reply>>)
+    -> core::result::Result<Step<JsValue>, JsValue>;
+}
+
+/// A machine and the conversion of its output.
+struct Answering<M, F> {
+    machine: M,
+    answer: Option<F>,
+}
+
+impl<M, F> Stepper for Answering<M, F>
+where
+    M: Machine<crate::store::JsStore, crate::service::JsClock, app_passwords_core::PooledOsRandom>,
+    F: FnOnce(M::Output) -> core::result::Result<JsValue, JsValue>,
+{
+    fn step(
+        &mut self,
+        service: &Service,
+        reply: Option<Result<Reply>>,
+    ) -> core::result::Result<Step<JsValue>, JsValue> {
+        match self.machine.step(service, reply).map_err(to_js)? {
+            Step::Call(call) => Ok(Step::Call(call)),
+            Step::Done(output) => {
+                let answer = self.answer.take().ok_or_else(|| to_js(app_passwords_core::io::stepped_after_end()))?;
+                Ok(Step::Done(answer(output)?))
+            }
+        }
+    }
+}
+
+/// A running operation of the core (see the module docs).
+#[wasm_bindgen]
+pub struct Operation {
+    service: Rc<Service>,
+    machine: Box<dyn Stepper>,
+    /// The call in flight, to read its reply.
+    call: Option<Call>,
+    output: JsValue,
+}
+
+impl Operation {
+    /// `machine`, whose output `answer` turns into the operation's JS output.
+    pub(crate) fn new<M, F>(service: &Rc<Service>, machine: M, answer: F) -> Self
+    where
+        M: Machine<crate::store::JsStore, crate::service::JsClock, app_passwords_core::PooledOsRandom> + 'static,
+        F: FnOnce(M::Output) -> core::result::Result<JsValue, JsValue> + 'static,
+    {
+        let machine = Box::new(Answering { machine, answer: Some(answer) });
+        Self { service: Rc::clone(service), machine, call: None, output: JsValue::UNDEFINED }
+    }
+}
+
+#[wasm_bindgen]
+impl Operation {
+    /// The next store call as `[method, ...args]`, or `undefined` when the operation is over.
+    /// `reply` is what the store answered to the previous call, or what it threw (`failed`).
+    ///
+    /// # Errors
+    /// The operation's error (an `AppPasswordError`).
+    pub fn step(&mut self, reply: JsValue, failed: bool) -> core::result::Result<JsValue, JsValue> {
+        let mut reply =
+            self.call.take().map(|call| if failed { Err(failure(&reply)) } else { read_reply(&call, reply) });
+        loop {
+            match self.machine.step(&self.service, reply.take())? {
+                Step::Done(output) => {
+                    self.output = output;
+                    return Ok(JsValue::UNDEFINED);
+                }
+                // A store without an atomic add: the call is answered here, never made.
+                Step::Call(Call::Increment(..)) if !self.service.store().has_increment() => {
+                    reply = Some(Err(Error::StoreLacksAtomic));
+                }
+                Step::Call(call) => {
+                    let js = call_js(&call);
+                    self.call = Some(call);
+                    return Ok(js);
+                }
+            }
+        }
+    }
+
+    /// What the operation answered (after `step` answered `undefined`).
+    pub fn output(&mut self) -> JsValue {
+        core::mem::replace(&mut self.output, JsValue::UNDEFINED)
+    }
+}
+
+/// A call as the driver takes it: the store method's name, then its arguments. A bulk read
+/// names its keys: the driver reads them [`MAX_GET_MANY`] a `getMany` call, concurrently, and
+/// answers the array of what each call resolved to.
+fn call_js(call: &Call) -> JsValue {
+    let s = |text: &str| JsValue::from_str(text);
+    let out = match call {
+        Call::Read(keys) => Array::of2(&s("getMany"), &keys.iter().map(|k| s(k)).collect::<Array>()),
+        Call::Get(key) => Array::of2(&s("get"), &s(key)),
+        Call::Put(key, value) => Array::of3(&s("put"), &s(key), &s(value)),
+        Call::Delete(key) => Array::of2(&s("delete"), &s(key)),
+        Call::List { prefix, cursor } => {
+            Array::of3(&s("list"), &s(prefix), &cursor.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str))
+        }
+        #[allow(clippy::cast_precision_loss)] // the core adds 0 or 1
+        Call::Increment(key, delta) => Array::of3(&s("increment"), &s(key), &JsValue::from_f64(*delta as f64)),
+    };
+    out.into()
+}
+
+/// The store's answer to `call`, checked: a value of the wrong type is `store_corrupt`.
+fn read_reply(call: &Call, answer: JsValue) -> Result<Reply> {
+    Ok(match call {
+        Call::Read(keys) => {
+            let answers: Array =
+                answer.dyn_into().map_err(|_| Error::StoreCorrupt("getMany() answers are missing".into()))?;
+            let mut values = Vec::with_capacity(keys.len());
+            for (chunk, answer) in keys.chunks(MAX_GET_MANY).zip(answers.iter()) {
+                values.extend(bulk_values(chunk, &answer)?);
+            }
+            Reply::Values(values)
+        }
+        Call::Get(_) => Reply::Value(value(answer, "get()")?),
+        Call::Put(..) | Call::Delete(_) => Reply::Done,
+        Call::List { .. } => Reply::Page(page(&answer)?),
+        Call::Increment(..) => Reply::Count(count(&answer)?),
+    })
+}
+
+/// A value read from the store: a string, or absent (`null`/`undefined`).
+pub(crate) fn value(value: JsValue, what: &str) -> Result<Option<String>> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| Error::StoreCorrupt([what, " resolved to something other than a string or null"].concat()))
+}
+
+/// The values of `keys` in what one `getMany(keys)` resolved to.
+pub(crate) fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Option<String>>> {
+    let bad = || Error::StoreCorrupt("getMany() must resolve to a Map or an object of strings or null".into());
+    if answer.is_null() || !answer.is_object() {
+        return Err(bad());
+    }
+    // A Map (Workers KV bulk get answers one) or a plain object; a key it lacks is absent.
+    let map = answer.dyn_ref::<Map>();
+    keys.iter()
+        .map(|key| {
+            let k = JsValue::from_str(key);
+            let v = match map {
+                Some(map) => map.get(&k),
+                None => Reflect::get(answer, &k).map_err(|_| bad())?,
+            };
+            value(v, "getMany()")
+        })
+        .collect()
+}
+
+/// What `list()` resolved to: `{ keys: string[], cursor?: string }`.
+pub(crate) fn page(value: &JsValue) -> Result<ListPage> {
+    let bad = || Error::StoreCorrupt("list() must resolve to { keys: string[], cursor?: string }".into());
+    let keys = Reflect::get(value, &JsValue::from_str("keys")).map_err(|_| bad())?;
+    let keys: Array = keys.dyn_into().map_err(|_| bad())?;
+    let keys = keys.iter().map(|k| k.as_string().ok_or_else(bad)).collect::<Result<Vec<_>>>()?;
+    let cursor = Reflect::get(value, &JsValue::from_str("cursor")).map_err(|_| bad())?;
+    let cursor =
+        if cursor.is_null() || cursor.is_undefined() { None } else { Some(cursor.as_string().ok_or_else(bad)?) };
+    Ok(ListPage { keys, cursor: cursor.filter(|c| !c.is_empty()) })
+}
+
+/// What `increment()` resolved to: an integer within 2^53, or its decimal text.
+pub(crate) fn count(answer: &JsValue) -> Result<i64> {
+    let bad = || Error::StoreCorrupt("increment() must resolve to an integer".into());
+    // A string (some clients answer INCRBY as text) is read as an integer: parsing it as a
+    // float would bring the float parser and its tables into the wasm (+18 KB).
+    if let Some(text) = answer.as_string() {
+        return text.parse::<i64>().ok().filter(|n| n.unsigned_abs() <= 9_007_199_254_740_991).ok_or_else(bad);
+    }
+    let number = answer.as_f64().filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0).ok_or_else(bad)?;
+    #[allow(clippy::cast_possible_truncation)] // an integer within 2^53, checked above
+    Ok(number as i64)
+}
+
+/// A readable message from whatever JS threw.
+fn describe(err: &JsValue) -> String {
+    if let Some(e) = err.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    err.as_string().unwrap_or_else(|| "the store threw a non-Error value".into())
+}
+
+/// `store_timeout` when the package's timeout wrapper gave up, else `store_unavailable`.
+pub(crate) fn failure(err: &JsValue) -> Error {
+    let code = Reflect::get(err, &JsValue::from_str("code")).ok().and_then(|c| c.as_string());
+    if code.as_deref() == Some("store_timeout") { Error::StoreTimeout } else { Error::StoreUnavailable(describe(err)) }
+}

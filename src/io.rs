@@ -1,0 +1,210 @@
+//! Sans-I/O operations: every operation that touches the store is a [`Machine`], a synchronous
+//! state machine that asks for one store [`Call`] at a time and is stepped again with the
+//! store's [`Reply`]. The decisions stay in the core; who performs the calls is the host's:
+//! [`AppPasswords::drive`] over a Rust [`Store`] (the async methods of the service), or the
+//! JavaScript package's driver over a JS store object, so the WebAssembly module holds no
+//! async state machine at all (docs/BUILD-KNOBS.md: they were a sixth of its bytes).
+//!
+//! A machine is stepped first with no reply, then with the reply to each call it asked for,
+//! until it answers [`Step::Done`] or an error; it is not stepped after that. A machine
+//! dropped before it is done (a failed call, a host that gave up) leaves the store as an
+//! interrupted `async` operation would have, and undoes its in-memory marks on drop.
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::password::RandomSource;
+use crate::service::AppPasswords;
+use crate::store::{ListPage, Store};
+
+/// One store call a [`Machine`] asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    /// The values at these keys, in order, absent as `None` ([`Reply::Values`], exactly one
+    /// value per key). Any number of keys: a driver reads them
+    /// [`MAX_GET_MANY`](crate::store::MAX_GET_MANY) a store call, concurrently.
+    Read(Vec<String>),
+    /// The value at one key ([`Reply::Value`]), with the store's single-key `get`.
+    Get(String),
+    /// Sets a key ([`Reply::Done`]).
+    Put(String, String),
+    /// Removes a key ([`Reply::Done`]).
+    Delete(String),
+    /// One page of keys under `prefix` ([`Reply::Page`]).
+    List {
+        /// The key prefix.
+        prefix: String,
+        /// Where the page starts; `None` for the first.
+        cursor: Option<String>,
+    },
+    /// The store's atomic add ([`Reply::Count`], the new value).
+    Increment(String, i64),
+}
+
+/// The store's answer to a [`Call`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// To [`Call::Read`].
+    Values(Vec<Option<String>>),
+    /// To [`Call::Get`].
+    Value(Option<String>),
+    /// To [`Call::Put`] and [`Call::Delete`].
+    Done,
+    /// To [`Call::List`].
+    Page(ListPage),
+    /// To [`Call::Increment`].
+    Count(i64),
+}
+
+/// What a step of a [`Machine`] asks for: a store call, or nothing more (the output).
+#[derive(Debug)]
+pub enum Step<T> {
+    /// Perform this call and step again with its reply.
+    Call(Call),
+    /// The operation's output.
+    Done(T),
+}
+
+/// An operation as a synchronous state machine over the service (see the module docs).
+pub trait Machine<S, C, R> {
+    /// What the operation answers.
+    type Output;
+
+    /// Advances the operation: `reply` is `None` on the first step, else the reply to the
+    /// call the previous step asked for (a failed call as its error).
+    ///
+    /// # Errors
+    /// The operation's error: then it is over.
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>>;
+}
+
+/// The error of a reply of the wrong kind: a driver bug, reported as the store's.
+fn mismatch() -> Error {
+    Error::StoreCorrupt("the store's reply does not match the call".into())
+}
+
+/// The error of a machine stepped after its end: a driver bug.
+#[must_use]
+pub fn stepped_after_end() -> Error {
+    Error::StoreCorrupt("an operation was stepped after its end".into())
+}
+
+/// The reply a step was given: the call's result, or an error when there was none.
+pub(crate) fn reply(reply: Option<Result<Reply>>) -> Result<Reply> {
+    reply.unwrap_or_else(|| Err(mismatch()))
+}
+
+#[allow(dead_code)] // TEMP: value/count are for the machines still being written
+impl Reply {
+    /// The values of a [`Call::Read`] of `len` keys.
+    pub(crate) fn values(self, len: usize) -> Result<Vec<Option<String>>> {
+        match self {
+            Self::Values(values) if values.len() == len => Ok(values),
+            Self::Values(_) => Err(Error::StoreCorrupt("get_many answered a different number of values".into())),
+            _ => Err(mismatch()),
+        }
+    }
+
+    /// The value of a [`Call::Get`].
+    pub(crate) fn value(self) -> Result<Option<String>> {
+        if let Self::Value(value) = self { Ok(value) } else { Err(mismatch()) }
+    }
+
+    /// The page of a [`Call::List`].
+    pub(crate) fn page(self) -> Result<ListPage> {
+        if let Self::Page(page) = self { Ok(page) } else { Err(mismatch()) }
+    }
+
+    /// The count of a [`Call::Increment`].
+    pub(crate) fn count(self) -> Result<i64> {
+        if let Self::Count(count) = self { Ok(count) } else { Err(mismatch()) }
+    }
+
+    /// The acknowledgement of a [`Call::Put`] or [`Call::Delete`].
+    pub(crate) fn done(self) -> Result<()> {
+        if let Self::Done = self { Ok(()) } else { Err(mismatch()) }
+    }
+}
+
+/// Writes made one after the other, each awaited before the next: a required one that fails
+/// ends the sequence with its error; a best-effort one's failure is ignored (a key left behind
+/// that nothing reads).
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    /// The writes not yet asked for, the next one last (popped).
+    pending: Vec<(Call, bool)>,
+    /// Whether the write in flight is required.
+    required: bool,
+    started: bool,
+}
+
+impl Writes {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// A write that must succeed.
+    pub(crate) fn then(mut self, call: Call) -> Self {
+        self.pending.insert(0, (call, true));
+        self
+    }
+
+    /// A write whose failure is ignored.
+    pub(crate) fn then_try(mut self, call: Call) -> Self {
+        self.pending.insert(0, (call, false));
+        self
+    }
+}
+
+impl<S, C, R> Machine<S, C, R> for Writes {
+    type Output = ();
+
+    fn step(&mut self, _: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<()>> {
+        if core::mem::replace(&mut self.started, true) {
+            match self::reply(reply).and_then(Reply::done) {
+                Err(err) if self.required => return Err(err),
+                _ => {}
+            }
+        }
+        match self.pending.pop() {
+            Some((call, required)) => {
+                self.required = required;
+                Ok(Step::Call(call))
+            }
+            None => Ok(Step::Done(())),
+        }
+    }
+}
+
+impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
+    /// Runs `machine` to its end, performing its calls on this service's store.
+    ///
+    /// # Errors
+    /// The machine's error (a failed store call among them, unless the machine ignores it).
+    pub async fn drive<M: Machine<S, C, R>>(&self, mut machine: M) -> Result<M::Output> {
+        let mut reply = None;
+        loop {
+            match machine.step(self, reply.take())? {
+                Step::Done(output) => return Ok(output),
+                Step::Call(call) => reply = Some(self.perform(call).await),
+            }
+        }
+    }
+
+    /// One call on the store.
+    async fn perform(&self, call: Call) -> Result<Reply> {
+        Ok(match call {
+            Call::Read(keys) => Reply::Values(self.read_many(&keys).await?),
+            Call::Get(key) => Reply::Value(self.store.get(&key).await?),
+            Call::Put(key, value) => {
+                self.store.put(&key, &value).await?;
+                Reply::Done
+            }
+            Call::Delete(key) => {
+                self.store.delete(&key).await?;
+                Reply::Done
+            }
+            Call::List { prefix, cursor } => Reply::Page(self.store.list(&prefix, cursor.as_deref()).await?),
+            Call::Increment(key, delta) => Reply::Count(self.store.increment(&key, delta).await?),
+        })
+    }
+}
