@@ -1,11 +1,13 @@
-//! Embeds the default scope catalogue with the whitespace between JSON tokens removed: the
-//! file is laid out for people, and its padding would be a few KiB of every wasm download.
+//! Embeds the default scope catalogue with the whitespace between JSON tokens removed, and
+//! without the members written for people only (the top-level `notes` and `facts`, each scope's
+//! `implied_by_observation`): the core reads neither, and both would be in every wasm download.
 
 use std::{env, fs, path::Path};
 
 fn main() {
     let source = "scopes/bitbucket-app-password-scopes.json";
     println!("cargo:rerun-if-changed={source}");
+    println!("cargo:rerun-if-changed=build.rs");
     let text = fs::read_to_string(source).unwrap_or_default();
     let mut out = String::with_capacity(text.len());
     let (mut in_string, mut escaped) = (false, false);
@@ -26,8 +28,59 @@ fn main() {
             out.push(c);
         }
     }
+    for member in ["\"notes\":", "\"facts\":", "\"implied_by_observation\":"] {
+        out = without_member(&out, member);
+    }
     let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("catalog.min.json");
     if let Err(err) = fs::write(&dest, out) {
         println!("cargo:warning=could not write {}: {err}", dest.display());
     }
+}
+
+/// `json` without every member named `key` (given with its quotes and colon) and the comma
+/// before it. The file's members of that name are never first in their object.
+fn without_member(json: &str, key: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(at) = rest.find(&[",", key].concat()) {
+        out.push_str(&rest[..at]);
+        let value = &rest[at + 1 + key.len()..];
+        rest = &value[value_len(value)..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the minified JSON value at the start of `text`.
+fn value_len(text: &str) -> usize {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, c) in text.char_indices() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' => depth += 1,
+            ']' | '}' if depth == 0 => return i,
+            ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            ',' if depth == 0 => return i,
+            _ => {}
+        }
+    }
+    text.len()
 }

@@ -9,7 +9,9 @@ use super::Catalog;
 use crate::error::{Error, Result};
 use crate::json::Value;
 
-/// The default catalogue: Bitbucket Cloud's app-password scopes.
+/// The default catalogue: Bitbucket Cloud's app-password scopes, the file
+/// `scopes/bitbucket-app-password-scopes.json` minified, without its notes for people
+/// (`notes`, `facts`, `implied_by_observation`: build.rs).
 pub const DEFAULT_CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.min.json"));
 
 /// The definition of one scope, as a catalogue file writes it.
