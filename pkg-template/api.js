@@ -114,8 +114,8 @@ export class AppPasswords {
   }
 
   /** The user's passwords (never the password or its hash). */
-  list(user) {
-    return this.#core.list(user);
+  async list(user) {
+    return drive(this.#store, this.#core.list(user));
   }
 
   /** Revokes; `true` if that user had the password. */

@@ -15,7 +15,7 @@ pub mod hash;
 pub mod io;
 pub mod json;
 pub mod leak;
-mod list;
+pub mod list;
 pub mod marker;
 pub mod mint;
 pub mod password;

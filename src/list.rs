@@ -8,7 +8,7 @@ use crate::caveat::Caveats;
 use crate::clock::{Clock, Millis};
 use crate::config::MAX_PER_USER_LIMIT;
 use crate::error::{Error, Result};
-use crate::io::{self, Call, Machine, Reply, Step};
+use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::marker;
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, IndexEntry, Record, index_key, record_key, tombstone_key, user_prefix};
@@ -128,52 +128,146 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// # Errors
     /// [`Error::InvalidUser`]; store errors; [`Error::StoreCorrupt`] for unreadable records.
     pub async fn list(&self, user: &str) -> Result<Vec<Listed>> {
-        record::validate_user(user)?;
-        let (ids, mut disabled) = self.drive(IndexListing::new(user, usize::MAX)).await?;
-        disabled.sort_unstable();
-        let keys: Vec<String> =
-            ids.iter().flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)]).collect();
-        let values = self.read_many(&keys).await?;
-        let mut out = Vec::with_capacity(ids.len());
-        let mut values = values.into_iter();
-        for id in &ids {
-            let (record, tombstone, entry) =
-                (values.next().flatten(), values.next().flatten(), values.next().flatten());
-            if revoked(tombstone)? {
-                // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
-                // it): not a password any more. Tidy up, best effort.
-                let _ = self.store.delete(&index_key(user, id)).await;
-                if record.is_some() {
-                    let _ = self.store.delete(&record_key(id)).await;
-                }
-                continue;
-            }
-            let Some(record) = record else { continue };
-            let record = Record::from_json(&record, id)?;
-            if record.user != user {
-                return Err(Error::StoreCorrupt("index entry points at another user's record".into()));
-            }
-            let last_used_at = match entry {
-                Some(json) => IndexEntry::from_json(&json)?.last_used_at,
-                None => None,
-            };
-            let scopes = self.config.catalog.decode(&record.scopes).map_err(corrupt)?;
-            out.push(Listed {
-                id: record.id,
-                label: record.label,
-                scopes: self.config.catalog.names(&scopes),
-                created_at: record.created_at,
-                expires_at: record.expires_at,
-                last_used_at,
-                caveats: record.caveats,
-                enabled: disabled.binary_search(id).is_err(),
-                replaces: record.replaces,
-                replaced_by: None,
-            });
-        }
-        crate::rotate::link_replacements(&mut out);
-        // Ids are unique, so the order is total and an unstable sort gives the same result.
-        out.sort_unstable_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
-        Ok(out)
+        self.drive(List::new(user)).await
     }
+}
+
+/// [`AppPasswords::list`] as a [`Machine`]: the index listing, one bulk read of the record,
+/// tombstone and index entry of every id, then the ids one after the other, with the
+/// best-effort tidy-up deletes of each revoked one before the next id is looked at (so a
+/// corrupt record further on fails the call after the same deletes as before).
+pub struct List {
+    user: String,
+    state: ListState,
+}
+
+enum ListState {
+    Start,
+    Listing(IndexListing),
+    /// The ids and the sorted ids with a disabled marker, their bulk read in flight.
+    Reading(Vec<String>, Vec<String>),
+    /// Going through the ids; the tidy-up deletes of a revoked one in flight, if any.
+    Sorting(Sorting, Option<Writes>),
+    Over,
+}
+
+/// The ids still to look at and what was read of them.
+struct Sorting {
+    ids: std::vec::IntoIter<String>,
+    values: std::vec::IntoIter<Option<String>>,
+    disabled: Vec<String>,
+    out: Vec<Listed>,
+}
+
+impl List {
+    /// Every password of `user`.
+    #[must_use]
+    pub fn new(user: &str) -> Self {
+        Self { user: user.to_owned(), state: ListState::Start }
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for List {
+    /// The passwords, oldest first.
+    type Output = Vec<Listed>;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<Vec<Listed>>> {
+        let user = self.user.as_str();
+        loop {
+            match core::mem::replace(&mut self.state, ListState::Over) {
+                ListState::Start => {
+                    record::validate_user(user)?;
+                    self.state = ListState::Listing(IndexListing::new(user, usize::MAX));
+                }
+                ListState::Listing(mut listing) => match Machine::step(&mut listing, service, reply.take())? {
+                    Step::Call(call) => {
+                        self.state = ListState::Listing(listing);
+                        return Ok(Step::Call(call));
+                    }
+                    Step::Done((ids, mut disabled)) => {
+                        disabled.sort_unstable();
+                        let keys = ids
+                            .iter()
+                            .flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)])
+                            .collect();
+                        self.state = ListState::Reading(ids, disabled);
+                        return Ok(Step::Call(Call::Read(keys)));
+                    }
+                },
+                ListState::Reading(ids, disabled) => {
+                    let values = io::reply(reply.take())?.values(3 * ids.len())?;
+                    let out = Vec::with_capacity(ids.len());
+                    let sorting = Sorting { ids: ids.into_iter(), values: values.into_iter(), disabled, out };
+                    self.state = ListState::Sorting(sorting, None);
+                }
+                ListState::Sorting(sorting, Some(mut tidy)) => match Machine::step(&mut tidy, service, reply.take())? {
+                    Step::Call(call) => {
+                        self.state = ListState::Sorting(sorting, Some(tidy));
+                        return Ok(Step::Call(call));
+                    }
+                    Step::Done(()) => self.state = ListState::Sorting(sorting, None),
+                },
+                ListState::Sorting(mut sorting, None) => {
+                    let Some(id) = sorting.ids.next() else {
+                        let mut out = sorting.out;
+                        crate::rotate::link_replacements(&mut out);
+                        // Ids are unique, so the order is total and an unstable sort gives the same result.
+                        out.sort_unstable_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+                        return Ok(Step::Done(out));
+                    };
+                    let values = &mut sorting.values;
+                    let (record, tombstone, entry) =
+                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
+                    if revoked(tombstone)? {
+                        // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
+                        // it): not a password any more. Tidy up, best effort.
+                        let mut tidy = Writes::new().then_try(Call::Delete(index_key(user, &id)));
+                        if record.is_some() {
+                            tidy = tidy.then_try(Call::Delete(record_key(&id)));
+                        }
+                        self.state = ListState::Sorting(sorting, Some(tidy));
+                        continue;
+                    }
+                    if let Some(record) = record {
+                        let listed = listed(service, user, &id, &record, entry, &sorting.disabled)?;
+                        sorting.out.push(listed);
+                    }
+                    self.state = ListState::Sorting(sorting, None);
+                }
+                ListState::Over => return Err(io::stepped_after_end()),
+            }
+        }
+    }
+}
+
+/// `user`'s password `id` as `list` shows it, from its record and index entry.
+fn listed<S, C, R>(
+    service: &AppPasswords<S, C, R>,
+    user: &str,
+    id: &str,
+    record: &str,
+    entry: Option<String>,
+    disabled: &[String],
+) -> Result<Listed> {
+    let record = Record::from_json(record, id)?;
+    if record.user != user {
+        return Err(Error::StoreCorrupt("index entry points at another user's record".into()));
+    }
+    let last_used_at = match entry {
+        Some(json) => IndexEntry::from_json(&json)?.last_used_at,
+        None => None,
+    };
+    let scopes = service.config.catalog.decode(&record.scopes).map_err(corrupt)?;
+    Ok(Listed {
+        id: record.id,
+        label: record.label,
+        scopes: service.config.catalog.names(&scopes),
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+        last_used_at,
+        caveats: record.caveats,
+        enabled: disabled.binary_search_by(|d| d.as_str().cmp(id)).is_err(),
+        replaces: record.replaces,
+        replaced_by: None,
+    })
 }

@@ -44,7 +44,6 @@ fn pair(result: &VerifyResult, follow_up: Option<FollowUp>, service: &Rc<Service
 pub(crate) enum Op {
     Create(JsValue),
     CreateFromHash(JsValue),
-    List(JsValue),
     Rotate(JsValue, JsValue, JsValue),
     ReportLeaked(JsValue),
     Verify(JsValue),
@@ -58,7 +57,6 @@ pub(crate) fn run(service: Rc<Service>, op: Op) -> Promise {
         match op {
             Op::Create(options) => op_create(&service, options).await,
             Op::CreateFromHash(options) => op_create_from_hash(&service, options).await,
-            Op::List(user) => op_list(&service, user).await,
             Op::Rotate(user, id, options) => op_rotate(&service, user, id, options).await,
             Op::ReportLeaked(password) => op_report_leaked(&service, password).await,
             Op::Verify(options) => op_verify(&service, options).await,
@@ -122,13 +120,6 @@ async fn op_create_from_hash(service: &Rc<Service>, options: JsValue) -> Result<
     let minted = FromHash { id: &id, phc: &phc };
     let listed = service.create_from_hash_with_caveats(new, &args.caveats.spec(&caveats), minted).await.js()?;
     Ok(listed_js(&listed))
-}
-
-async fn op_list(service: &Rc<Service>, user: JsValue) -> Result<JsValue, JsValue> {
-    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-    let listed = service.list(&user).await.js()?;
-    let out: Array = listed.iter().map(listed_js).collect();
-    Ok(out.into())
 }
 
 async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {

@@ -5,10 +5,10 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use crate::answers::{answered, scopes_js};
+use crate::answers::{answered, listed_js, scopes_js};
 use crate::args::ContextArgs;
 use crate::convert::{self, Obj, field, string_arg};
 use crate::error::{OrJs, invalid_argument};
@@ -18,6 +18,7 @@ use crate::scopes::catalog_option;
 use crate::store::JsStore;
 use app_passwords_core::enable::SetEnabled;
 use app_passwords_core::hash::HashParams;
+use app_passwords_core::list::List;
 use app_passwords_core::password::{PooledOsRandom, Prefix};
 use app_passwords_core::revoke::{Revoke, RevokeAll};
 use app_passwords_core::service::{AppPasswords, CachedHit, Clock, Config, Millis, Now, Purpose, VerifyRequest};
@@ -110,9 +111,13 @@ impl AppPasswordsCore {
         run(Rc::clone(&self.inner), Op::CreateFromHash(options))
     }
 
-    /// `list(user)` → Promise of `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
-    pub fn list(&self, user: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::List(user))
+    /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
+    pub fn list(&self, user: JsValue) -> Result<Operation, JsValue> {
+        let machine = List::new(&string_arg(&user, "user")?);
+        Ok(Operation::new(&self.inner, machine, |listed| {
+            let out: Array = listed.iter().map(listed_js).collect();
+            Ok(out.into())
+        }))
     }
 
     /// `revoke(user, id)` → an operation answering `true` if that user had it.
