@@ -139,8 +139,8 @@ export class AppPasswords {
   }
 
   /** Revokes a password found in public, if real (checksum, then the secret): `{ found, revoked, id?, user? }`. */
-  reportLeaked(password) {
-    return this.#core.reportLeaked(password);
+  async reportLeaked(password) {
+    return drive(this.#store, this.#core.reportLeaked(password));
   }
 
   /** GitHub's secret scanning partner endpoint: checks the signature, revokes, answers the labels. */

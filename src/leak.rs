@@ -7,13 +7,16 @@
 //! revoked again) although its record is gone. GitHub's secret scanning endpoint (the
 //! package's `secret-scanning.js`) is built on this.
 
+use zeroize::Zeroizing;
+
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
 use crate::hash::PhcHash;
+use crate::io::{self, Call, Machine, Reply, Step};
 use crate::json::{Fields, push_quoted, push_u64};
 use crate::password::{self, RandomSource};
 use crate::record::{KEY_ROOT, RECORD_VERSION, Record, record_key, tombstone_key};
-use crate::revoke::revoked;
+use crate::revoke::{Revoke, revoked};
 use crate::service::{AppPasswords, corrupt};
 use crate::store::Store;
 
@@ -60,41 +63,105 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// # Errors
     /// Store errors (then call it again: it resumes).
     pub async fn report_leaked(&self, text: &str) -> Result<LeakReport> {
-        let Ok(parsed) = password::parse(text, &self.config.prefix) else { return Ok(LeakReport::default()) };
-        let id = parsed.id();
-        let values = self.get_exact(&[&record_key(id), &tombstone_key(id), &leaked_key(id)]).await?;
-        let mut values = values.into_iter();
-        let (stored, tombstone, note) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
-        let found = |user: String, revoked: bool| LeakReport {
-            found: true,
-            revoked,
-            id: Some(id.to_owned()),
-            user: Some(user),
-        };
-        if revoked(tombstone)? {
-            // Revoked before: the same real password if the leak note's hash says so.
-            let Some(note) = note else { return Ok(LeakReport::default()) };
-            let bad = || Error::StoreCorrupt("leak note is not valid JSON of the v1 shape".into());
-            let fields = Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad)?;
-            if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
-                return Err(bad());
+        self.drive(ReportLeaked::new(text)).await
+    }
+}
+
+/// [`AppPasswords::report_leaked`] as a [`Machine`]: the bulk read, the leak note's write,
+/// then a [`Revoke`].
+pub struct ReportLeaked {
+    /// The reported text: a live password, when the report is right.
+    text: Zeroizing<String>,
+    /// Its id, once parsed.
+    id: String,
+    state: LeakState,
+}
+
+enum LeakState {
+    Start,
+    Reading,
+    /// The leak note's write in flight, for the owner.
+    Noting(String),
+    /// The revoke of the owner's password.
+    Revoking(String, Revoke),
+    Over,
+}
+
+impl ReportLeaked {
+    /// Revokes `text` if it is a real password of this service.
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        Self { text: Zeroizing::new(text.to_owned()), id: String::new(), state: LeakState::Start }
+    }
+
+    fn found(&self, user: String, revoked: bool) -> LeakReport {
+        LeakReport { found: true, revoked, id: Some(self.id.clone()), user: Some(user) }
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
+    /// What was found.
+    type Output = LeakReport;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<LeakReport>> {
+        loop {
+            match core::mem::replace(&mut self.state, LeakState::Over) {
+                LeakState::Start => {
+                    let Ok(parsed) = password::parse(&self.text, &service.config.prefix) else {
+                        return Ok(Step::Done(LeakReport::default()));
+                    };
+                    let id = parsed.id();
+                    self.id = id.to_owned();
+                    self.state = LeakState::Reading;
+                    return Ok(Step::Call(Call::Read(vec![record_key(id), tombstone_key(id), leaked_key(id)])));
+                }
+                LeakState::Reading => {
+                    let mut values = io::reply(reply.take())?.values(3)?.into_iter();
+                    let (stored, tombstone, note) =
+                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
+                    // The text parsed in the first step: it is the whole password (what is hashed).
+                    let text = self.text.as_bytes();
+                    if revoked(tombstone)? {
+                        // Revoked before: the same real password if the leak note's hash says so.
+                        let Some(note) = note else { return Ok(Step::Done(LeakReport::default())) };
+                        let bad = || Error::StoreCorrupt("leak note is not valid JSON of the v1 shape".into());
+                        let fields = Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad)?;
+                        if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
+                            return Err(bad());
+                        }
+                        let (user, hash) =
+                            (fields.string("user").ok_or_else(bad)?, fields.string("hash").ok_or_else(bad)?);
+                        let phc = PhcHash::parse(&hash).map_err(corrupt)?;
+                        return Ok(Step::Done(if service.hasher.verify(text, &phc) {
+                            self.found(user, false)
+                        } else {
+                            LeakReport::default()
+                        }));
+                    }
+                    let Some(stored) = stored else { return Ok(Step::Done(LeakReport::default())) };
+                    let record = Record::from_json(&stored, &self.id)?;
+                    let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
+                    if !service.hasher.verify(text, &phc) {
+                        return Ok(Step::Done(LeakReport::default()));
+                    }
+                    let note = leaked_json(&record.user, &record.hash, service.now());
+                    self.state = LeakState::Noting(record.user);
+                    return Ok(Step::Call(Call::Put(leaked_key(&self.id), note)));
+                }
+                LeakState::Noting(user) => {
+                    io::reply(reply.take())?.done()?;
+                    let revoke = Revoke::new(&user, &self.id);
+                    self.state = LeakState::Revoking(user, revoke);
+                }
+                LeakState::Revoking(user, mut revoke) => match Machine::step(&mut revoke, service, reply.take())? {
+                    Step::Call(call) => {
+                        self.state = LeakState::Revoking(user, revoke);
+                        return Ok(Step::Call(call));
+                    }
+                    Step::Done(revoked) => return Ok(Step::Done(self.found(user, revoked))),
+                },
+                LeakState::Over => return Err(io::stepped_after_end()),
             }
-            let (user, hash) = (fields.string("user").ok_or_else(bad)?, fields.string("hash").ok_or_else(bad)?);
-            let phc = PhcHash::parse(&hash).map_err(corrupt)?;
-            return Ok(if self.hasher.verify(parsed.text().as_bytes(), &phc) {
-                found(user, false)
-            } else {
-                LeakReport::default()
-            });
         }
-        let Some(stored) = stored else { return Ok(LeakReport::default()) };
-        let record = Record::from_json(&stored, id)?;
-        let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
-        if !self.hasher.verify(parsed.text().as_bytes(), &phc) {
-            return Ok(LeakReport::default());
-        }
-        self.store.put(&leaked_key(id), &leaked_json(&record.user, &record.hash, self.now())).await?;
-        let revoked = self.revoke(&record.user, id).await?;
-        Ok(found(record.user, revoked))
     }
 }

@@ -45,7 +45,6 @@ pub(crate) enum Op {
     Create(JsValue),
     CreateFromHash(JsValue),
     Rotate(JsValue, JsValue, JsValue),
-    ReportLeaked(JsValue),
     Verify(JsValue),
     VerifyHeader(JsValue, JsValue, [JsValue; 3]),
     /// Boxed: the follow-up holds a whole record (for a re-hash), the other variants a few handles.
@@ -58,7 +57,6 @@ pub(crate) fn run(service: Rc<Service>, op: Op) -> Promise {
             Op::Create(options) => op_create(&service, options).await,
             Op::CreateFromHash(options) => op_create_from_hash(&service, options).await,
             Op::Rotate(user, id, options) => op_rotate(&service, user, id, options).await,
-            Op::ReportLeaked(password) => op_report_leaked(&service, password).await,
             Op::Verify(options) => op_verify(&service, options).await,
             Op::VerifyHeader(header, require, context) => op_verify_header(&service, header, require, context).await,
             Op::Complete(follow_up) => service.complete(*follow_up).await.js().map(|()| JsValue::UNDEFINED),
@@ -97,18 +95,6 @@ async fn op_rotate(service: &Rc<Service>, user: JsValue, id: JsValue, options: J
         Some(created) => with_caveats(created_js(&created).set("replaces", id.as_str()), &created.caveats).build(),
         None => JsValue::NULL,
     })
-}
-
-async fn op_report_leaked(service: &Rc<Service>, password: JsValue) -> Result<JsValue, JsValue> {
-    let password =
-        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
-    let report = service.report_leaked(&password).await.js()?;
-    let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
-    Ok(match (&report.id, &report.user) {
-        (Some(id), Some(user)) => out.set("id", id.as_str()).set("user", user.as_str()),
-        _ => out,
-    }
-    .build())
 }
 
 async fn op_create_from_hash(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {

@@ -18,6 +18,7 @@ use crate::scopes::catalog_option;
 use crate::store::JsStore;
 use app_passwords_core::enable::SetEnabled;
 use app_passwords_core::hash::HashParams;
+use app_passwords_core::leak::ReportLeaked;
 use app_passwords_core::list::List;
 use app_passwords_core::password::{PooledOsRandom, Prefix};
 use app_passwords_core::revoke::{Revoke, RevokeAll};
@@ -149,10 +150,18 @@ impl AppPasswordsCore {
         Ok(Operation::new(&self.inner, SetEnabled::new(&user, &id, enabled), |done| Ok(JsValue::from_bool(done))))
     }
 
-    /// `reportLeaked(password)` → Promise of `{ found, revoked, id?, user? }`.
+    /// `reportLeaked(password)` → an operation answering `{ found, revoked, id?, user? }`.
     #[wasm_bindgen(js_name = reportLeaked)]
-    pub fn report_leaked(&self, password: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::ReportLeaked(password))
+    pub fn report_leaked(&self, password: JsValue) -> Result<Operation, JsValue> {
+        let password = zeroize::Zeroizing::new(string_arg(&password, "password")?);
+        Ok(Operation::new(&self.inner, ReportLeaked::new(&password), |report| {
+            let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
+            Ok(match (&report.id, &report.user) {
+                (Some(id), Some(user)) => out.set("id", id.as_str()).set("user", user.as_str()),
+                _ => out,
+            }
+            .build())
+        }))
     }
 
     /// `verify({ username, password, require?, purpose? })` → Promise of `[result, pending,
