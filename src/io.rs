@@ -208,3 +208,134 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Call, Machine, Reply, Step, Writes, reply};
+    use crate::error::Error;
+    use crate::service::{AppPasswords, Config};
+    use crate::store::{ListPage, MemoryStore};
+
+    fn service() -> AppPasswords<MemoryStore> {
+        AppPasswords::new(MemoryStore::new(), Config::new().unwrap()).unwrap()
+    }
+
+    fn down() -> Error {
+        Error::StoreUnavailable("down (test)".into())
+    }
+
+    fn put(key: &str) -> Call {
+        Call::Put(key.into(), "v".into())
+    }
+
+    fn delete(key: &str) -> Call {
+        Call::Delete(key.into())
+    }
+
+    /// The call a step asked for; fails the test on anything else.
+    fn call(step: crate::error::Result<Step<()>>) -> Call {
+        match step {
+            Ok(Step::Call(call)) => call,
+            other => panic!("expected a call, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn writes_ask_for_their_calls_in_the_order_they_were_added() {
+        let service = service();
+        let mut writes = Writes::new().then(put("a")).then_try(delete("b")).then(delete("c"));
+        assert_eq!(call(writes.step(&service, None)), put("a"));
+        assert_eq!(call(writes.step(&service, Some(Ok(Reply::Done)))), delete("b"));
+        assert_eq!(call(writes.step(&service, Some(Ok(Reply::Done)))), delete("c"));
+        assert!(matches!(writes.step(&service, Some(Ok(Reply::Done))), Ok(Step::Done(()))));
+    }
+
+    #[test]
+    fn no_writes_is_done_at_once() {
+        let service = service();
+        assert!(matches!(Writes::new().step(&service, None), Ok(Step::Done(()))));
+    }
+
+    #[test]
+    fn a_failed_required_write_ends_the_writes_with_its_error() {
+        let service = service();
+        let mut writes = Writes::new().then(put("a")).then(delete("b")).then_try(delete("c"));
+        assert_eq!(call(writes.step(&service, None)), put("a"));
+        // The error itself, not another call: the writes after it are never asked for.
+        assert_eq!(writes.step(&service, Some(Err(down()))).unwrap_err(), down());
+    }
+
+    #[test]
+    fn a_required_write_answered_with_the_wrong_reply_is_store_corrupt() {
+        let service = service();
+        let mut writes = Writes::new().then(put("a")).then(delete("b"));
+        assert_eq!(call(writes.step(&service, None)), put("a"));
+        let err = writes.step(&service, Some(Ok(Reply::Value(None)))).unwrap_err();
+        assert_eq!(err.code(), "store_corrupt");
+    }
+
+    #[test]
+    fn a_failed_best_effort_write_is_skipped() {
+        let service = service();
+        let mut writes = Writes::new().then_try(delete("a")).then_try(delete("b")).then(put("c"));
+        assert_eq!(call(writes.step(&service, None)), delete("a"));
+        assert_eq!(call(writes.step(&service, Some(Err(down())))), delete("b"));
+        assert_eq!(call(writes.step(&service, Some(Ok(Reply::Count(3))))), put("c"));
+        assert!(matches!(writes.step(&service, Some(Ok(Reply::Done))), Ok(Step::Done(()))));
+        // The last one is best effort too: its failure still ends the writes well.
+        let mut writes = Writes::new().then(put("a")).then_try(delete("b"));
+        assert_eq!(call(writes.step(&service, None)), put("a"));
+        assert_eq!(call(writes.step(&service, Some(Ok(Reply::Done)))), delete("b"));
+        assert!(matches!(writes.step(&service, Some(Err(down()))), Ok(Step::Done(()))));
+    }
+
+    fn corrupt<T: core::fmt::Debug>(result: crate::error::Result<T>) {
+        match result {
+            Err(Error::StoreCorrupt(_)) => {}
+            other => panic!("expected store_corrupt, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reply_accessors_take_their_own_kind_only() {
+        let values = || Reply::Values(vec![Some("a".into()), None]);
+        let page = || Reply::Page(ListPage { keys: vec!["k".into()], cursor: None });
+        assert_eq!(values().values(2).unwrap(), vec![Some("a".into()), None]);
+        assert_eq!(Reply::Value(Some("a".into())).value().unwrap(), Some("a".into()));
+        assert_eq!(page().page().unwrap().keys, vec!["k".to_owned()]);
+        assert_eq!(Reply::Count(7).count().unwrap(), 7);
+        Reply::Done.done().unwrap();
+        for wrong in [Reply::Value(None), Reply::Done, page(), Reply::Count(1)] {
+            corrupt(wrong.values(0));
+        }
+        for wrong in [values(), Reply::Done, page(), Reply::Count(1)] {
+            corrupt(wrong.value());
+        }
+        for wrong in [values(), Reply::Value(None), Reply::Done, Reply::Count(1)] {
+            corrupt(wrong.page());
+        }
+        for wrong in [values(), Reply::Value(None), Reply::Done, page()] {
+            corrupt(wrong.count());
+        }
+        for wrong in [values(), Reply::Value(None), page(), Reply::Count(1)] {
+            corrupt(wrong.done());
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_length_are_store_corrupt() {
+        let values = || Reply::Values(vec![None, None, None]);
+        corrupt(values().values(2));
+        corrupt(values().values(4));
+        corrupt(values().values(0));
+        corrupt(Reply::Values(Vec::new()).values(1));
+        assert_eq!(Reply::Values(Vec::new()).values(0).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn a_step_given_no_reply_where_one_was_due_is_store_corrupt() {
+        corrupt(reply(None));
+        assert_eq!(reply(Some(Err(down()))).unwrap_err(), down());
+        assert_eq!(reply(Some(Ok(Reply::Done))).unwrap(), Reply::Done);
+    }
+}
