@@ -1,8 +1,8 @@
 // Store adapters that need no runtime: memoryStore, workersKvStore, durableObjectStore and
-// redisStore over fakes; getMany and increment.
+// redisStore over fakes; getMany and increment; the JS driver (drive.js) through the API.
 
 import { deepEqual, equal, ok, rejects, throws } from "../assert.mjs";
-import { FAST, KEY_ROOT, basic, recordKey, invalid, sameResult, request } from "./support.mjs";
+import { FAST, KEY_ROOT, basic, recordKey, tombstoneKey, invalid, sameResult, request } from "./support.mjs";
 
 /** Registers this topic's tests through `ctx` (see ./support.mjs `context`). */
 export function define(ctx) {
@@ -116,6 +116,138 @@ export function define(ctx) {
     equal(typeof wrapped.getMany, "function");
     equal(typeof wrapped.increment, "function");
     equal(api.withTimeout({ get: base.get, put: base.put, delete: base.delete, list: base.list }, 1000).getMany, undefined, "absent stays absent");
+  });
+
+  // ------------------------------------------------- the driver (drive.js), through the API
+  // list, revoke, revokeAll, setEnabled and reportLeaked are core operations that drive.js
+  // runs against the store: each store call made and awaited in JS, its answer handed back.
+
+  /** Alice's password made on `map` (the ordinary store), for a service over another store. */
+  async function madeOn(map) {
+    const maker = harness({ map, config: { hashing: FAST } });
+    return maker.ap.create({ user: "alice", label: "drive", scopes: ["email"] });
+  }
+
+  t(`[${runtime}] drive: a store whose methods answer plain values, not promises, works`, async () => {
+    const map = new Map();
+    const c = await madeOn(map);
+    const other = await madeOn(map);
+    const plain = {
+      get: (k) => map.get(k) ?? null,
+      getMany: (keys) => Object.fromEntries(keys.filter((k) => map.has(k)).map((k) => [k, map.get(k)])),
+      put: (k, v) => void map.set(k, v),
+      delete: (k) => void map.delete(k),
+      list: (prefix) => ({ keys: [...map.keys()].filter((k) => k.startsWith(prefix)).sort() }),
+    };
+    const { ap } = harness({ store: plain, config: { hashing: FAST } });
+    deepEqual((await ap.list("alice")).map((l) => l.id).sort(), [c.id, other.id].sort());
+    equal(await ap.setEnabled("alice", c.id, false), true);
+    equal((await ap.list("alice")).find((l) => l.id === c.id).enabled, false);
+    equal(await ap.revoke("alice", c.id), true);
+    const report = await ap.reportLeaked(other.password);
+    deepEqual(report, { found: true, revoked: true, id: other.id, user: "alice" });
+    deepEqual(await ap.list("alice"), []);
+    equal(await ap.revokeAll("alice"), 0);
+    ok(map.has(tombstoneKey(c.id)) && map.has(tombstoneKey(other.id)), "the writes reached the map");
+  });
+
+  t(`[${runtime}] drive: a store method that throws synchronously is store_unavailable`, async () => {
+    const map = new Map();
+    const c = await madeOn(map);
+    const base = api.memoryStore(map);
+    const boom = () => {
+      throw new Error("sync throw");
+    };
+    const cases = [
+      ["list", (ap) => ap.list("alice")],
+      ["list", (ap) => ap.revokeAll("alice")],
+      ["getMany", (ap) => ap.revoke("alice", c.id)],
+      ["getMany", (ap) => ap.reportLeaked(c.password)],
+      ["put", (ap) => ap.setEnabled("alice", c.id, false)],
+      ["put", (ap) => ap.revoke("alice", c.id)],
+    ];
+    for (const [method, op] of cases) {
+      const { ap } = harness({ store: { ...base, [method]: boom }, config: { hashing: FAST } });
+      await rejectsHost(() => op(ap), "store_unavailable", `${method} throwing, ${op}`);
+    }
+    // Nothing was revoked or disabled by those attempts.
+    const { ap } = harness({ map, config: { hashing: FAST } });
+    deepEqual((await ap.list("alice")).map((l) => [l.id, l.enabled]), [[c.id, true]]);
+  });
+
+  t(`[${runtime}] drive: a getMany answering a non-object is store_corrupt`, async () => {
+    const map = new Map();
+    const c = await madeOn(map);
+    const base = api.memoryStore(map);
+    const ops = [(ap) => ap.list("alice"), (ap) => ap.revoke("alice", c.id), (ap) => ap.revokeAll("alice"), (ap) => ap.setEnabled("alice", c.id, false), (ap) => ap.reportLeaked(c.password)];
+    for (const answer of [null, undefined, 42, "text", true]) {
+      for (const op of ops) {
+        const { ap } = harness({ store: { ...base, getMany: async () => answer }, config: { hashing: FAST } });
+        await rejectsHost(() => op(ap), "store_corrupt", `getMany resolving ${String(answer)}, ${op}`);
+      }
+    }
+    const { ap } = harness({ map, config: { hashing: FAST } });
+    deepEqual((await ap.list("alice")).map((l) => [l.id, l.enabled]), [[c.id, true]]);
+  });
+
+  t(`[${runtime}] drive: revokeAll of 120 passwords reads 100 keys a getMany, the calls of one read in flight together`, async () => {
+    const map = new Map();
+    const maker = harness({ map, config: { maxPerUser: 200 } });
+    for (let i = 0; i < 120; i++) await maker.ap.create({ user: "many", label: `m${i}`, scopes: ["email"] });
+    const base = api.memoryStore(map);
+    const sizes = [];
+    let inFlight = 0;
+    let most = 0;
+    const store = {
+      ...base,
+      async getMany(keys) {
+        sizes.push(keys.length);
+        most = Math.max(most, ++inFlight);
+        // Resolves on a later turn: a call started before this one resolves counts as overlapping.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+        return base.getMany(keys);
+      },
+    };
+    const { ap } = harness({ store, config: { maxPerUser: 200 } });
+    equal((await ap.list("many")).length, 120);
+    ok(sizes.length > 1 && sizes.every((n) => n <= 100), `list: getMany sizes ${sizes}`);
+    equal(sizes.reduce((a, b) => a + b, 0), 3 * 120, "list: record, tombstone and index entry of each");
+    ok(most >= 2, `list: the getMany calls overlap (at most ${most} in flight)`);
+    sizes.length = 0;
+    most = 0;
+    equal(await ap.revokeAll("many"), 120);
+    ok(sizes.every((n) => n <= 100), `revokeAll: getMany sizes ${sizes}`);
+    equal(sizes.reduce((a, b) => a + b, 0), 5 * 120, "revokeAll: five keys of each password");
+    ok(most >= 2, `revokeAll: the getMany calls overlap (at most ${most} in flight)`);
+    equal(inFlight, 0);
+    deepEqual(await ap.list("many"), []);
+  });
+
+  t(`[${runtime}] drive: an operation whose store call rejects leaves the service usable`, async () => {
+    const map = new Map();
+    const c = await madeOn(map);
+    const base = api.memoryStore(map);
+    const failing = new Set();
+    const store = {};
+    for (const m of ["get", "getMany", "put", "delete", "list"]) {
+      store[m] = (...args) => (failing.has(m) ? Promise.reject(new Error(`${m} down`)) : base[m](...args));
+    }
+    const { ap } = harness({ store, config: { hashing: FAST } });
+    for (const m of ["list", "getMany", "put", "delete"]) {
+      failing.add(m);
+      // setEnabled(false) puts the disabled marker, setEnabled(true) deletes it.
+      const failed = m === "put" || m === "delete" ? ap.setEnabled("alice", c.id, m === "delete") : ap.list("alice");
+      // Another operation of the same service in flight at the same time, which does not call
+      // the failing method (bob has no password): unaffected.
+      const meanwhile = m === "list" ? ap.setEnabled("bob", c.id, true) : ap.revokeAll("bob");
+      await rejectsHost(() => failed, "store_unavailable", `${m} rejecting`);
+      equal(await meanwhile, m === "list" ? false : 0, `${m}: the operation beside it answered`);
+      failing.delete(m);
+      deepEqual((await ap.list("alice")).map((l) => [l.id, l.enabled]), [[c.id, true]], `${m}: the next call works`);
+    }
+    equal(await ap.revoke("alice", c.id), true);
+    deepEqual(await ap.list("alice"), []);
   });
 
   t(`[${runtime}] increment: memoryStore and durableObjectStore add atomically; non-integers are refused`, async () => {
