@@ -104,13 +104,13 @@ export class AppPasswords {
   }
 
   /** Creates a password; the result holds it, the only time it is ever available. */
-  create(options) {
-    return this.#core.create(options);
+  async create(options) {
+    return drive(this.#store, this.#core.create(options));
   }
 
   /** Stores a password minted elsewhere (`mintAppPassword`) from its id and PHC string. */
-  createFromHash(options) {
-    return this.#core.createFromHash(options);
+  async createFromHash(options) {
+    return drive(this.#store, this.#core.createFromHash(options));
   }
 
   /** The user's passwords (never the password or its hash). */
@@ -129,8 +129,8 @@ export class AppPasswords {
   }
 
   /** Rotates: a replacement (shown once); the old one works until the new one's first use or `overlapMs`. */
-  rotate(user, id, options) {
-    return this.#core.rotate(user, id, options);
+  async rotate(user, id, options) {
+    return drive(this.#store, this.#core.rotate(user, id, options));
   }
 
   /** Disables (`false`) or enables (`true`); `true` if that user had the password. */

@@ -9,7 +9,9 @@
 //! `onCanary` hook with it after the answer (through `waitUntil` on Workers), as it does the
 //! `lastUsedAt` write.
 
+use crate::caveat::CaveatSpec;
 use crate::clock::{Clock, Millis};
+use crate::create::{Create, NewRecord, Source};
 use crate::error::Result;
 use crate::password::RandomSource;
 use crate::record::Record;
@@ -42,6 +44,14 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// # Errors
     /// As [`AppPasswords::create`].
     pub async fn create_canary(&self, new: NewAppPassword<'_>) -> Result<Created> {
-        self.create_as(new, &crate::caveat::CaveatSpec::default(), true).await
+        self.drive(Create::canary(new)).await
+    }
+}
+
+impl Create {
+    /// `create_canary`: no caveats (a canary never grants).
+    #[must_use]
+    pub fn canary(new: NewAppPassword<'_>) -> Self {
+        Self(NewRecord::new(new, &CaveatSpec::default(), Source::Drawn { canary: true }))
     }
 }

@@ -110,13 +110,6 @@ impl<S, C, R> Machine<S, C, R> for IndexListing {
 }
 
 impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
-    /// The ids of `user`'s index entries, each once, reading pages until the store says the
-    /// listing ended, or until `stop_at` ids were seen. Never a silent truncation: a store
-    /// that hands out more entries than any cap allows is reported as corrupt.
-    pub(crate) async fn index_ids(&self, user: &str, stop_at: usize) -> Result<Vec<String>> {
-        Ok(self.drive(IndexListing::new(user, stop_at)).await?.0)
-    }
-
     /// Every password of `user`, oldest first: never the password or its hash, never
     /// truncated. A password is listed exactly when it could verify: its record exists, is
     /// `user`'s, and has no tombstone. One `list` call per page of keys and one bulk read per

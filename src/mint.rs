@@ -9,10 +9,11 @@
 //! account's password weaker or unusable (docs/design.md#minting-in-the-browser, SECURITY.md).
 
 use crate::caveat::CaveatSpec;
+use crate::create::{NewRecord, Source};
 use crate::error::{Error, Result};
 use crate::hash::{HashParams, Hasher, OUTPUT_LEN, PhcHash, SALT_LEN};
+use crate::io::{Machine, Reply, Step};
 use crate::password::{self, Password, Prefix, RandomSource, is_id};
-use crate::record::{RECORD_VERSION, Record, record_key, tombstone_key};
 use crate::service::{AppPasswords, Clock, DUMMY_ID, Listed, NewAppPassword};
 use crate::store::Store;
 
@@ -107,7 +108,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// the service has a pepper (the minting side cannot hash with it); and every error of
     /// `create`.
     pub async fn create_from_hash(&self, new: NewAppPassword<'_>, minted: FromHash<'_>) -> Result<Listed> {
-        self.create_from_hash_with_caveats(new, &CaveatSpec::default(), minted).await
+        self.drive(CreateFromHash::new(new, &CaveatSpec::default(), minted)).await
     }
 
     /// [`AppPasswords::create_from_hash`] with caveats, checked and stored as
@@ -121,45 +122,60 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         caveats: &CaveatSpec<'_>,
         minted: FromHash<'_>,
     ) -> Result<Listed> {
-        if self.hasher.has_pepper() {
-            return Err(Error::InvalidArgument("createFromHash needs a service without a pepper"));
-        }
-        if !is_id(minted.id) || minted.id == DUMMY_ID {
-            return Err(Error::InvalidHash("id must be 12 base62 characters"));
-        }
-        let parsed = check_minted_hash(minted.phc, &self.config.hashing)?;
-        let (granted, caveats, now) = self.check_new(&new, caveats).await?;
-        let values = self.get_exact(&[&record_key(minted.id), &tombstone_key(minted.id)]).await?;
-        if values.iter().any(Option::is_some) {
-            return Err(Error::InvalidHash("id already in use"));
-        }
-        self.check_use_counter(minted.id, &caveats).await?;
-        // The string as parsed and written back: one canonical form in the store.
-        let record = Record {
-            v: RECORD_VERSION,
-            id: minted.id.to_owned(),
-            user: new.user.to_owned(),
-            label: new.label.to_owned(),
-            scopes: self.config.catalog.encode(&granted),
-            hash: parsed.to_phc(),
-            created_at: now,
-            expires_at: new.expires_at,
-            caveats,
-            replaces: None,
-            canary: false,
+        self.drive(CreateFromHash::new(new, caveats, minted)).await
+    }
+}
+
+/// The checks of a minted password before anything else: a service without a pepper, an id
+/// of the right shape, a hash `create` could have written. Returns the PHC string as parsed
+/// and written back: one canonical form in the store.
+pub(crate) fn check_minted<S, C: Clock, R: RandomSource>(
+    service: &AppPasswords<S, C, R>,
+    id: &str,
+    phc: &str,
+) -> Result<String> {
+    if service.hasher.has_pepper() {
+        return Err(Error::InvalidArgument("createFromHash needs a service without a pepper"));
+    }
+    if !is_id(id) || id == DUMMY_ID {
+        return Err(Error::InvalidHash("id must be 12 base62 characters"));
+    }
+    Ok(check_minted_hash(phc, &service.config.hashing)?.to_phc())
+}
+
+/// [`AppPasswords::create_from_hash`] and [`AppPasswords::create_from_hash_with_caveats`] as a
+/// [`Machine`]: `create`'s checks and writes, with the minted id read once instead of drawn.
+pub struct CreateFromHash(NewRecord);
+
+impl CreateFromHash {
+    /// `create_from_hash_with_caveats` (`create_from_hash`: no caveats).
+    #[must_use]
+    pub fn new(new: NewAppPassword<'_>, caveats: &CaveatSpec<'_>, minted: FromHash<'_>) -> Self {
+        let source = Source::Minted { id: minted.id.to_owned(), phc: minted.phc.to_owned() };
+        Self(NewRecord::new(new, caveats, source))
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for CreateFromHash {
+    /// The stored password as `list` shows it.
+    type Output = Listed;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Listed>> {
+        let (record, granted, _) = match self.0.step(service, reply)? {
+            Step::Call(call) => return Ok(Step::Call(call)),
+            Step::Done(made) => made,
         };
-        self.write_new(&record).await?;
-        Ok(Listed {
+        Ok(Step::Done(Listed {
             id: record.id,
             label: record.label,
-            scopes: self.config.catalog.names(&granted),
-            created_at: now,
-            expires_at: new.expires_at,
+            scopes: service.config.catalog.names(&granted),
+            created_at: record.created_at,
+            expires_at: record.expires_at,
             last_used_at: None,
             caveats: record.caveats,
             enabled: true,
             replaces: None,
             replaced_by: None,
-        })
+        }))
     }
 }

@@ -18,12 +18,15 @@
 //!   `None`, as for a password that user does not have.
 
 use crate::clock::{Clock, Millis};
+use crate::create::{UnusedPassword, WriteNew};
 use crate::error::{Error, Result};
 use crate::hash::Hasher;
+use crate::io::{self, Call, Machine, Reply, Step};
+use crate::list::IndexListing;
 use crate::marker::{self, State, marker_key, marker_keys};
-use crate::password::{RandomSource, is_id};
-use crate::record::{self, Record, index_key, record_key, tombstone_key};
-use crate::revoke::revoked;
+use crate::password::{Password, RandomSource, is_id};
+use crate::record::{self, Record, record_key, tombstone_key};
+use crate::revoke::{Revoke, revoked};
 use crate::service::{AppPasswords, Created, Listed};
 use crate::store::Store;
 
@@ -51,69 +54,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// over [`MAX_OVERLAP_MS`]; [`Error::TooManyPasswords`] at the cap; store errors (then no
     /// replacement exists, or an unlisted one nobody holds).
     pub async fn rotate(&self, user: &str, id: &str, overlap_ms: Option<Millis>) -> Result<Option<Created>> {
-        let overlap_ms = overlap_ms.unwrap_or(DEFAULT_OVERLAP_MS);
-        if overlap_ms > MAX_OVERLAP_MS {
-            return Err(Error::InvalidArgument("overlapMs must be from 0 to 30 days"));
-        }
-        if record::validate_user(user).is_err() || !is_id(id) {
-            return Ok(None);
-        }
-        let [disabled_key, rotated_key, superseded_key] = marker_keys(user, id);
-        let keys = [&record_key(id), &tombstone_key(id), &disabled_key, &rotated_key, &superseded_key];
-        let values = self.get_exact(&keys.map(String::as_str)).await?;
-        let mut values = values.into_iter();
-        let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
-        let (disabled, rotated, superseded) =
-            (values.next().flatten(), values.next().flatten(), values.next().flatten());
-        let state = State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
-        if revoked(tombstone)? {
-            return Ok(None);
-        }
-        let Some(stored) = stored else { return Ok(None) };
-        let old = Record::from_json(&stored, id)?;
-        if old.user != user {
-            return Ok(None);
-        }
-        if state.rotated || state.superseded_from.is_some() {
-            return Err(Error::AlreadyRotated);
-        }
-        let now = self.now();
-        if old.expires_at.is_some_and(|t| t <= now) {
-            return Err(Error::InvalidExpiry);
-        }
-        if self.index_ids(user, self.config.max_per_user).await?.len() >= self.config.max_per_user {
-            return Err(Error::TooManyPasswords);
-        }
-
-        let password = self.unused_password().await?;
-        let salt = self.with_rng(|rng| Hasher::salt(rng))?;
-        let hash = self.hasher.hash_with_salt(password.expose().as_bytes(), &self.config.hashing, &salt)?;
-        // Everything else as it was (label, scopes, expiry, caveats, canary): S5 holds across a
-        // rotation.
-        let new = Record { id: password.id().to_owned(), hash, created_at: now, replaces: Some(id.to_owned()), ..old };
-        self.write_new(&new).await?;
-        let until = now.saturating_add(overlap_ms);
-        if let Err(err) = self.store.put(&rotated_key, &marker::replaced_json(&new.id, until)).await {
-            // Never shown, so nobody holds it: undone, best effort, as create undoes itself.
-            let _ = self.store.delete(&index_key(user, &new.id)).await;
-            let _ = self.store.delete(&record_key(&new.id)).await;
-            return Err(err);
-        }
-        // A revoke of the old password that ran meanwhile wins.
-        if revoked(self.store.get(&tombstone_key(id)).await?)? {
-            self.revoke(user, &new.id).await?;
-            return Ok(None);
-        }
-        let scopes = self.config.catalog.decode(&new.scopes).map_err(crate::service::corrupt)?;
-        Ok(Some(Created {
-            id: new.id,
-            password,
-            label: new.label,
-            scopes: self.config.catalog.names(&scopes),
-            created_at: now,
-            expires_at: new.expires_at,
-            caveats: new.caveats,
-        }))
+        self.drive(Rotate::new(user, id, overlap_ms)).await
     }
 
     /// Whether this instance has written the supersession of `id`'s predecessor.
@@ -150,6 +91,173 @@ pub(crate) fn link_replacements(listed: &mut [Listed]) {
     for (old, new) in links {
         if let Some(entry) = listed.iter_mut().find(|l| l.id == old) {
             entry.replaced_by = Some(new);
+        }
+    }
+}
+
+/// [`AppPasswords::rotate`] as a [`Machine`]: the bulk read and its checks, the per-user count,
+/// an unused id, the hash, the record, index entry and rotation marker, the tombstone's
+/// second read, and when the old password was revoked meanwhile, the replacement's revoke.
+pub struct Rotate {
+    user: String,
+    id: String,
+    overlap_ms: Millis,
+    state: RotateState,
+}
+
+enum RotateState {
+    Start,
+    Reading,
+    /// The old record, the time of the rotation, the listing that counts the user's passwords.
+    Counting(Box<Record>, Millis, IndexListing),
+    Drawing(Box<Record>, Millis, UnusedPassword),
+    /// The replacement's record, its password (zeroized on drop), and its writes.
+    Writing(Box<Record>, Password, WriteNew),
+    /// The old tombstone's read after the writes.
+    Confirming(Box<Record>, Password),
+    /// The old password was revoked meanwhile: the replacement is revoked too.
+    Revoking(Revoke),
+    Over,
+}
+
+impl Rotate {
+    /// Rotates `user`'s password `id` with an overlap of `overlap_ms` (default
+    /// [`DEFAULT_OVERLAP_MS`]).
+    #[must_use]
+    pub fn new(user: &str, id: &str, overlap_ms: Option<Millis>) -> Self {
+        Self {
+            user: user.to_owned(),
+            id: id.to_owned(),
+            overlap_ms: overlap_ms.unwrap_or(DEFAULT_OVERLAP_MS),
+            state: RotateState::Start,
+        }
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
+    /// The replacement, or `None` when that user has no such password.
+    type Output = Option<Created>;
+
+    fn step(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        mut reply: Option<Result<Reply>>,
+    ) -> Result<Step<Option<Created>>> {
+        let (user, id) = (self.user.as_str(), self.id.as_str());
+        loop {
+            match core::mem::replace(&mut self.state, RotateState::Over) {
+                RotateState::Start => {
+                    if self.overlap_ms > MAX_OVERLAP_MS {
+                        return Err(Error::InvalidArgument("overlapMs must be from 0 to 30 days"));
+                    }
+                    if record::validate_user(user).is_err() || !is_id(id) {
+                        return Ok(Step::Done(None));
+                    }
+                    self.state = RotateState::Reading;
+                    let [disabled, rotated, superseded] = marker_keys(user, id);
+                    return Ok(Step::Call(Call::Read(vec![
+                        record_key(id),
+                        tombstone_key(id),
+                        disabled,
+                        rotated,
+                        superseded,
+                    ])));
+                }
+                RotateState::Reading => {
+                    let mut values = io::reply(reply.take())?.values(5)?.into_iter();
+                    let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
+                    let (disabled, rotated, superseded) =
+                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
+                    let state = State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
+                    if revoked(tombstone)? {
+                        return Ok(Step::Done(None));
+                    }
+                    let Some(stored) = stored else { return Ok(Step::Done(None)) };
+                    let old = Record::from_json(&stored, id)?;
+                    if old.user != user {
+                        return Ok(Step::Done(None));
+                    }
+                    if state.rotated || state.superseded_from.is_some() {
+                        return Err(Error::AlreadyRotated);
+                    }
+                    let now = service.now();
+                    if old.expires_at.is_some_and(|t| t <= now) {
+                        return Err(Error::InvalidExpiry);
+                    }
+                    let listing = IndexListing::new(user, service.config.max_per_user);
+                    self.state = RotateState::Counting(Box::new(old), now, listing);
+                }
+                RotateState::Counting(old, now, mut listing) => match listing.step(service, reply.take())? {
+                    Step::Call(call) => {
+                        self.state = RotateState::Counting(old, now, listing);
+                        return Ok(Step::Call(call));
+                    }
+                    Step::Done((ids, _)) if ids.len() >= service.config.max_per_user => {
+                        return Err(Error::TooManyPasswords);
+                    }
+                    Step::Done(_) => self.state = RotateState::Drawing(old, now, UnusedPassword::default()),
+                },
+                RotateState::Drawing(old, now, mut unused) => {
+                    let password = match unused.step(service, reply.take())? {
+                        Step::Call(call) => {
+                            self.state = RotateState::Drawing(old, now, unused);
+                            return Ok(Step::Call(call));
+                        }
+                        Step::Done(password) => password,
+                    };
+                    let salt = service.with_rng(|rng| Hasher::salt(rng))?;
+                    let hash =
+                        service.hasher.hash_with_salt(password.expose().as_bytes(), &service.config.hashing, &salt)?;
+                    // Everything else as it was (label, scopes, expiry, caveats, canary): S5 holds
+                    // across a rotation.
+                    let new = Record {
+                        id: password.id().to_owned(),
+                        hash,
+                        created_at: now,
+                        replaces: Some(id.to_owned()),
+                        ..*old
+                    };
+                    // The rotation marker after the index entry; its failure undoes the record
+                    // and the entry too (never shown, so nobody holds it), best effort.
+                    let until = now.saturating_add(self.overlap_ms);
+                    let marker = (marker_key(user, id, marker::ROTATED), marker::replaced_json(&new.id, until));
+                    let writes = WriteNew::new(&new)?.then_put(marker.0, marker.1);
+                    self.state = RotateState::Writing(Box::new(new), password, writes);
+                }
+                RotateState::Writing(new, password, mut writes) => {
+                    if let Step::Call(call) = writes.step(service, reply.take())? {
+                        self.state = RotateState::Writing(new, password, writes);
+                        return Ok(Step::Call(call));
+                    }
+                    self.state = RotateState::Confirming(new, password);
+                    return Ok(Step::Call(Call::Get(tombstone_key(id))));
+                }
+                RotateState::Confirming(new, password) => {
+                    // A revoke of the old password that ran meanwhile wins.
+                    if revoked(io::reply(reply.take())?.value()?)? {
+                        self.state = RotateState::Revoking(Revoke::new(user, &new.id));
+                        continue;
+                    }
+                    let scopes = service.config.catalog.decode(&new.scopes).map_err(crate::service::corrupt)?;
+                    return Ok(Step::Done(Some(Created {
+                        id: new.id,
+                        password,
+                        label: new.label,
+                        scopes: service.config.catalog.names(&scopes),
+                        created_at: new.created_at,
+                        expires_at: new.expires_at,
+                        caveats: new.caveats,
+                    })));
+                }
+                RotateState::Revoking(mut revoke) => {
+                    if let Step::Call(call) = revoke.step(service, reply.take())? {
+                        self.state = RotateState::Revoking(revoke);
+                        return Ok(Step::Call(call));
+                    }
+                    return Ok(Step::Done(None));
+                }
+                RotateState::Over => return Err(io::stepped_after_end()),
+            }
         }
     }
 }

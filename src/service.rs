@@ -17,7 +17,7 @@ use crate::caveat::{Caveats, ParsedCaveats};
 pub use crate::clock::SystemClock;
 pub use crate::clock::{Clock, DefaultClock, Millis};
 pub use crate::config::{Config, DEFAULT_MAX_PER_USER, DEFAULT_TOUCH_INTERVAL_MS, MAX_PER_USER_LIMIT};
-pub use crate::create::{Created, NewAppPassword};
+pub use crate::create::{Create, Created, NewAppPassword};
 use crate::error::{Error, Result};
 pub use crate::follow_up::FollowUp;
 use crate::hash::{Hasher, PhcHash};

@@ -102,7 +102,7 @@ pub(crate) fn scopes_js(catalog: &Catalog) -> JsValue {
 }
 
 /// Adds the caveats a password has (only those) to an answer object.
-pub(crate) fn with_caveats(out: Obj, caveats: &Caveats) -> Obj {
+fn with_caveats(out: Obj, caveats: &Caveats) -> Obj {
     let ranges =
         |list: &[IpRange]| -> JsValue { list.iter().map(|r| JsValue::from_str(r.as_str())).collect::<Array>().into() };
     let mut out = out;
@@ -137,15 +137,21 @@ pub(crate) fn answered(result: Option<VerifyResult>) -> Result<JsValue, JsValue>
     }
 }
 
-/// A created password as JS: `{ id, password, label, scopes, createdAt, expiresAt }`.
-pub(crate) fn created_js(created: &Created) -> Obj {
-    Obj::new()
+/// A new password as `create` and `rotate` answer it: `{ id, password, label, scopes,
+/// createdAt, expiresAt }`, then `replaces` for a replacement, then its caveats.
+pub(crate) fn created_js(created: &Created, replaces: Option<&str>) -> JsValue {
+    let out = Obj::new()
         .set("id", created.id.as_str())
         .set("password", created.password.expose())
         .set("label", created.label.as_str())
         .set("scopes", string_array(&created.scopes))
         .set("createdAt", ms(created.created_at))
-        .set("expiresAt", opt_ms(created.expires_at))
+        .set("expiresAt", opt_ms(created.expires_at));
+    let out = match replaces {
+        Some(old) => out.set("replaces", old),
+        None => out,
+    };
+    with_caveats(out, &created.caveats).build()
 }
 
 fn opt_str(value: Option<&String>) -> JsValue {

@@ -7,12 +7,11 @@ use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::answers::{created_js, listed_js, verify_js, with_caveats};
-use crate::args::{ContextArgs, CreateArgs, VerifyArgs};
-use crate::convert::{self, Obj, field, ms};
-use crate::error::{OrJs, invalid_argument};
+use crate::answers::verify_js;
+use crate::args::{ContextArgs, VerifyArgs};
+use crate::convert::{self, Obj, ms};
+use crate::error::OrJs;
 use crate::service::Service;
-use app_passwords_core::mint::FromHash;
 use app_passwords_core::service::{FollowUp, VerifyRequest, VerifyResult};
 
 /// Runs the follow-up writes of a verify as their own Promise (or `undefined`).
@@ -42,9 +41,6 @@ fn pair(result: &VerifyResult, follow_up: Option<FollowUp>, service: &Rc<Service
 /// Every async operation of the bindings, run by the one `future_to_promise` in [`run`]: one
 /// instance of the futures glue instead of one per exported method (docs/BUILD-KNOBS.md).
 pub(crate) enum Op {
-    Create(JsValue),
-    CreateFromHash(JsValue),
-    Rotate(JsValue, JsValue, JsValue),
     Verify(JsValue),
     VerifyHeader(JsValue, JsValue, [JsValue; 3]),
     /// Boxed: the follow-up holds a whole record (for a re-hash), the other variants a few handles.
@@ -54,58 +50,11 @@ pub(crate) enum Op {
 pub(crate) fn run(service: Rc<Service>, op: Op) -> Promise {
     future_to_promise(async move {
         match op {
-            Op::Create(options) => op_create(&service, options).await,
-            Op::CreateFromHash(options) => op_create_from_hash(&service, options).await,
-            Op::Rotate(user, id, options) => op_rotate(&service, user, id, options).await,
             Op::Verify(options) => op_verify(&service, options).await,
             Op::VerifyHeader(header, require, context) => op_verify_header(&service, header, require, context).await,
             Op::Complete(follow_up) => service.complete(*follow_up).await.js().map(|()| JsValue::UNDEFINED),
         }
     })
-}
-
-async fn op_create(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
-    let args = CreateArgs::read(&options)?;
-    let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
-    let new = args.new_app_password(&scopes);
-    // A canary never grants, so it takes no caveats.
-    let created = match convert::opt_bool(&options, "canary")? {
-        Some(true) => service.create_canary(new).await,
-        _ => service.create_with_caveats(new, &args.caveats.spec(&caveats)).await,
-    }
-    .js()?;
-    Ok(with_caveats(created_js(&created), &created.caveats).build())
-}
-
-async fn op_rotate(service: &Rc<Service>, user: JsValue, id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let user = user.as_string().ok_or_else(|| invalid_argument("user must be a string"))?;
-    let id = id.as_string().ok_or_else(|| invalid_argument("id must be a string"))?;
-    let overlap = field(&options, "overlapMs");
-    let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
-        None
-    } else {
-        Some(
-            overlap
-                .as_f64()
-                .and_then(convert::millis)
-                .ok_or_else(|| invalid_argument("overlapMs must be a non-negative number"))?,
-        )
-    };
-    Ok(match service.rotate(&user, &id, overlap_ms).await.js()? {
-        Some(created) => with_caveats(created_js(&created).set("replaces", id.as_str()), &created.caveats).build(),
-        None => JsValue::NULL,
-    })
-}
-
-async fn op_create_from_hash(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {
-    let args = CreateArgs::read(&options)?;
-    let id = convert::string(&options, "id")?;
-    let phc = convert::string(&options, "phc")?;
-    let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
-    let new = args.new_app_password(&scopes);
-    let minted = FromHash { id: &id, phc: &phc };
-    let listed = service.create_from_hash_with_caveats(new, &args.caveats.spec(&caveats), minted).await.js()?;
-    Ok(listed_js(&listed))
 }
 
 async fn op_verify(service: &Rc<Service>, options: JsValue) -> Result<JsValue, JsValue> {

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use crate::answers::{answered, listed_js, scopes_js};
-use crate::args::ContextArgs;
+use crate::answers::{answered, created_js, listed_js, scopes_js};
+use crate::args::{ContextArgs, CreateArgs};
 use crate::convert::{self, Obj, field, string_arg};
 use crate::error::{OrJs, invalid_argument};
 use crate::operation::Operation;
@@ -20,9 +20,13 @@ use app_passwords_core::enable::SetEnabled;
 use app_passwords_core::hash::HashParams;
 use app_passwords_core::leak::ReportLeaked;
 use app_passwords_core::list::List;
+use app_passwords_core::mint::{CreateFromHash, FromHash};
 use app_passwords_core::password::{PooledOsRandom, Prefix};
 use app_passwords_core::revoke::{Revoke, RevokeAll};
-use app_passwords_core::service::{AppPasswords, CachedHit, Clock, Config, Millis, Now, Purpose, VerifyRequest};
+use app_passwords_core::rotate::Rotate;
+use app_passwords_core::service::{
+    AppPasswords, CachedHit, Clock, Config, Create, Millis, Now, Purpose, VerifyRequest,
+};
 
 /// `Date.now()`, or the host's `now()` option.
 pub(crate) struct JsClock(Option<Function>);
@@ -100,16 +104,31 @@ impl AppPasswordsCore {
     }
 
     /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
-    /// paths?, maxUses?, canary? })` → Promise of the new password, shown once.
-    pub fn create(&self, options: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::Create(options))
+    /// paths?, maxUses?, canary? })` → an operation answering the new password, shown once.
+    pub fn create(&self, options: JsValue) -> Result<Operation, JsValue> {
+        let args = CreateArgs::read(&options)?;
+        let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+        let new = args.new_app_password(&scopes);
+        // A canary never grants, so it takes no caveats.
+        let machine = match convert::opt_bool(&options, "canary")? {
+            Some(true) => Create::canary(new),
+            _ => Create::new(new, &args.caveats.spec(&caveats)),
+        };
+        Ok(Operation::new(&self.inner, machine, |created| Ok(created_js(&created, None))))
     }
 
-    /// `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → Promise of the stored
-    /// password as `list` shows it; the password itself was minted (and stays) elsewhere.
+    /// `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → an operation answering
+    /// the stored password as `list` shows it; the password itself was minted (and stays)
+    /// elsewhere.
     #[wasm_bindgen(js_name = createFromHash)]
-    pub fn create_from_hash(&self, options: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::CreateFromHash(options))
+    pub fn create_from_hash(&self, options: JsValue) -> Result<Operation, JsValue> {
+        let args = CreateArgs::read(&options)?;
+        let id = convert::string(&options, "id")?;
+        let phc = convert::string(&options, "phc")?;
+        let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+        let minted = FromHash { id: &id, phc: &phc };
+        let machine = CreateFromHash::new(args.new_app_password(&scopes), &args.caveats.spec(&caveats), minted);
+        Ok(Operation::new(&self.inner, machine, |listed| Ok(listed_js(&listed))))
     }
 
     /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
@@ -136,10 +155,25 @@ impl AppPasswordsCore {
         }))
     }
 
-    /// `rotate(user, id, { overlapMs? })` → Promise of the replacement (with `replaces`), or
-    /// `null` when that user has no such password.
-    pub fn rotate(&self, user: JsValue, id: JsValue, options: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::Rotate(user, id, options))
+    /// `rotate(user, id, { overlapMs? })` → an operation answering the replacement (with
+    /// `replaces`), or `null` when that user has no such password.
+    pub fn rotate(&self, user: JsValue, id: JsValue, options: JsValue) -> Result<Operation, JsValue> {
+        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
+        let overlap = field(&options, "overlapMs");
+        let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
+            None
+        } else {
+            Some(
+                overlap
+                    .as_f64()
+                    .and_then(convert::millis)
+                    .ok_or_else(|| invalid_argument("overlapMs must be a non-negative number"))?,
+            )
+        };
+        let machine = Rotate::new(&user, &id, overlap_ms);
+        Ok(Operation::new(&self.inner, machine, move |created| {
+            Ok(created.map_or(JsValue::NULL, |created| created_js(&created, Some(&id))))
+        }))
     }
 
     /// `setEnabled(user, id, enabled)` → an operation answering `true` if that user had it.
