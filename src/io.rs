@@ -93,7 +93,6 @@ pub(crate) fn reply(reply: Option<Result<Reply>>) -> Result<Reply> {
     reply.unwrap_or_else(|| Err(mismatch()))
 }
 
-#[allow(dead_code)] // TEMP: value/count are for the machines still being written
 impl Reply {
     /// The values of a [`Call::Read`] of `len` keys.
     pub(crate) fn values(self, len: usize) -> Result<Vec<Option<String>>> {

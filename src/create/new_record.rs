@@ -1,0 +1,367 @@
+//! A new record, from the checks to the writes: [`NewRecord`], the machine `create`,
+//! `create_canary`, `create_from_hash` share, and its steps ([`CheckNew`], [`UnusedPassword`],
+//! [`WriteNew`]; `rotate` uses the last two). Apart from `create.rs`, which holds the public
+//! operation and its types.
+
+use super::NewAppPassword;
+use crate::caveat::{CaveatSpec, Caveats};
+use crate::clock::{Clock, Millis};
+use crate::error::{Error, Result};
+use crate::hash::Hasher;
+use crate::io::{self, Call, Machine, Reply, Step, Writes};
+use crate::list::IndexListing;
+use crate::password::{self, Password, RandomSource};
+use crate::record::{self, IndexEntry, RECORD_VERSION, Record, index_key, record_key, tombstone_key, uses_key};
+use crate::scope::ScopeSet;
+use crate::service::AppPasswords;
+
+/// The fields of a new password, owned: a machine keeps them across store calls.
+pub(crate) struct Fields {
+    user: String,
+    label: String,
+    scopes: Vec<String>,
+    expires_at: Option<Millis>,
+}
+
+impl Fields {
+    fn of(new: &NewAppPassword<'_>) -> Self {
+        Self {
+            user: new.user.to_owned(),
+            label: new.label.to_owned(),
+            scopes: new.scopes.iter().map(|&s| s.to_owned()).collect(),
+            expires_at: new.expires_at,
+        }
+    }
+}
+
+/// What the checks of a new password made of its arguments: the closed scope set, the parsed
+/// caveats and the time of creation.
+pub(crate) struct Checked {
+    granted: ScopeSet,
+    caveats: Caveats,
+    now: Millis,
+}
+
+/// The checks `create` and `create_from_hash` share, before anything is written: user, label,
+/// caveats, scopes, expiry (at [`CheckNew::new`], no store call), then the per-user cap (the
+/// machine: the index listing, up to the cap).
+pub(crate) struct CheckNew {
+    checked: Option<Checked>,
+    listing: IndexListing,
+    max: usize,
+}
+
+impl CheckNew {
+    /// The checks that need no store; `caveats` as parsed from the request (its error comes
+    /// after the user's and the label's).
+    pub(crate) fn new<S, C: Clock, R: RandomSource>(
+        service: &AppPasswords<S, C, R>,
+        new: &Fields,
+        caveats: Result<Caveats>,
+    ) -> Result<Self> {
+        record::validate_user(&new.user)?;
+        record::validate_label(&new.label)?;
+        let caveats = caveats?;
+        if let (Some(start), Some(end)) = (caveats.not_before(), new.expires_at) {
+            if start >= end {
+                return Err(Error::InvalidCaveat("notBefore must be before expiresAt"));
+            }
+        }
+        let catalog = &service.config.catalog;
+        let chosen = catalog.parse_names(new.scopes.iter().map(String::as_str))?;
+        if chosen.is_empty() {
+            return Err(Error::NoScopes);
+        }
+        if let Some(pos) = chosen.difference(&catalog.grantable()).positions().next() {
+            let name = catalog.scopes().get(pos).map(|s| s.name.clone()).unwrap_or_default();
+            return Err(Error::ScopeNotGrantable(name));
+        }
+        let now = service.now();
+        if new.expires_at.is_some_and(|t| t <= now) {
+            return Err(Error::InvalidExpiry);
+        }
+        let max = service.config.max_per_user;
+        let checked = Checked { granted: catalog.close(&chosen), caveats, now };
+        Ok(Self { checked: Some(checked), listing: IndexListing::new(&new.user, max), max })
+    }
+}
+
+impl<S, C, R> Machine<S, C, R> for CheckNew {
+    type Output = Checked;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Checked>> {
+        let (ids, _) = match self.listing.step(service, reply)? {
+            Step::Call(call) => return Ok(Step::Call(call)),
+            Step::Done(listed) => listed,
+        };
+        if ids.len() >= self.max {
+            return Err(Error::TooManyPasswords);
+        }
+        self.checked.take().map(Step::Done).ok_or_else(io::stepped_after_end)
+    }
+}
+
+/// A fresh password whose id has no record and no tombstone (both read in one call), drawn
+/// up to four times.
+#[derive(Default)]
+pub(crate) struct UnusedPassword {
+    draws: u8,
+    /// The password whose id is being read (zeroized on drop, as every [`Password`]).
+    password: Option<Password>,
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for UnusedPassword {
+    type Output = Password;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Password>> {
+        if let Some(password) = self.password.take() {
+            if io::reply(reply)?.values(2)?.iter().all(Option::is_none) {
+                return Ok(Step::Done(password));
+            }
+            if self.draws >= 4 {
+                return Err(Error::IdCollision);
+            }
+        }
+        let password = service.with_rng(|rng| password::generate(&service.config.prefix, rng))?;
+        self.draws += 1;
+        let id = password.id();
+        let call = Call::Read(vec![record_key(id), tombstone_key(id)]);
+        self.password = Some(password);
+        Ok(Step::Call(call))
+    }
+}
+
+/// Writes a new record and its index entry (and, for `rotate`, one write more). Record first:
+/// if a later write then fails, an unlisted record nobody has the password to is harmless, and
+/// it is removed (and the entry, in case the failed write was applied after all), best effort,
+/// before the write's error is returned.
+pub(crate) struct WriteNew {
+    record_key: String,
+    index_key: String,
+    /// The puts not yet asked for, the next one last.
+    pending: Vec<Call>,
+    /// How many puts were asked for.
+    asked: usize,
+    /// The undo after a failed put, and that put's error.
+    undo: Option<(Writes, Error)>,
+}
+
+impl WriteNew {
+    pub(crate) fn new(record: &Record) -> Result<Self> {
+        let (record_key, index_key) = (record_key(&record.id), index_key(&record.user, &record.id));
+        let entry = IndexEntry { v: RECORD_VERSION, last_used_at: None };
+        let pending =
+            vec![Call::Put(index_key.clone(), entry.to_json()), Call::Put(record_key.clone(), record.to_json()?)];
+        Ok(Self { record_key, index_key, pending, asked: 0, undo: None })
+    }
+
+    /// One put more after the index entry, undone as the index entry's would be.
+    pub(crate) fn then_put(mut self, key: String, value: String) -> Self {
+        self.pending.insert(0, Call::Put(key, value));
+        self
+    }
+}
+
+impl<S, C, R> Machine<S, C, R> for WriteNew {
+    type Output = ();
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<()>> {
+        if self.undo.is_none() && self.asked > 0 {
+            match io::reply(reply.take()).and_then(Reply::done) {
+                // The record's put: nothing was written.
+                Err(err) if self.asked == 1 => return Err(err),
+                Err(err) => {
+                    let undo = Writes::new()
+                        .then_try(Call::Delete(core::mem::take(&mut self.index_key)))
+                        .then_try(Call::Delete(core::mem::take(&mut self.record_key)));
+                    self.undo = Some((undo, err));
+                }
+                Ok(()) => {}
+            }
+        }
+        if let Some((undo, _)) = &mut self.undo {
+            if let Step::Call(call) = undo.step(service, reply)? {
+                return Ok(Step::Call(call));
+            }
+            return Err(self.undo.take().map_or_else(io::stepped_after_end, |(_, err)| err));
+        }
+        match self.pending.pop() {
+            Some(call) => {
+                self.asked += 1;
+                Ok(Step::Call(call))
+            }
+            None => Ok(Step::Done(())),
+        }
+    }
+}
+
+/// Where a new record's password comes from.
+pub(crate) enum Source {
+    /// Drawn here (`create`): an unused id, hashed here; with `canary`, a canary's record.
+    Drawn { canary: bool },
+    /// Minted elsewhere (`create_from_hash`): its id and PHC string, checked at the first step.
+    Minted { id: String, phc: String },
+}
+
+/// A new record, from the checks to the writes: the machine `create`, `create_canary` and
+/// `create_from_hash` share (one machine with a mode, not three: less code in the wasm).
+pub(crate) struct NewRecord {
+    fields: Fields,
+    /// The caveats as parsed from the request (no store, no service needed), until checked.
+    caveats: Option<Result<Caveats>>,
+    source: Source,
+    state: NewState,
+}
+
+enum NewState {
+    Start,
+    Checking(CheckNew),
+    /// `create`: drawing an unused password.
+    Drawing(Checked, UnusedPassword),
+    /// `create_from_hash`: the read of the minted id's record and tombstone.
+    Reading(Checked),
+    /// With `maxUses`: the use counter's add of zero.
+    Counting(Checked, Option<Password>),
+    Writing(Box<Record>, ScopeSet, Option<Password>, WriteNew),
+    Over,
+}
+
+impl NewRecord {
+    pub(crate) fn new(new: NewAppPassword<'_>, caveats: &CaveatSpec<'_>, source: Source) -> Self {
+        Self { fields: Fields::of(&new), caveats: Some(Caveats::parse(caveats)), source, state: NewState::Start }
+    }
+
+    /// The new record's id: the drawn password's, or the minted one.
+    fn id<'a>(&'a self, password: Option<&'a Password>) -> &'a str {
+        match (&self.source, password) {
+            (Source::Minted { id, .. }, _) => id,
+            (Source::Drawn { .. }, Some(password)) => password.id(),
+            (Source::Drawn { .. }, None) => "",
+        }
+    }
+
+    /// After the id is known to be unused: with `maxUses`, an add of zero to the new id's use
+    /// counter (whether the store can count atomically: Workers KV cannot, refused here rather
+    /// than a limit nobody enforces; and that the counter is unused); without, no store call:
+    /// straight to the writes.
+    fn count_uses<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        checked: Checked,
+        password: Option<Password>,
+    ) -> Result<Option<Call>> {
+        if checked.caveats.max_uses().is_none() {
+            self.write(service, checked, password)?;
+            return Ok(None);
+        }
+        let call = Call::Increment(uses_key(self.id(password.as_ref())), 0);
+        self.state = NewState::Counting(checked, password);
+        Ok(Some(call))
+    }
+
+    /// The record (hashing a drawn password here, synchronously) and its writes.
+    fn write<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        checked: Checked,
+        password: Option<Password>,
+    ) -> Result<()> {
+        let (hash, canary) = match (&self.source, &password) {
+            (Source::Drawn { canary }, Some(password)) => {
+                let salt = service.with_rng(|rng| Hasher::salt(rng))?;
+                (service.hasher.hash_with_salt(password.expose().as_bytes(), &service.config.hashing, &salt)?, *canary)
+            }
+            (Source::Minted { phc, .. }, _) => (phc.clone(), false),
+            (Source::Drawn { .. }, None) => return Err(io::stepped_after_end()),
+        };
+        let Checked { granted, caveats, now } = checked;
+        let record = Record {
+            v: RECORD_VERSION,
+            id: self.id(password.as_ref()).to_owned(),
+            user: self.fields.user.clone(),
+            label: self.fields.label.clone(),
+            scopes: service.config.catalog.encode(&granted),
+            hash,
+            created_at: now,
+            expires_at: self.fields.expires_at,
+            caveats,
+            replaces: None,
+            canary,
+        };
+        let writes = WriteNew::new(&record)?;
+        self.state = NewState::Writing(Box::new(record), granted, password, writes);
+        Ok(())
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
+    /// The record written, its closed scopes, and the drawn password (`None` when minted).
+    type Output = (Record, ScopeSet, Option<Password>);
+
+    fn step(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        mut reply: Option<Result<Reply>>,
+    ) -> Result<Step<Self::Output>> {
+        loop {
+            match core::mem::replace(&mut self.state, NewState::Over) {
+                NewState::Start => {
+                    if let Source::Minted { id, phc } = &mut self.source {
+                        // Nothing is read or written before the hash and the arguments pass.
+                        *phc = crate::mint::check_minted(service, id, phc)?;
+                    }
+                    let caveats = self.caveats.take().ok_or_else(io::stepped_after_end)?;
+                    self.state = NewState::Checking(CheckNew::new(service, &self.fields, caveats)?);
+                }
+                NewState::Checking(mut check) => {
+                    let checked = match check.step(service, reply.take())? {
+                        Step::Call(call) => {
+                            self.state = NewState::Checking(check);
+                            return Ok(Step::Call(call));
+                        }
+                        Step::Done(checked) => checked,
+                    };
+                    if let Source::Minted { id, .. } = &self.source {
+                        let call = Call::Read(vec![record_key(id), tombstone_key(id)]);
+                        self.state = NewState::Reading(checked);
+                        return Ok(Step::Call(call));
+                    }
+                    self.state = NewState::Drawing(checked, UnusedPassword::default());
+                }
+                NewState::Drawing(checked, mut unused) => match unused.step(service, reply.take())? {
+                    Step::Call(call) => {
+                        self.state = NewState::Drawing(checked, unused);
+                        return Ok(Step::Call(call));
+                    }
+                    Step::Done(password) => {
+                        if let Some(call) = self.count_uses(service, checked, Some(password))? {
+                            return Ok(Step::Call(call));
+                        }
+                    }
+                },
+                NewState::Reading(checked) => {
+                    if io::reply(reply.take())?.values(2)?.iter().any(Option::is_some) {
+                        return Err(Error::InvalidHash("id already in use"));
+                    }
+                    if let Some(call) = self.count_uses(service, checked, None)? {
+                        return Ok(Step::Call(call));
+                    }
+                }
+                NewState::Counting(checked, password) => {
+                    if io::reply(reply.take())?.count()? != 0 {
+                        return Err(Error::StoreCorrupt("the use counter of a new id is not zero".into()));
+                    }
+                    self.write(service, checked, password)?;
+                }
+                NewState::Writing(record, granted, password, mut writes) => match writes.step(service, reply.take())? {
+                    Step::Call(call) => {
+                        self.state = NewState::Writing(record, granted, password, writes);
+                        return Ok(Step::Call(call));
+                    }
+                    Step::Done(()) => return Ok(Step::Done((*record, granted, password))),
+                },
+                NewState::Over => return Err(io::stepped_after_end()),
+            }
+        }
+    }
+}
