@@ -6,6 +6,7 @@ use crate::canary::CanaryUse;
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
 use crate::hash::Hasher;
+use crate::io::{self, Call, Machine, Reply, Step};
 use crate::password::RandomSource;
 use crate::record::{IndexEntry, RECORD_VERSION, Record, record_key, tombstone_key};
 use crate::service::AppPasswords;
@@ -69,27 +70,11 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// # Errors
     /// Store errors.
     pub async fn complete(&self, follow_up: FollowUp) -> Result<()> {
-        if let Some(Upgrade { record, password }) = follow_up.upgrade {
-            let salt = self.with_rng(|rng| Hasher::salt(rng))?;
-            let hash = self.hasher.hash_with_salt(password.as_bytes(), &self.config.hashing, &salt)?;
-            drop(password);
-            let record = Record { hash, ..record };
-            let key = record_key(&record.id);
-            self.store.put(&key, &record.to_json()?).await?;
-            // A revoke writes its tombstone before deleting the record, so if it ran
-            // concurrently we see the tombstone here and remove what we just wrote.
-            if self.store.get(&tombstone_key(&record.id)).await?.is_some() {
-                self.store.delete(&key).await?;
-                return Ok(());
-            }
-        }
-        if let Some((key, now)) = follow_up.touch {
-            let entry = IndexEntry { v: RECORD_VERSION, last_used_at: Some(now) };
-            self.store.put(&key, &entry.to_json()).await?;
-        }
-        Ok(())
+        self.drive(Complete::new(follow_up)).await
     }
+}
 
+impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// Whether this is the first re-hash upgrade of `id` scheduled by this instance.
     pub(crate) fn first_upgrade(&self, id: &str) -> bool {
         let mut upgraded = self.upgraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -101,5 +86,83 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         }
         upgraded.insert(id.to_owned(), self.now());
         true
+    }
+}
+
+/// [`AppPasswords::complete`] as a [`Machine`]: the re-hash (computed in its first step, after
+/// the answer), its record write and the tombstone read (and the record's delete when a revoke
+/// raced it), then the `lastUsedAt` write.
+pub struct Complete {
+    touch: Option<(String, Millis)>,
+    state: CompleteState,
+}
+
+enum CompleteState {
+    /// Nothing asked yet; the re-hash to do, if any.
+    Start(Option<Upgrade>),
+    /// The re-hashed record's write asked for (its id).
+    Upgrading(String),
+    /// The tombstone's read asked for.
+    Checking(String),
+    /// The record's delete asked for: a revoke raced the re-hash.
+    Undoing,
+    /// The `lastUsedAt` write asked for.
+    Touching,
+    Over,
+}
+
+impl Complete {
+    /// Performs the writes `follow_up` holds.
+    #[must_use]
+    pub fn new(follow_up: FollowUp) -> Self {
+        Self { touch: follow_up.touch, state: CompleteState::Start(follow_up.upgrade) }
+    }
+
+    /// The `lastUsedAt` write, if any is left.
+    fn touch(&mut self) -> Step<()> {
+        let Some((key, now)) = self.touch.take() else { return Step::Done(()) };
+        self.state = CompleteState::Touching;
+        let entry = IndexEntry { v: RECORD_VERSION, last_used_at: Some(now) };
+        Step::Call(Call::Put(key, entry.to_json()))
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
+    type Output = ();
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<()>> {
+        match core::mem::replace(&mut self.state, CompleteState::Over) {
+            CompleteState::Start(None) => Ok(self.touch()),
+            CompleteState::Start(Some(Upgrade { record, password })) => {
+                let salt = service.with_rng(|rng| Hasher::salt(rng))?;
+                let hash = service.hasher.hash_with_salt(password.as_bytes(), &service.config.hashing, &salt)?;
+                drop(password);
+                let record = Record { hash, ..record };
+                let json = record.to_json()?;
+                let key = record_key(&record.id);
+                self.state = CompleteState::Upgrading(record.id);
+                Ok(Step::Call(Call::Put(key, json)))
+            }
+            CompleteState::Upgrading(id) => {
+                io::reply(reply)?.done()?;
+                // A revoke writes its tombstone before deleting the record, so if it ran
+                // concurrently we see the tombstone here and remove what we just wrote.
+                let key = tombstone_key(&id);
+                self.state = CompleteState::Checking(id);
+                Ok(Step::Call(Call::Get(key)))
+            }
+            CompleteState::Checking(id) => {
+                if io::reply(reply)?.value()?.is_some() {
+                    self.state = CompleteState::Undoing;
+                    return Ok(Step::Call(Call::Delete(record_key(&id))));
+                }
+                Ok(self.touch())
+            }
+            CompleteState::Undoing | CompleteState::Touching => {
+                io::reply(reply)?.done()?;
+                Ok(Step::Done(()))
+            }
+            CompleteState::Over => Err(io::stepped_after_end()),
+        }
     }
 }

@@ -56,31 +56,54 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     pub async fn rotate(&self, user: &str, id: &str, overlap_ms: Option<Millis>) -> Result<Option<Created>> {
         self.drive(Rotate::new(user, id, overlap_ms)).await
     }
+}
 
+impl<S, C, R> AppPasswords<S, C, R> {
     /// Whether this instance has written the supersession of `id`'s predecessor.
     pub(crate) fn predecessor_superseded(&self, id: &str) -> bool {
         self.superseded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(id)
     }
 
     /// After a granted verify of `record`: if it replaced another password and this instance
-    /// has not yet said so, writes the predecessor's supersession marker (one blind write) and
-    /// drops the predecessor from this instance's cache.
-    pub(crate) async fn supersede_predecessor(&self, record: &Record, now: Millis) -> Result<()> {
-        let Some(old) = &record.replaces else { return Ok(()) };
+    /// has not yet said so, the write of the predecessor's supersession marker (one blind
+    /// write), which then drops the predecessor from this instance's cache; `None` otherwise.
+    pub(crate) fn supersede_predecessor(&self, record: &Record, now: Millis) -> Option<Supersede> {
+        let old = record.replaces.as_ref()?;
         if self.predecessor_superseded(&record.id) {
-            return Ok(());
+            return None;
         }
-        let key = marker_key(&record.user, old, marker::SUPERSEDED);
-        self.store.put(&key, &marker::replaced_json(&record.id, now)).await?;
-        if let Some(cache) = &self.cache {
-            cache.evict_id(old);
+        let put = Call::Put(marker_key(&record.user, old, marker::SUPERSEDED), marker::replaced_json(&record.id, now));
+        Some(Supersede { put: Some(put), old: old.clone(), id: record.id.clone(), at: now })
+    }
+}
+
+/// The supersession of a replacement's predecessor ([`AppPasswords::supersede_predecessor`]):
+/// the marker's write, then this instance's bookkeeping once it is written.
+pub(crate) struct Supersede {
+    /// The marker's write, until asked for.
+    put: Option<Call>,
+    old: String,
+    id: String,
+    at: Millis,
+}
+
+impl<S, C, R> Machine<S, C, R> for Supersede {
+    type Output = ();
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<()>> {
+        if let Some(put) = self.put.take() {
+            return Ok(Step::Call(put));
         }
-        let mut superseded = self.superseded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        io::reply(reply)?.done()?;
+        if let Some(cache) = &service.cache {
+            cache.evict_id(&self.old);
+        }
+        let mut superseded = service.superseded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if superseded.len() >= MAX_SUPERSEDED {
             superseded.clear();
         }
-        superseded.insert(record.id.clone(), now);
-        Ok(())
+        superseded.insert(core::mem::take(&mut self.id), self.at);
+        Ok(Step::Done(()))
     }
 }
 

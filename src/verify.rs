@@ -10,7 +10,8 @@
 //!
 //! This file holds what a verify is asked and what it answers (the request, the credentials,
 //! the result, the refusal codes and reasons); the synchronous path is `verify/sync_path.rs`,
-//! the async path `verify/async_path.rs`, and the checks both run after authentication
+//! the async path `verify/async_path.rs` (the machine [`Verify`], and [`Complete`] for its
+//! follow-up writes), and the checks both run after authentication
 //! `verify/authorize.rs`.
 
 use crate::basic_auth::{BasicAuthError, BasicCredentials, parse_basic};
@@ -21,6 +22,8 @@ mod async_path;
 mod authorize;
 mod sync_path;
 
+pub use crate::follow_up::Complete;
+pub use async_path::Verify;
 pub use sync_path::{CachedHit, Now};
 
 /// What the credentials are being used for.

@@ -1,23 +1,35 @@
 //! The async path of a verify: the cache, else the store read, the hash, the owner, expiry and
 //! lifecycle checks, caching the credential, `maxUses` and the follow-up writes. Apart from the
 //! synchronous path (verify/sync_path.rs), which answers without the store when it can.
+//!
+//! It is the machine [`Verify`] (io.rs): the synchronous prelude (parse, the cache, and for a
+//! cache hit `maxUses`), the bulk read of five keys, the checks, then `maxUses` and the
+//! predecessor's supersession; the async methods of the service drive it.
 
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
-use super::{Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult, open};
+use super::{Credentials, Purpose, Reason, Refusal, RefusalCode, VerifyRequest, VerifyResult};
+use crate::basic_auth::{BasicCredentials, parse_basic};
 use crate::cache::Credential;
 use crate::canary::CanaryUse;
-use crate::caveat::Unmet;
-use crate::clock::Clock;
+use crate::caveat::{RequestContext, Unmet};
+use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
-use crate::follow_up::{FollowUp, Upgrade};
+use crate::follow_up::{Complete, FollowUp, Upgrade};
 use crate::hash::PhcHash;
-use crate::marker::{State, marker_keys};
+use crate::io::{self, Call, Machine, Reply, Step};
+use crate::marker::{self, marker_keys};
 use crate::password::{self, RandomSource};
 use crate::record::{Record, record_key, tombstone_key, uses_key};
 use crate::revoke::revoked;
+use crate::rotate::Supersede;
+use crate::scope::ScopeSet;
 use crate::service::{AppPasswords, DUMMY_ID, corrupt};
 use crate::store::Store;
+
+/// What a verify answers, and the writes it leaves for after the answer.
+type Answer = (VerifyResult, Option<FollowUp>);
 
 impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// Verifies credentials and performs the follow-up writes before returning.
@@ -28,7 +40,7 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     pub async fn verify(&self, request: VerifyRequest<'_>) -> Result<VerifyResult> {
         let (result, follow_up) = self.verify_deferred(request).await?;
         if let Some(follow_up) = follow_up {
-            let _ = self.complete(follow_up).await;
+            let _ = self.drive(Complete::new(follow_up)).await;
         }
         Ok(result)
     }
@@ -48,56 +60,160 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     /// # Errors
     /// As [`AppPasswords::verify`].
     pub async fn verify_deferred(&self, request: VerifyRequest<'_>) -> Result<(VerifyResult, Option<FollowUp>)> {
-        let catalog = &self.config.catalog;
-        let required = catalog.parse_names(request.require.iter().copied())?;
-        let refuse = |refusal: Refusal| Ok((VerifyResult::Refused(refusal), None));
-        let mut basic = None;
-        let (username, password) = match open(request.credentials, &mut basic) {
-            Ok(pair) => pair,
-            Err(e) => return refuse(Refusal::invalid(Reason::Header(e))),
-        };
+        self.drive(Verify::new(self, &request)?).await
+    }
+}
 
-        let parsed = match password::parse(password, &self.config.prefix) {
-            Ok(parsed) => parsed,
-            Err(malformed) => return refuse(Refusal::invalid(Reason::Malformed(malformed))),
+/// The request's client IP, method and path, owned (a machine outlives the request's borrows).
+struct Context {
+    client_ip: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+}
+
+impl Context {
+    fn of(context: &RequestContext<'_>) -> Self {
+        Self {
+            client_ip: context.client_ip.map(str::to_owned),
+            method: context.method.map(str::to_owned),
+            path: context.path.map(str::to_owned),
+        }
+    }
+
+    fn borrow(&self) -> RequestContext<'_> {
+        RequestContext {
+            client_ip: self.client_ip.as_deref(),
+            method: self.method.as_deref(),
+            path: self.path.as_deref(),
+        }
+    }
+}
+
+/// [`AppPasswords::verify_deferred`] as a [`Machine`]: its output is the answer and the
+/// follow-up for [`Complete`]. Holds the password (zeroized on drop; no `Debug`).
+pub struct Verify {
+    username: String,
+    password: Zeroizing<String>,
+    required: ScopeSet,
+    purpose: Purpose,
+    context: Option<Context>,
+    stage: Stage,
+}
+
+/// The checks passed on a record read from the store, for what follows a granted answer.
+struct Checked {
+    record: Record,
+    /// Whether its hash is not of the current profile (a re-hash is due).
+    stale_hash: bool,
+    now: Millis,
+}
+
+enum Stage {
+    /// The synchronous prelude is next.
+    Start,
+    /// The Basic header was missing or unreadable: refused at the first step.
+    Refused(Refusal),
+    /// The bulk read of record, tombstone and markers asked for.
+    Reading {
+        id: String,
+        tag: Option<[u8; 32]>,
+        now: Millis,
+    },
+    /// `maxUses`' increment asked for; then, for a record just read, what follows a grant.
+    TakingUse {
+        max_uses: u64,
+        answer: Answer,
+        checked: Option<Box<Checked>>,
+    },
+    /// The predecessor's supersession under way.
+    Superseding {
+        supersede: Supersede,
+        answer: Answer,
+        checked: Box<Checked>,
+    },
+    Over,
+}
+
+impl Verify {
+    /// Verifies `request` on `service` (the required scopes are parsed here, against its
+    /// catalogue; everything else at the first step).
+    ///
+    /// # Errors
+    /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
+    pub fn new<S, C, R>(service: &AppPasswords<S, C, R>, request: &VerifyRequest<'_>) -> Result<Self> {
+        let required = service.config.catalog.parse_names(request.require.iter().copied())?;
+        let (username, password, stage) = match request.credentials {
+            Credentials::Password { username, password } => {
+                (username.to_owned(), Zeroizing::new(password.to_owned()), Stage::Start)
+            }
+            Credentials::Basic(header) => match parse_basic(header) {
+                Ok(BasicCredentials { username, password }) => (username, password, Stage::Start),
+                Err(e) => (String::new(), Zeroizing::default(), Stage::Refused(Refusal::invalid(Reason::Header(e)))),
+            },
         };
-        let now = self.now();
-        let tag = self.cache.as_ref().and_then(|c| c.tag(username, password));
-        if let (Some(cache), Some(tag)) = (&self.cache, &tag) {
+        let context = request.context.as_ref().map(Context::of);
+        Ok(Self { username, password, required, purpose: request.purpose, context, stage })
+    }
+
+    fn context(&self) -> Option<RequestContext<'_>> {
+        self.context.as_ref().map(Context::borrow)
+    }
+
+    /// The prelude: parse, then a fresh cache hit is answered (after `maxUses`), else the read.
+    fn start<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<Step<Answer>> {
+        let parsed = match password::parse(&self.password, &service.config.prefix) {
+            Ok(parsed) => parsed,
+            Err(malformed) => return Ok(refuse(Refusal::invalid(Reason::Malformed(malformed)))),
+        };
+        let now = service.now();
+        let tag = service.cache.as_ref().and_then(|c| c.tag(&self.username, &self.password));
+        if let (Some(cache), Some(tag)) = (&service.cache, &tag) {
             if let Some(credential) = cache.get(tag, now) {
                 // The tag covers the username, so the owner matched when it was cached.
-                if self.is_revoked_here(&credential.id, &credential.user) {
+                if service.is_revoked_here(&credential.id, &credential.user) {
                     cache.evict_id(&credential.id);
-                    return refuse(Refusal::invalid(Reason::UnknownId));
+                    return Ok(refuse(Refusal::invalid(Reason::UnknownId)));
                 }
                 if credential.expires_at.is_some_and(|t| t <= now) {
-                    return refuse(Refusal::invalid(Reason::Expired));
+                    return Ok(refuse(Refusal::invalid(Reason::Expired)));
                 }
-                let (uses, id) = (credential.caveats.max_uses(), credential.id.clone());
-                let answer = self.authorize(credential, request.purpose, request.context, &required, now, true);
-                return self.take_use(uses, &id, answer).await;
+                let uses = credential.caveats.max_uses();
+                let answer = service.authorize(credential, self.purpose, self.context(), &self.required, now, true);
+                return self.take_use(service, uses, answer, None);
             }
         }
 
         // The tombstone is read with the record, in one call: a revoked id is refused even if
         // a store write brought its record back (a re-hash upgrade racing the revoke, a
         // dropped delete). The lifecycle markers (marker.rs) come in the same call.
-        let [disabled_key, rotated_key, superseded_key] = marker_keys(username, parsed.id());
-        let keys =
-            [&record_key(parsed.id()), &tombstone_key(parsed.id()), &disabled_key, &rotated_key, &superseded_key];
-        let values = self.get_exact(&keys.map(String::as_str)).await?;
-        let mut values = values.into_iter();
+        let id = parsed.id().to_owned();
+        let [disabled, rotated, superseded] = marker_keys(&self.username, &id);
+        let keys = vec![record_key(&id), tombstone_key(&id), disabled, rotated, superseded];
+        self.stage = Stage::Reading { id, tag, now };
+        Ok(Step::Call(Call::Read(keys)))
+    }
+
+    /// The read's answer: decode, hash, the owner, expiry and lifecycle checks, the cache, the
+    /// checks that follow authentication; then `maxUses`.
+    fn checks<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        reply: Reply,
+        (id, tag, now): (String, Option<[u8; 32]>, Millis),
+    ) -> Result<Step<Answer>> {
+        let catalog = &service.config.catalog;
+        let mut values = reply.values(5)?.into_iter();
         let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
         let (disabled, rotated, superseded) =
             (values.next().flatten(), values.next().flatten(), values.next().flatten());
-        let markers = State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
+        let markers = marker::State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
         let stored = if revoked(tombstone)? { None } else { stored };
         let known = stored.is_some();
         let (json, id) = match &stored {
-            Some(json) => (json.as_str(), parsed.id()),
-            None => (self.dummy_record.as_str(), DUMMY_ID),
+            Some(json) => (json.as_str(), id.as_str()),
+            None => (service.dummy_record.as_str(), DUMMY_ID),
         };
-        let record = Record::from_json_with(json, id, &self.parsed_caveats)?;
+        let record = Record::from_json_with(json, id, &service.parsed_caveats)?;
         let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
         let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
         if granted.is_empty() {
@@ -105,31 +221,34 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
             return Err(Error::StoreCorrupt("record has no scopes".into()));
         }
 
-        let secret_ok = self.hasher.verify(parsed.text().as_bytes(), &phc);
+        let secret_ok = service.hasher.verify(self.password.as_bytes(), &phc);
         if !known {
-            return refuse(Refusal::invalid(Reason::UnknownId));
+            return Ok(refuse(Refusal::invalid(Reason::UnknownId)));
         }
         if record.canary {
             // The same answer as an unknown id, after the same work; the use is reported.
             let canary = secret_ok.then(|| CanaryUse::of(&record, now));
-            return Ok((VerifyResult::Refused(Refusal::invalid(Reason::UnknownId)), canary.map(FollowUp::canary)));
+            return Ok(Step::Done((
+                VerifyResult::Refused(Refusal::invalid(Reason::UnknownId)),
+                canary.map(FollowUp::canary),
+            )));
         }
         if !secret_ok {
-            return refuse(Refusal::invalid(Reason::WrongSecret));
+            return Ok(refuse(Refusal::invalid(Reason::WrongSecret)));
         }
-        if !bool::from(record.user.as_bytes().ct_eq(username.as_bytes())) {
-            return refuse(Refusal::invalid(Reason::WrongUser));
+        if !bool::from(record.user.as_bytes().ct_eq(self.username.as_bytes())) {
+            return Ok(refuse(Refusal::invalid(Reason::WrongUser)));
         }
         if record.expires_at.is_some_and(|t| t <= now) {
-            return refuse(Refusal::invalid(Reason::Expired));
+            return Ok(refuse(Refusal::invalid(Reason::Expired)));
         }
         if let Some(reason) = markers.refusal(now) {
-            return refuse(Refusal::invalid(reason));
+            return Ok(refuse(Refusal::invalid(reason)));
         }
         // A revoke through this instance that completed while this verify was reading or
         // hashing wins: refused, and never cached.
-        if self.is_revoked_here(&record.id, &record.user) {
-            return refuse(Refusal::invalid(Reason::UnknownId));
+        if service.is_revoked_here(&record.id, &record.user) {
+            return Ok(refuse(Refusal::invalid(Reason::UnknownId)));
         }
         let credential = Credential {
             id: record.id.clone(),
@@ -142,53 +261,125 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         let uses = record.caveats.max_uses();
         // A replacement is cached only once this instance has superseded its predecessor: a
         // cached grant skips that write (rotate.rs).
-        let cacheable = record.replaces.is_none() || self.predecessor_superseded(&record.id);
-        if let (Some(cache), Some(tag), true) = (&self.cache, tag, cacheable) {
+        let cacheable = record.replaces.is_none() || service.predecessor_superseded(&record.id);
+        if let (Some(cache), Some(tag), true) = (&service.cache, tag, cacheable) {
             cache.insert(tag, credential.clone(), now);
             // Checked again after the insert: a revoke marks, then evicts; whichever order the
             // two ran in on another thread, the entry does not survive it.
-            if self.is_revoked_here(&record.id, &record.user) {
+            if service.is_revoked_here(&record.id, &record.user) {
                 cache.evict_id(&record.id);
             }
         }
-        let answer = self.authorize(credential, request.purpose, request.context, &required, now, false);
-        let (result, mut follow_up) = self.take_use(uses, &record.id, answer).await?;
-        if result.is_ok() {
-            // A replacement's first grant ends its predecessor's overlap, before the answer.
-            self.supersede_predecessor(&record, now).await?;
-        }
-        if result.is_ok() && !phc.is_current(&self.config.hashing) && self.first_upgrade(&record.id) {
-            // Re-hash under the current profile after the answer (upgrade in place), at most
-            // once per password per instance.
-            let upgrade = Some(Upgrade { record, password: zeroize::Zeroizing::new(parsed.text().to_owned()) });
-            follow_up = Some(match follow_up {
-                Some(f) => FollowUp { upgrade, ..f },
-                None => FollowUp { touch: None, upgrade, canary: None },
-            });
-        }
-        Ok((result, follow_up))
+        let answer = service.authorize(credential, self.purpose, self.context(), &self.required, now, false);
+        let stale_hash = !phc.is_current(&service.config.hashing);
+        self.take_use(service, uses, answer, Some(Box::new(Checked { record, stale_hash, now })))
     }
 
     /// `maxUses`: a granted answer takes one use with the store's atomic increment, and past
     /// the limit becomes a refusal (with no follow-up). Runs after every other check, so a
     /// refused request uses nothing up; with the store's atomic add, exactly `maxUses`
     /// verifies succeed however many run at once. No store call without `maxUses`.
-    async fn take_use(
-        &self,
+    fn take_use<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
         max_uses: Option<u64>,
-        id: &str,
-        answer: (VerifyResult, Option<FollowUp>),
-    ) -> Result<(VerifyResult, Option<FollowUp>)> {
-        let (Some(max_uses), VerifyResult::Granted(_)) = (max_uses, &answer.0) else { return Ok(answer) };
-        let count = self.store.increment(&uses_key(id), 1).await?;
-        let count = u64::try_from(count)
-            .ok()
-            .filter(|c| *c >= 1)
-            .ok_or_else(|| Error::StoreCorrupt("a use counter is below one after an increment".into()))?;
-        if count > max_uses {
-            let refusal = Refusal::new(RefusalCode::RequestNotAllowed, Reason::Caveat(Unmet::MaxUsesReached));
-            return Ok((VerifyResult::Refused(refusal), None));
+        answer: Answer,
+        checked: Option<Box<Checked>>,
+    ) -> Result<Step<Answer>> {
+        let (Some(max_uses), VerifyResult::Granted(granted)) = (max_uses, &answer.0) else {
+            return self.after_use(service, answer, checked);
+        };
+        let call = Call::Increment(uses_key(&granted.id), 1);
+        self.stage = Stage::TakingUse { max_uses, answer, checked };
+        Ok(Step::Call(call))
+    }
+
+    /// What follows a grant of a record just read: a replacement's first grant ends its
+    /// predecessor's overlap, before the answer.
+    fn after_use<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        answer: Answer,
+        checked: Option<Box<Checked>>,
+    ) -> Result<Step<Answer>> {
+        let Some(checked) = checked.filter(|_| answer.0.is_ok()) else { return Ok(Step::Done(answer)) };
+        match service.supersede_predecessor(&checked.record, checked.now) {
+            Some(supersede) => self.supersede(service, supersede, answer, checked, None),
+            None => Ok(Step::Done(self.upgrade(service, answer, *checked))),
         }
-        Ok(answer)
+    }
+
+    /// Steps the predecessor's supersession; the upgrade once it is written.
+    fn supersede<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        mut supersede: Supersede,
+        answer: Answer,
+        checked: Box<Checked>,
+        reply: Option<Result<Reply>>,
+    ) -> Result<Step<Answer>> {
+        match Machine::step(&mut supersede, service, reply)? {
+            Step::Call(call) => {
+                self.stage = Stage::Superseding { supersede, answer, checked };
+                Ok(Step::Call(call))
+            }
+            Step::Done(()) => Ok(Step::Done(self.upgrade(service, answer, *checked))),
+        }
+    }
+
+    /// A granted answer of a record whose hash is not of the current profile: re-hashed under
+    /// it after the answer (upgrade in place), at most once per password per instance.
+    fn upgrade<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        (result, follow_up): Answer,
+        Checked { record, stale_hash, .. }: Checked,
+    ) -> Answer {
+        if !(stale_hash && service.first_upgrade(&record.id)) {
+            return (result, follow_up);
+        }
+        // The password moves to the follow-up: nothing after this step needs it.
+        let upgrade = Some(Upgrade { record, password: Zeroizing::new(core::mem::take(&mut *self.password)) });
+        let follow_up = Some(match follow_up {
+            Some(f) => FollowUp { upgrade, ..f },
+            None => FollowUp { touch: None, upgrade, canary: None },
+        });
+        (result, follow_up)
+    }
+}
+
+/// A refusal's answer (a refusal leaves no follow-up).
+fn refuse(refusal: Refusal) -> Step<Answer> {
+    Step::Done((VerifyResult::Refused(refusal), None))
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Verify {
+    /// The answer, and the writes it leaves for [`Complete`].
+    type Output = Answer;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Answer>> {
+        match core::mem::replace(&mut self.stage, Stage::Over) {
+            Stage::Start => self.start(service),
+            Stage::Refused(refusal) => Ok(refuse(refusal)),
+            Stage::Reading { id, tag, now } => self.checks(service, io::reply(reply)?, (id, tag, now)),
+            Stage::TakingUse { max_uses, answer, checked } => {
+                let count = io::reply(reply)?.count()?;
+                let count = u64::try_from(count)
+                    .ok()
+                    .filter(|c| *c >= 1)
+                    .ok_or_else(|| Error::StoreCorrupt("a use counter is below one after an increment".into()))?;
+                if count > max_uses {
+                    return Ok(refuse(Refusal::new(
+                        RefusalCode::RequestNotAllowed,
+                        Reason::Caveat(Unmet::MaxUsesReached),
+                    )));
+                }
+                self.after_use(service, answer, checked)
+            }
+            Stage::Superseding { supersede, answer, checked } => {
+                self.supersede(service, supersede, answer, checked, reply)
+            }
+            Stage::Over => Err(io::stepped_after_end()),
+        }
     }
 }
