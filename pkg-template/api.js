@@ -161,8 +161,8 @@ export class AppPasswords {
       options?.path,
     );
     if (answered !== undefined) return answered;
-    const [result, pending, canary] = await this.#core.verify(options);
-    this.#background(pending, options && options.waitUntil, canary);
+    const [result, followUp, canary] = await drive(this.#store, this.#core.verify(options));
+    this.#background(followUp && drive(this.#store, followUp), options && options.waitUntil, canary);
     return result;
   }
 
@@ -184,8 +184,9 @@ export class AppPasswords {
       const answered = this.#core.verifyHitNow(now, clientIp, method, path);
       if (answered !== undefined) return answered;
     }
-    const [result, pending, canary] = await this.#core.verifyHeader(header, require, clientIp, method, path);
-    this.#background(pending, options.waitUntil, canary);
+    const operation = this.#core.verifyHeader(header, require, clientIp, method, path);
+    const [result, followUp, canary] = await drive(this.#store, operation);
+    this.#background(followUp && drive(this.#store, followUp), options.waitUntil, canary);
     return result;
   }
 

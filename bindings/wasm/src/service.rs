@@ -1,19 +1,19 @@
 //! The exported class `AppPasswordsCore`: its constructor reads the options into a core
-//! `Config`, and each method hands its arguments to [`crate::ops`] (async) or answers at once
-//! (the synchronous verify path, the getters). Nothing here decides anything about passwords.
+//! `Config`, and each method reads its arguments into a core machine, returned as an
+//! [`Operation`] that the package's driver runs, or answers at once (the synchronous verify path,
+//! the getters). Nothing here decides anything about passwords.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use crate::answers::{answered, created_js, listed_js, scopes_js};
-use crate::args::{ContextArgs, CreateArgs};
-use crate::convert::{self, Obj, field, string_arg};
+use crate::answers::{answered, created_js, listed_js, scopes_js, verify_js};
+use crate::args::{ContextArgs, CreateArgs, VerifyArgs};
+use crate::convert::{self, Obj, field, ms, string_arg};
 use crate::error::{OrJs, invalid_argument};
 use crate::operation::Operation;
-use crate::ops::{Op, run};
 use crate::scopes::catalog_option;
 use crate::store::JsStore;
 use app_passwords_core::enable::SetEnabled;
@@ -25,8 +25,9 @@ use app_passwords_core::password::{PooledOsRandom, Prefix};
 use app_passwords_core::revoke::{Revoke, RevokeAll};
 use app_passwords_core::rotate::Rotate;
 use app_passwords_core::service::{
-    AppPasswords, CachedHit, Clock, Config, Create, Millis, Now, Purpose, VerifyRequest,
+    AppPasswords, CachedHit, Clock, Config, Create, FollowUp, Millis, Now, Purpose, VerifyRequest,
 };
+use app_passwords_core::verify::{Complete, Verify};
 
 /// `Date.now()`, or the host's `now()` option.
 pub(crate) struct JsClock(Option<Function>);
@@ -198,14 +199,22 @@ impl AppPasswordsCore {
         }))
     }
 
-    /// `verify({ username, password, require?, purpose? })` → Promise of `[result, pending,
-    /// canaryUse]`, where `pending` is a Promise of the follow-up writes, or `undefined`.
-    pub fn verify(&self, options: JsValue) -> Promise {
-        run(Rc::clone(&self.inner), Op::Verify(options))
+    /// `verify({ username, password, require?, purpose?, clientIp?, method?, path? })` → an
+    /// operation answering `[result, followUp, canaryUse]`, where `followUp` is the operation of
+    /// the writes the answer left (`lastUsedAt`, re-hash), or `undefined` when there are none.
+    pub fn verify(&self, options: JsValue) -> Result<Operation, JsValue> {
+        let args = VerifyArgs::read(&options)?;
+        let require = args.require_refs();
+        let request = VerifyRequest {
+            purpose: args.purpose,
+            context: Some(args.context.context()),
+            ..VerifyRequest::password(&args.username, &args.password, &require)
+        };
+        Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
     }
 
-    /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → Promise
-    /// of `[result, pending, canaryUse]`.
+    /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → an
+    /// operation answering `[result, followUp, canaryUse]`.
     #[wasm_bindgen(js_name = verifyHeader)]
     pub fn verify_header(
         &self,
@@ -214,8 +223,13 @@ impl AppPasswordsCore {
         client_ip: JsValue,
         method: JsValue,
         path: JsValue,
-    ) -> Promise {
-        run(Rc::clone(&self.inner), Op::VerifyHeader(header, require, [client_ip, method, path]))
+    ) -> Result<Operation, JsValue> {
+        let header = zeroize::Zeroizing::new(header.as_string());
+        let require = convert::strings(&require, "require", true)?;
+        let require: Vec<&str> = require.iter().map(String::as_str).collect();
+        let context = ContextArgs::read(&client_ip, &method, &path)?;
+        let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
+        Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
     }
 
     /// `verifyNow(username, password, require?, purpose?, clientIp?, method?, path?)`: the
@@ -312,4 +326,31 @@ impl AppPasswordsCore {
         let HashParams { memory_kib, iterations, parallelism } = self.inner.config().hashing;
         Obj::new().set("memoryKiB", memory_kib).set("iterations", iterations).set("parallelism", parallelism).build()
     }
+}
+
+/// A verify as an operation answering `[result, followUp, canaryUse]`: `followUp` is the
+/// operation of the follow-up writes, or `undefined` when there are none (a canary's use alone
+/// writes nothing, so it answers in an unknown id's time); `canaryUse` is `{ id, user, label,
+/// at }` when the verify saw a canary's right secret, else `undefined` (the package hands it to
+/// its `onCanary` hook).
+fn verify_operation(service: &Rc<Service>, machine: Verify) -> Operation {
+    let inner = Rc::clone(service);
+    Operation::new(service, machine, move |(result, follow_up)| {
+        let canary = match follow_up.as_ref().and_then(FollowUp::canary_use) {
+            Some(used) => Obj::new()
+                .set("id", used.id.as_str())
+                .set("user", used.user.as_str())
+                .set("label", used.label.as_str())
+                .set("at", ms(used.at))
+                .build(),
+            None => JsValue::UNDEFINED,
+        };
+        let follow_up = match follow_up {
+            Some(follow_up) if follow_up.has_writes() => {
+                Operation::new(&inner, Complete::new(follow_up), |()| Ok(JsValue::UNDEFINED)).into()
+            }
+            _ => JsValue::UNDEFINED,
+        };
+        Ok(Array::of3(&verify_js(&result), &follow_up, &canary).into())
+    })
 }
