@@ -7,6 +7,8 @@
 
 use crate::caveat::{CaveatSpec, Caveats};
 use crate::clock::{Clock, Millis};
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::Result;
 use crate::io::{self, Machine, Reply, Step};
 use crate::password::{Password, RandomSource};

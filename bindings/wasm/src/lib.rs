@@ -11,7 +11,6 @@ mod convert;
 mod error;
 mod functions;
 mod operation;
-mod ops;
 mod scopes;
 mod service;
 mod store;

@@ -144,7 +144,7 @@ fn read_reply(call: &Call, answer: JsValue) -> Result<Reply> {
 }
 
 /// A value read from the store: a string, or absent (`null`/`undefined`).
-pub(crate) fn value(value: JsValue, what: &str) -> Result<Option<String>> {
+fn value(value: JsValue, what: &str) -> Result<Option<String>> {
     if value.is_null() || value.is_undefined() {
         return Ok(None);
     }
@@ -155,7 +155,7 @@ pub(crate) fn value(value: JsValue, what: &str) -> Result<Option<String>> {
 }
 
 /// The values of `keys` in what one `getMany(keys)` resolved to.
-pub(crate) fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Option<String>>> {
+fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Option<String>>> {
     let bad = || Error::StoreCorrupt("getMany() must resolve to a Map or an object of strings or null".into());
     if answer.is_null() || !answer.is_object() {
         return Err(bad());
@@ -175,7 +175,7 @@ pub(crate) fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Optio
 }
 
 /// What `list()` resolved to: `{ keys: string[], cursor?: string }`.
-pub(crate) fn page(value: &JsValue) -> Result<ListPage> {
+fn page(value: &JsValue) -> Result<ListPage> {
     let bad = || Error::StoreCorrupt("list() must resolve to { keys: string[], cursor?: string }".into());
     let keys = Reflect::get(value, &JsValue::from_str("keys")).map_err(|_| bad())?;
     let keys: Array = keys.dyn_into().map_err(|_| bad())?;
@@ -187,7 +187,7 @@ pub(crate) fn page(value: &JsValue) -> Result<ListPage> {
 }
 
 /// What `increment()` resolved to: an integer within 2^53, or its decimal text.
-pub(crate) fn count(answer: &JsValue) -> Result<i64> {
+fn count(answer: &JsValue) -> Result<i64> {
     let bad = || Error::StoreCorrupt("increment() must resolve to an integer".into());
     // A string (some clients answer INCRBY as text) is read as an integer: parsing it as a
     // float would bring the float parser and its tables into the wasm (+18 KB).
@@ -208,7 +208,7 @@ fn describe(err: &JsValue) -> String {
 }
 
 /// `store_timeout` when the package's timeout wrapper gave up, else `store_unavailable`.
-pub(crate) fn failure(err: &JsValue) -> Error {
+fn failure(err: &JsValue) -> Error {
     let code = Reflect::get(err, &JsValue::from_str("code")).ok().and_then(|c| c.as_string());
     if code.as_deref() == Some("store_timeout") { Error::StoreTimeout } else { Error::StoreUnavailable(describe(err)) }
 }

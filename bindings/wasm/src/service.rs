@@ -61,7 +61,7 @@ impl AppPasswordsCore {
     /// `new AppPasswordsCore({ store, prefix?, catalog?, hashing?, pepper?, now?, touchIntervalMs?, cache?, maxPerUser? })`
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<AppPasswordsCore, JsValue> {
-        let store = JsStore::new(field(&options, "store")).map_err(|m| invalid_argument(&m))?;
+        let store = JsStore::new(&field(&options, "store")).map_err(|m| invalid_argument(&m))?;
         let mut config = Config::new().js()?;
         if let Some(prefix) = convert::opt_string(&options, "prefix")? {
             config.prefix = Prefix::new(&prefix).js()?;
