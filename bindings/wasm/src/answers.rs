@@ -1,4 +1,4 @@
-//! The core's answers as JS values: verify results (as JSON text for the synchronous path, one
+//! The core's answers as JS values: verify results (as JSON text, parsed by the engine: one
 //! string across the boundary), created and listed passwords with their caveats, the catalogue.
 
 use js_sys::Array;
@@ -8,18 +8,10 @@ use crate::convert::{Obj, ms, opt_ms, string_array};
 use app_passwords_core::caveat::{Caveats, IpRange};
 use app_passwords_core::json::push_quoted;
 use app_passwords_core::scope::Catalog;
-use app_passwords_core::service::{Created, Listed, Refusal, VerifyResult};
+use app_passwords_core::service::{Created, Listed, VerifyResult};
 
-fn refusal_js(r: &Refusal) -> JsValue {
-    let out = Obj::new()
-        .set("ok", false)
-        .set("status", r.status())
-        .set("code", r.code.as_str())
-        .set("reason", r.reason.as_str());
-    if r.missing.is_empty() { out } else { out.set("missing", string_array(&r.missing)) }.build()
-}
-
-/// The same object as [`verify_js`], as JSON text.
+/// A verify answer as JSON text: `{ ok: true, user, id, label, scopes, cached }` or `{ ok:
+/// false, status, code, reason, missing? }`.
 fn verify_json(result: &VerifyResult) -> String {
     // Written by hand into one buffer: no core::fmt, no string per field (a cache hit's cost).
     let mut out = String::with_capacity(160);
@@ -63,20 +55,6 @@ fn verify_json(result: &VerifyResult) -> String {
         }
     }
     out
-}
-
-pub(crate) fn verify_js(result: &VerifyResult) -> JsValue {
-    match result {
-        VerifyResult::Granted(g) => Obj::new()
-            .set("ok", true)
-            .set("user", g.user.as_str())
-            .set("id", g.id.as_str())
-            .set("label", g.label.as_str())
-            .set("scopes", string_array(&g.scopes))
-            .set("cached", g.cached)
-            .build(),
-        VerifyResult::Refused(r) => refusal_js(r),
-    }
 }
 
 pub(crate) fn scopes_js(catalog: &Catalog) -> JsValue {

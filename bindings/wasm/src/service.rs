@@ -9,7 +9,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use crate::answers::{answered, created_js, listed_js, scopes_js, verify_js};
+use crate::answers::{answered, created_js, listed_js, scopes_js};
 use crate::args::{ContextArgs, CreateArgs, VerifyArgs};
 use crate::convert::{self, Obj, field, ms, string_arg};
 use crate::error::{OrJs, invalid_argument};
@@ -351,6 +351,6 @@ fn verify_operation(service: &Rc<Service>, machine: Verify) -> Operation {
             }
             _ => JsValue::UNDEFINED,
         };
-        Ok(Array::of3(&verify_js(&result), &follow_up, &canary).into())
+        Ok(Array::of3(&answered(Some(result))?, &follow_up, &canary).into())
     })
 }
