@@ -2,7 +2,7 @@
 // bench/run.mjs runs). The introduction below is the only hand-written part; every figure
 // comes from the results. Do not edit docs/BENCHMARKS.md by hand: run `make bench`.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readResult, root } from "./lib.mjs";
 
@@ -322,13 +322,20 @@ keep at most 1 core busy (1.03 measured with this example on that code, 0.81x th
 `);
   }
 
-  const text = out.join("\n").replace(/\n{3,}/g, "\n\n");
   const dir = join(root, "docs");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "BENCHMARKS.md");
+  // The sections measured by hand (each names its command) follow HAND_RUN and are kept as they
+  // are: a regenerated report must not drop them.
+  const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const handRun = previous.includes(HAND_RUN) ? previous.slice(previous.indexOf(HAND_RUN)) : `${HAND_RUN}\n`;
+  const text = `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n\n${handRun}`;
   writeFileSync(path, text);
   return path;
 }
+
+/** The line after which docs/BENCHMARKS.md holds sections run by hand, kept by the report. */
+const HAND_RUN = "<!-- Sections run by hand (each gives its command): make bench keeps what follows as it is. -->";
 
 function argon2Remark(p) {
   const probe = p.argon2Probe;
