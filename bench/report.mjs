@@ -101,8 +101,9 @@ export function writeReport(meta) {
   } else rows.push(missing("app"));
   const s = R.startup;
   if (s) {
-    add("startup", "wasm size, raw (pkg/app_passwords_bg.wasm)", "≤ 120 KB", kb(s.raw), s.raw <= 120_000);
-    add("startup", "wasm size, gzip -9", "≤ 45 KB", kb(s.gz), s.gz <= 45_000);
+    // Issue 11's budget, with every feature in; its moonshot is 120 KB / 45 KB.
+    add("startup", "wasm size, raw (pkg/app_passwords_bg.wasm)", "≤ 160 KB (moonshot 120)", kb(s.raw), s.raw <= 160_000);
+    add("startup", "wasm size, gzip -9", "≤ 64 KB (moonshot 45)", kb(s.gz), s.gz <= 64_000);
     add("startup", "Node: instantiation (initSync: compile + instantiate, fresh process each, median)", "≤ 10 ms", `${ms(s.initSyncMedianMs)} (min ${ms(s.initSyncMinMs)})`, s.initSyncMedianMs <= 10);
   } else rows.push(missing("startup"));
   const m = R.memory;
