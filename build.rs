@@ -10,21 +10,9 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let text = fs::read_to_string(source).unwrap_or_default();
     let mut out = String::with_capacity(text.len());
-    let (mut in_string, mut escaped) = (false, false);
+    let mut string = JsonString::default();
     for c in text.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
+        if string.inside_after(c) || !c.is_whitespace() {
             out.push(c);
         }
     }
@@ -53,23 +41,15 @@ fn without_member(json: &str, key: &str) -> String {
 
 /// The length of the minified JSON value at the start of `text`.
 fn value_len(text: &str) -> usize {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut depth, mut string) = (0usize, JsonString::default());
     for (i, c) in text.char_indices() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-                if depth == 0 {
-                    return i + 1;
-                }
+        if string.inside_after(c) {
+            if c == '"' && !string.open && depth == 0 {
+                return i + 1;
             }
             continue;
         }
         match c {
-            '"' => in_string = true,
             '[' | '{' => depth += 1,
             ']' | '}' if depth == 0 => return i,
             ']' | '}' => {
@@ -83,4 +63,29 @@ fn value_len(text: &str) -> usize {
         }
     }
     text.len()
+}
+
+/// Where a scan of JSON text is with respect to string literals.
+#[derive(Default)]
+struct JsonString {
+    open: bool,
+    escaped: bool,
+}
+
+impl JsonString {
+    /// Takes the next character; whether it belongs to a string literal (its quotes included).
+    fn inside_after(&mut self, c: char) -> bool {
+        if !self.open {
+            self.open = c == '"';
+            return self.open;
+        }
+        if self.escaped {
+            self.escaped = false;
+        } else if c == '\\' {
+            self.escaped = true;
+        } else if c == '"' {
+            self.open = false;
+        }
+        true
+    }
 }

@@ -329,18 +329,7 @@ impl Future for Stalled {
 }
 
 impl Store for Stalling {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.inner.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.inner.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.inner.list(prefix, cursor).await
-    }
+    forward_basics!(inner);
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
         let answer = self.inner.get_many(keys).await;
         if self.armed.swap(false, Ordering::SeqCst) {
@@ -460,18 +449,7 @@ fn revoke_all_revokes_every_password_of_one_user_only() {
 struct Plain(MemoryStore);
 
 impl Store for Plain {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.0.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.0.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.0.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.0.list(prefix, cursor).await
-    }
+    forward_basics!(0);
 }
 
 #[test]

@@ -179,18 +179,7 @@ struct Overlapping {
 }
 
 impl Store for Overlapping {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.inner.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.inner.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.inner.list(prefix, cursor).await
-    }
+    forward_basics!(inner);
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
         self.batches.lock().unwrap().push(keys.len());
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -230,18 +219,7 @@ struct MiscountingStore {
 }
 
 impl Store for MiscountingStore {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.inner.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.inner.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.inner.list(prefix, cursor).await
-    }
+    forward_basics!(inner);
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
         let mut values = self.inner.get_many(keys).await?;
         if self.on.load(Ordering::SeqCst) && keys.len() <= self.up_to {

@@ -155,23 +155,32 @@ pub fn clock(now: &Arc<AtomicU64>) -> TestClock {
 
 // ------------------------------------------------------------------------ stores
 
+/// The four methods a wrapper store of a test leaves as they are (`get`, `put`, `delete`,
+/// `list`), forwarded to its field `$field` (`inner`, `0`): the test writes only those it changes.
+#[macro_export]
+macro_rules! forward_basics {
+    ($field:tt) => {
+        async fn get(&self, key: &str) -> app_passwords::Result<Option<String>> {
+            self.$field.get(key).await
+        }
+        async fn put(&self, key: &str, value: &str) -> app_passwords::Result<()> {
+            self.$field.put(key, value).await
+        }
+        async fn delete(&self, key: &str) -> app_passwords::Result<()> {
+            self.$field.delete(key).await
+        }
+        async fn list(&self, prefix: &str, cursor: Option<&str>) -> app_passwords::Result<app_passwords::ListPage> {
+            self.$field.list(prefix, cursor).await
+        }
+    };
+}
+
 /// A handle on a shared [`MemoryStore`], so several services (and the test) see one store.
 #[derive(Debug, Clone)]
 pub struct Shared(pub Arc<MemoryStore>);
 
 impl Store for Shared {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.0.get(key).await
-    }
-    async fn put(&self, key: &str, value: &str) -> Result<()> {
-        self.0.put(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.0.delete(key).await
-    }
-    async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage> {
-        self.0.list(prefix, cursor).await
-    }
+    forward_basics!(0);
 }
 
 /// Switches for [`FaultyStore`].
