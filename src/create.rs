@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::error::Result;
 use crate::io::{self, Machine, Reply, Step};
 use crate::password::{Password, RandomSource};
+use crate::record::Record;
 use crate::service::AppPasswords;
 use crate::store::Store;
 
@@ -48,6 +49,21 @@ pub struct Created {
     pub expires_at: Option<Millis>,
     /// Caveats (none by default).
     pub caveats: Caveats,
+}
+
+impl Created {
+    /// A new record as `create` and `rotate` answer it, with its password and scope names.
+    pub(crate) fn of(record: Record, password: Password, scopes: Vec<String>) -> Self {
+        Self {
+            id: record.id,
+            password,
+            label: record.label,
+            scopes,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            caveats: record.caveats,
+        }
+    }
 }
 
 impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
@@ -98,14 +114,6 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Create {
         };
         // A drawn source always has its password; its absence is a bug, reported, never a panic.
         let password = password.ok_or_else(io::stepped_after_end)?;
-        Ok(Step::Done(Created {
-            id: record.id,
-            password,
-            label: record.label,
-            scopes: service.config.catalog.names(&granted),
-            created_at: record.created_at,
-            expires_at: record.expires_at,
-            caveats: record.caveats,
-        }))
+        Ok(Step::Done(Created::of(record, password, service.config.catalog.names(&granted))))
     }
 }

@@ -41,6 +41,25 @@ pub struct Listed {
     pub replaced_by: Option<String>,
 }
 
+impl Listed {
+    /// A record as `list` shows it (and `create_from_hash` answers it), with its scope names;
+    /// `replaced_by` is filled in once every listed password is known.
+    pub(crate) fn of(record: Record, scopes: Vec<String>, last_used_at: Option<Millis>, enabled: bool) -> Self {
+        Self {
+            id: record.id,
+            label: record.label,
+            scopes,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            last_used_at,
+            caveats: record.caveats,
+            enabled,
+            replaces: record.replaces,
+            replaced_by: None,
+        }
+    }
+}
+
 /// Most index entries `list` reads for one user before it reports the store as corrupt
 /// rather than truncate (ten times the largest cap: concurrent creates and entries a failed
 /// write left can pass the cap, but not by this much).
@@ -251,16 +270,6 @@ fn listed<S, C, R>(
         None => None,
     };
     let scopes = service.config.catalog.decode(&record.scopes).map_err(corrupt)?;
-    Ok(Listed {
-        id: record.id,
-        label: record.label,
-        scopes: service.config.catalog.names(&scopes),
-        created_at: record.created_at,
-        expires_at: record.expires_at,
-        last_used_at,
-        caveats: record.caveats,
-        enabled: disabled.binary_search_by(|d| d.as_str().cmp(id)).is_err(),
-        replaces: record.replaces,
-        replaced_by: None,
-    })
+    let enabled = disabled.binary_search_by(|d| d.as_str().cmp(id)).is_err();
+    Ok(Listed::of(record, service.config.catalog.names(&scopes), last_used_at, enabled))
 }

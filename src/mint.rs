@@ -165,17 +165,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for CreateFromHash {
             Step::Call(call) => return Ok(Step::Call(call)),
             Step::Done(made) => made,
         };
-        Ok(Step::Done(Listed {
-            id: record.id,
-            label: record.label,
-            scopes: service.config.catalog.names(&granted),
-            created_at: record.created_at,
-            expires_at: record.expires_at,
-            last_used_at: None,
-            caveats: record.caveats,
-            enabled: true,
-            replaces: None,
-            replaced_by: None,
-        }))
+        // Just written: never used, enabled, replacing nothing.
+        Ok(Step::Done(Listed::of(record, service.config.catalog.names(&granted), None, true)))
     }
 }

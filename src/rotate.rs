@@ -262,15 +262,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                         continue;
                     }
                     let scopes = service.config.catalog.decode(&new.scopes).map_err(crate::service::corrupt)?;
-                    return Ok(Step::Done(Some(Created {
-                        id: new.id,
-                        password,
-                        label: new.label,
-                        scopes: service.config.catalog.names(&scopes),
-                        created_at: new.created_at,
-                        expires_at: new.expires_at,
-                        caveats: new.caveats,
-                    })));
+                    return Ok(Step::Done(Some(Created::of(*new, password, service.config.catalog.names(&scopes)))));
                 }
                 RotateState::Revoking(mut revoke) => {
                     if let Step::Call(call) = revoke.step(service, reply.take())? {
