@@ -2,9 +2,6 @@
 // call (sans-I/O: bindings/wasm/src/operation.rs); this loop only makes each call, awaits it
 // and hands back what the store answered or threw. So the wasm holds no async code.
 
-/** Most keys one `getMany` call takes (Workers KV's bulk get limit). */
-const MAX_GET_MANY = 100;
-
 /**
  * Runs `operation` (an `Operation` of the core) on `store` to its end and resolves to its
  * output; rejects with the operation's `AppPasswordError`.
@@ -28,11 +25,11 @@ export async function drive(store, operation) {
   }
 }
 
-/** One call: `[method, ...args]`; a bulk read of any number of keys, 100 a call, concurrently. */
+/**
+ * One call: `[method, ...args]`. A bulk read comes as batches of keys (the core keeps each within
+ * the store's limit): one `getMany` per batch, all at once.
+ */
 function perform(store, [method, ...args]) {
   if (method !== "getMany") return store[method](...args);
-  const [keys] = args;
-  const calls = [];
-  for (let i = 0; i < keys.length; i += MAX_GET_MANY) calls.push(store.getMany(keys.slice(i, i + MAX_GET_MANY)));
-  return Promise.all(calls);
+  return Promise.all(args[0].map((keys) => store.getMany(keys)));
 }

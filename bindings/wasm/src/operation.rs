@@ -106,12 +106,17 @@ impl Operation {
 }
 
 /// A call as the driver takes it: the store method's name, then its arguments. A bulk read
-/// names its keys: the driver reads them [`MAX_GET_MANY`] a `getMany` call, concurrently, and
-/// answers the array of what each call resolved to.
+/// comes as its keys in batches of at most [`MAX_GET_MANY`] (the one place that limit is
+/// applied): the driver makes one `getMany` call per batch, concurrently, and answers the array
+/// of what each call resolved to.
 fn call_js(call: &Call) -> JsValue {
     let s = |text: &str| JsValue::from_str(text);
     let out = match call {
-        Call::Read(keys) => Array::of2(&s("getMany"), &keys.iter().map(|k| s(k)).collect::<Array>()),
+        Call::Read(keys) => {
+            let batches: Array =
+                keys.chunks(MAX_GET_MANY).map(|batch| batch.iter().map(|k| s(k)).collect::<Array>()).collect();
+            Array::of2(&s("getMany"), &batches)
+        }
         Call::Get(key) => Array::of2(&s("get"), &s(key)),
         Call::Put(key, value) => Array::of3(&s("put"), &s(key), &s(value)),
         Call::Delete(key) => Array::of2(&s("delete"), &s(key)),
