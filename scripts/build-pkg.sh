@@ -38,6 +38,13 @@ wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_pass
 node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
   "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm"
+# Short import and export names (wasm-bindgen's carry 16-hex-digit hashes), and the glue renamed
+# to match: scripts/minify-names.mjs checks every name it rewrites.
+node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules --enable-bulk-memory \
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext --enable-mutable-globals \
+  "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm" >"$stage/names.json"
+node scripts/minify-names.mjs "$stage" "$stage/names.json"
+rm "$stage/names.json"
 # The glue's fallback wasm URL is never taken (each entry hands it the module; slim's initialize()
 # requires a source), but Vite and webpack see `new URL('app_passwords_bg.wasm', import.meta.url)`
 # and copy the .wasm into every app as an unused asset: the fallback becomes an error.
