@@ -40,7 +40,7 @@ test-rust:
 	RUSTFLAGS='--cfg getrandom_backend="unsupported" -C target-feature=+simd128' \
 	  cargo clippy -p app-passwords --lib --target wasm32-unknown-unknown --target-dir target/core-wasm32 -- -D warnings
 	! cargo tree -p app-passwords --target wasm32-unknown-unknown -e normal | grep -E 'wasm-bindgen|js-sys'
-	cargo clippy -p app-passwords-wasm --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p app-passwords-wasm -p app-passwords-wasm-module --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo test
 	cargo build -p app-passwords-wasm-module --lib --target wasm32-unknown-unknown
 	bash scripts/check-crate.sh

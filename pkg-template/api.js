@@ -8,6 +8,7 @@ import {
   hashPassword as coreHashPassword,
   looksLikeAppPassword as coreLooksLikeAppPassword,
   mintAppPassword as coreMintAppPassword,
+  Operation,
   scopesCatalog,
   scopesDecode,
   scopesEncode,
@@ -150,8 +151,8 @@ export class AppPasswords {
 
   /** Verifies username + password; never throws for wrong credentials. */
   async verify(options) {
-    // The core answers now when it can (malformed, or a fresh cache hit); else the async path.
-    const answered = this.#core.verifyNow(
+    // The core answers now when it can (malformed, or a fresh cache hit), else an operation.
+    const now = this.#core.verify(
       options?.username,
       options?.password,
       options?.require,
@@ -160,8 +161,8 @@ export class AppPasswords {
       options?.method,
       options?.path,
     );
-    if (answered !== undefined) return answered;
-    const [result, followUp, canary] = await drive(this.#store, this.#core.verify(options));
+    if (!(now instanceof Operation)) return now;
+    const [result, followUp, canary] = await drive(this.#store, now);
     this.#background(followUp && drive(this.#store, followUp), options && options.waitUntil, canary);
     return result;
   }

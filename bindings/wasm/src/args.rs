@@ -4,9 +4,8 @@
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{self, field};
-use crate::error::invalid_argument;
 use app_passwords_core::caveat::{CaveatSpec, RequestContext};
-use app_passwords_core::service::{Millis, NewAppPassword, Purpose};
+use app_passwords_core::service::{Millis, NewAppPassword};
 
 /// The caveat options of `create`, read (the core checks them).
 pub(crate) struct CaveatArgs {
@@ -88,40 +87,6 @@ impl ContextArgs {
             method: self.method.as_deref(),
             path: self.path.as_deref(),
         }
-    }
-}
-
-/// The arguments of `verify` and `precheck`, read and type-checked the same way for both.
-pub(crate) struct VerifyArgs {
-    pub(crate) username: String,
-    pub(crate) password: zeroize::Zeroizing<String>,
-    require: Vec<String>,
-    pub(crate) purpose: Purpose,
-    pub(crate) context: ContextArgs,
-}
-
-impl VerifyArgs {
-    pub(crate) fn read(options: &JsValue) -> Result<Self, JsValue> {
-        let purpose = match convert::opt_string(options, "purpose")?.as_deref() {
-            None | Some("api") => Purpose::Api,
-            Some("login") => Purpose::Login,
-            Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
-        };
-        Ok(Self {
-            username: convert::string(options, "username")?,
-            password: zeroize::Zeroizing::new(convert::string(options, "password")?),
-            require: convert::strings(&field(options, "require"), "require", true)?,
-            purpose,
-            context: ContextArgs::read(
-                &field(options, "clientIp"),
-                &field(options, "method"),
-                &field(options, "path"),
-            )?,
-        })
-    }
-
-    pub(crate) fn require_refs(&self) -> Vec<&str> {
-        self.require.iter().map(String::as_str).collect()
     }
 }
 

@@ -10,7 +10,7 @@ use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 use crate::answers::{answered, created_js, listed_js, scopes_js};
-use crate::args::{ContextArgs, CreateArgs, VerifyArgs};
+use crate::args::{ContextArgs, CreateArgs};
 use crate::convert::{self, Obj, field, ms, string_arg};
 use crate::error::{OrJs, invalid_argument};
 use crate::operation::Operation;
@@ -199,20 +199,6 @@ impl AppPasswordsCore {
         }))
     }
 
-    /// `verify({ username, password, require?, purpose?, clientIp?, method?, path? })` → an
-    /// operation answering `[result, followUp, canaryUse]`, where `followUp` is the operation of
-    /// the writes the answer left (`lastUsedAt`, re-hash), or `undefined` when there are none.
-    pub fn verify(&self, options: JsValue) -> Result<Operation, JsValue> {
-        let args = VerifyArgs::read(&options)?;
-        let require = args.require_refs();
-        let request = VerifyRequest {
-            purpose: args.purpose,
-            context: Some(args.context.context()),
-            ..VerifyRequest::password(&args.username, &args.password, &require)
-        };
-        Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
-    }
-
     /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → an
     /// operation answering `[result, followUp, canaryUse]`.
     #[wasm_bindgen(js_name = verifyHeader)]
@@ -232,15 +218,13 @@ impl AppPasswordsCore {
         Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
     }
 
-    /// `verifyNow(username, password, require?, purpose?, clientIp?, method?, path?)`: the
-    /// synchronous path. The answer
-    /// when it needs no store (a malformed password, or a fresh cache hit), else `undefined`:
-    /// then await `verify`. Plain arguments, not an options object: reading an object field by
-    /// field costs more than a cache hit. Arguments of the wrong type also give `undefined`:
-    /// `verify` then throws the coded error for them.
-    #[wasm_bindgen(js_name = verifyNow)]
+    /// `verify(username, password, require?, purpose?, clientIp?, method?, path?)`: the answer
+    /// now when it needs no store (a malformed password, or a fresh cache hit), else an
+    /// operation answering `[result, followUp, canaryUse]`: one export for both paths, so the
+    /// arguments are read and checked once. Plain arguments, not an options object: reading an
+    /// object field by field costs more than a cache hit.
     #[allow(clippy::too_many_arguments)] // plain arguments on purpose: see above
-    pub fn verify_now(
+    pub fn verify(
         &self,
         username: JsValue,
         password: JsValue,
@@ -250,25 +234,25 @@ impl AppPasswordsCore {
         method: JsValue,
         path: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let (Some(username), Some(password)) = (username.as_string(), password.as_string()) else {
-            return Ok(JsValue::UNDEFINED);
-        };
-        let password = zeroize::Zeroizing::new(password);
-        let purpose = match purpose.as_string().as_deref() {
-            _ if purpose.is_undefined() => Purpose::Api,
-            Some("api") => Purpose::Api,
+        let purpose = match convert::opt_string_value(&purpose, "purpose")?.as_deref() {
+            None | Some("api") => Purpose::Api,
             Some("login") => Purpose::Login,
-            _ => return Ok(JsValue::UNDEFINED),
+            Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
         };
-        let Ok(context) = ContextArgs::read(&client_ip, &method, &path) else { return Ok(JsValue::UNDEFINED) };
+        let username = string_arg(&username, "username")?;
+        let password = zeroize::Zeroizing::new(string_arg(&password, "password")?);
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
+        let context = ContextArgs::read(&client_ip, &method, &path)?;
         let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) }
             .with_context(context.context());
-        answered(self.inner.verify_now(&request).js()?)
+        match self.inner.verify_now(&request).js()? {
+            Some(result) => answered(Some(result)),
+            None => Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?).into()),
+        }
     }
 
-    /// `verifyHeaderNow(header, require?)`: `verifyNow` for an `Authorization` header value,
+    /// `verifyHeaderNow(header, require?)`: `verify`'s synchronous path for an `Authorization` header value,
     /// before the request's client IP, method and path are read (passing three strings into the
     /// wasm on every request was a tenth of a cache hit). The answer, `undefined` (await
     /// `verifyHeader`), or for a cache hit of a password with caveats a ticket number: then
