@@ -19,6 +19,11 @@ chmod 755 "$stage"
 # download (docs/BUILD-KNOBS.md). Panics are not reachable from input (clippy denies unwrap,
 # expect, indexing and panic in the crates), and with panic=abort they trapped before too.
 # WASM_TOOLCHAIN=stable builds the same code on stable (bigger, same behaviour).
+#
+# Argon2 and BLAKE2b at opt-level "s" here (3 in Cargo.toml, for native builds): in this module
+# fat LTO optimizes them again at the module crate's level 3, which vectorizes the block function
+# either way; "s" only keeps the first pass from unrolling. 1.1 KB smaller, hashing within 1%
+# (docs/BUILD-KNOBS.md, "Fifth round").
 target_dir="${CARGO_TARGET_DIR:-target}"
 if [ "${WASM_TOOLCHAIN:-nightly}" = stable ]; then
   bash scripts/tools.sh wasm-target wasm-bindgen npm
@@ -30,7 +35,8 @@ else
   # Its own target dir: the stable builds of the tests keep theirs.
   RUSTFLAGS="-Ctarget-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
     cargo "+$nightly" build -p app-passwords-wasm-module --lib --release --target wasm32-unknown-unknown \
-    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir "$target_dir/wasm-nightly"
+    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir "$target_dir/wasm-nightly" \
+    --config 'profile.release.package.argon2.opt-level="s"' --config 'profile.release.package.blake2.opt-level="s"'
   wasm="$target_dir/wasm-nightly/wasm32-unknown-unknown/release/app_passwords.wasm"
 fi
 wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords "$wasm"
