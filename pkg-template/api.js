@@ -9,12 +9,7 @@ import {
   looksLikeAppPassword as coreLooksLikeAppPassword,
   mintAppPassword as coreMintAppPassword,
   Operation,
-  scopesCatalog,
-  scopesDecode,
-  scopesEncode,
-  scopesMissing,
-  scopesNormalize,
-  scopesSatisfies,
+  scopes as coreScopes,
   verifyPasswordHash as coreVerifyPasswordHash,
 } from "./app_passwords.js";
 
@@ -266,12 +261,18 @@ export function verifyPasswordHash(password, phc) {
   return coreVerifyPasswordHash(password, phc);
 }
 
+/** One of the core's six scope functions, by its number (bindings/wasm/src/scopes.rs). */
+function scopesCall(call, first, second, catalog) {
+  requireReady();
+  return coreScopes(call, first, second, catalog);
+}
+
 /** Scope helpers over the default catalogue, or the catalogue passed last. */
 export const scopes = Object.freeze({
-  catalog: (catalog) => (requireReady(), scopesCatalog(catalog)),
-  normalize: (names, catalog) => (requireReady(), scopesNormalize(names, catalog)),
-  encode: (names, catalog) => (requireReady(), scopesEncode(names, catalog)),
-  decode: (encoded, catalog) => (requireReady(), scopesDecode(encoded, catalog)),
-  satisfies: (granted, required, catalog) => (requireReady(), scopesSatisfies(granted, required, catalog)),
-  missing: (granted, required, catalog) => (requireReady(), scopesMissing(granted, required, catalog)),
+  catalog: (catalog) => scopesCall(0, undefined, undefined, catalog),
+  normalize: (names, catalog) => scopesCall(1, names, undefined, catalog),
+  encode: (names, catalog) => scopesCall(2, names, undefined, catalog),
+  decode: (encoded, catalog) => scopesCall(3, encoded, undefined, catalog),
+  satisfies: (granted, required, catalog) => scopesCall(4, granted, required, catalog),
+  missing: (granted, required, catalog) => scopesCall(5, granted, required, catalog),
 });

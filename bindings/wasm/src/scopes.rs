@@ -42,45 +42,49 @@ fn names_arg(catalog: &Catalog, value: &JsValue, name: &str) -> Result<app_passw
     catalog.parse_names(names.iter().map(String::as_str)).js()
 }
 
-/// `scopes.catalog(catalog?)`.
-#[wasm_bindgen(js_name = scopesCatalog)]
-pub fn scopes_catalog(catalog: JsValue) -> Result<JsValue, JsValue> {
-    with_catalog(&catalog, |c| Ok(scopes_js(c)))
-}
+/// The function [`scopes`] runs, by number (the package's `SCOPES` table in api.js).
+const CATALOG: u32 = 0;
+const NORMALIZE: u32 = 1;
+const ENCODE: u32 = 2;
+const DECODE: u32 = 3;
+const SATISFIES: u32 = 4;
+const MISSING: u32 = 5;
 
-/// `scopes.normalize(names, catalog?)`: closed, catalogue order.
-#[wasm_bindgen(js_name = scopesNormalize)]
-pub fn scopes_normalize(names: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
-    with_catalog(&catalog, |c| Ok(string_array(&c.names(&c.close(&names_arg(c, &names, "names")?)))))
-}
-
-/// `scopes.encode(names, catalog?)`: `v1.` compact form of the closed set.
-#[wasm_bindgen(js_name = scopesEncode)]
-pub fn scopes_encode(names: JsValue, catalog: JsValue) -> Result<String, JsValue> {
-    with_catalog(&catalog, |c| Ok(c.encode(&c.close(&names_arg(c, &names, "names")?))))
-}
-
-/// `scopes.decode(text, catalog?)`: names, catalogue order; strict.
-#[wasm_bindgen(js_name = scopesDecode)]
-pub fn scopes_decode(encoded: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
-    let text = encoded.as_string().ok_or_else(|| invalid_argument("encoded must be a string"))?;
-    with_catalog(&catalog, |c| Ok(string_array(&c.names(&c.decode(&text).js()?))))
-}
-
-/// `scopes.satisfies(granted, required, catalog?)`.
-#[wasm_bindgen(js_name = scopesSatisfies)]
-pub fn scopes_satisfies(granted: JsValue, required: JsValue, catalog: JsValue) -> Result<bool, JsValue> {
+/// The package's six `scopes.*` functions in one export, the function chosen by `call`: each
+/// export costs its own shim of argument and result glue, 350 to 450 bytes
+/// (docs/BUILD-KNOBS.md, "Fifth round"). `first` and `second` are the arguments before the
+/// catalogue:
+/// - `catalog(catalog?)`;
+/// - `normalize(names, catalog?)`: closed, catalogue order;
+/// - `encode(names, catalog?)`: `v1.` compact form of the closed set;
+/// - `decode(text, catalog?)`: names, catalogue order; strict;
+/// - `satisfies(granted, required, catalog?)`;
+/// - `missing(granted, required, catalog?)`.
+#[wasm_bindgen]
+pub fn scopes(call: u32, first: JsValue, second: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
+    // decode's argument is checked before the catalogue is read, as its own function did.
+    let encoded = match call {
+        DECODE => Some(first.as_string().ok_or_else(|| invalid_argument("encoded must be a string"))?),
+        _ => None,
+    };
     with_catalog(&catalog, |c| {
-        Ok(c.satisfies(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?))
-    })
-}
-
-/// `scopes.missing(granted, required, catalog?)`.
-#[wasm_bindgen(js_name = scopesMissing)]
-pub fn scopes_missing(granted: JsValue, required: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
-    with_catalog(&catalog, |c| {
-        Ok(string_array(
-            &c.names(&c.missing(&names_arg(c, &granted, "granted")?, &names_arg(c, &required, "required")?)),
-        ))
+        let pair = || Ok::<_, JsValue>((names_arg(c, &first, "granted")?, names_arg(c, &second, "required")?));
+        Ok(match call {
+            CATALOG => scopes_js(c),
+            NORMALIZE => string_array(&c.names(&c.close(&names_arg(c, &first, "names")?))),
+            ENCODE => JsValue::from_str(&c.encode(&c.close(&names_arg(c, &first, "names")?))),
+            SATISFIES => {
+                let (granted, required) = pair()?;
+                JsValue::from_bool(c.satisfies(&granted, &required))
+            }
+            MISSING => {
+                let (granted, required) = pair()?;
+                string_array(&c.names(&c.missing(&granted, &required)))
+            }
+            _ => match &encoded {
+                Some(text) => string_array(&c.names(&c.decode(text).js()?)),
+                None => return Err(invalid_argument("no such scopes function")),
+            },
+        })
     })
 }
