@@ -70,6 +70,18 @@ function pathOf(request) {
 /** Whether `value` may cross into the wasm as an optional string (`verifyHitNow` takes them typed). */
 const optionalString = (value) => value == null || typeof value === "string";
 
+/** The core's operations by number (`AppPasswordsCore.start`, bindings/wasm/src/service.rs). */
+const OPERATIONS = Object.freeze({
+  create: 0,
+  createFromHash: 1,
+  list: 2,
+  revoke: 3,
+  revokeAll: 4,
+  rotate: 5,
+  setEnabled: 6,
+  reportLeaked: 7,
+});
+
 /** The app-password service over a host key-value store. */
 export class AppPasswords {
   #core;
@@ -99,44 +111,49 @@ export class AppPasswords {
     this.#realm = realm ?? "app-passwords";
   }
 
+  /** Runs the core's operation `call` (one of OPERATIONS) against the store. */
+  #start(call, first, second, third) {
+    return drive(this.#store, this.#core.start(call, first, second, third));
+  }
+
   /** Creates a password; the result holds it, the only time it is ever available. */
   async create(options) {
-    return drive(this.#store, this.#core.create(options));
+    return this.#start(OPERATIONS.create, options);
   }
 
   /** Stores a password minted elsewhere (`mintAppPassword`) from its id and PHC string. */
   async createFromHash(options) {
-    return drive(this.#store, this.#core.createFromHash(options));
+    return this.#start(OPERATIONS.createFromHash, options);
   }
 
   /** The user's passwords (never the password or its hash). */
   async list(user) {
-    return drive(this.#store, this.#core.list(user));
+    return this.#start(OPERATIONS.list, user);
   }
 
   /** Revokes; `true` if that user had the password. */
   async revoke(user, id) {
-    return drive(this.#store, this.#core.revoke(user, id));
+    return this.#start(OPERATIONS.revoke, user, id);
   }
 
   /** Revokes every password of `user` (account deletion); resolves to how many. */
   async revokeAll(user) {
-    return drive(this.#store, this.#core.revokeAll(user));
+    return this.#start(OPERATIONS.revokeAll, user);
   }
 
   /** Rotates: a replacement (shown once); the old one works until the new one's first use or `overlapMs`. */
   async rotate(user, id, options) {
-    return drive(this.#store, this.#core.rotate(user, id, options));
+    return this.#start(OPERATIONS.rotate, user, id, options);
   }
 
   /** Disables (`false`) or enables (`true`); `true` if that user had the password. */
   async setEnabled(user, id, enabled) {
-    return drive(this.#store, this.#core.setEnabled(user, id, enabled));
+    return this.#start(OPERATIONS.setEnabled, user, id, enabled);
   }
 
   /** Revokes a password found in public, if real (checksum, then the secret): `{ found, revoked, id?, user? }`. */
   async reportLeaked(password) {
-    return drive(this.#store, this.#core.reportLeaked(password));
+    return this.#start(OPERATIONS.reportLeaked, password);
   }
 
   /** GitHub's secret scanning partner endpoint: checks the signature, revokes, answers the labels. */

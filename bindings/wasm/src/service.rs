@@ -104,99 +104,23 @@ impl AppPasswordsCore {
         Ok(Self { inner: Rc::new(inner), waiting: Cell::new(None), ticket: Cell::new(0) })
     }
 
-    /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
-    /// paths?, maxUses?, canary? })` → an operation answering the new password, shown once.
-    pub fn create(&self, options: JsValue) -> Result<Operation, JsValue> {
-        let args = CreateArgs::read(&options)?;
-        let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
-        let new = args.new_app_password(&scopes);
-        // A canary never grants, so it takes no caveats.
-        let machine = match convert::opt_bool(&options, "canary")? {
-            Some(true) => Create::canary(new),
-            _ => Create::new(new, &args.caveats.spec(&caveats)),
-        };
-        Ok(Operation::new(&self.inner, machine, |created| Ok(created_js(&created, None))))
-    }
-
-    /// `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → an operation answering
-    /// the stored password as `list` shows it; the password itself was minted (and stays)
-    /// elsewhere.
-    #[wasm_bindgen(js_name = createFromHash)]
-    pub fn create_from_hash(&self, options: JsValue) -> Result<Operation, JsValue> {
-        let args = CreateArgs::read(&options)?;
-        let id = convert::string(&options, "id")?;
-        let phc = convert::string(&options, "phc")?;
-        let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
-        let minted = FromHash { id: &id, phc: &phc };
-        let machine = CreateFromHash::new(args.new_app_password(&scopes), &args.caveats.spec(&caveats), minted);
-        Ok(Operation::new(&self.inner, machine, |listed| Ok(listed_js(&listed))))
-    }
-
-    /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
-    pub fn list(&self, user: JsValue) -> Result<Operation, JsValue> {
-        let machine = List::new(&string_arg(&user, "user")?);
-        Ok(Operation::new(&self.inner, machine, |listed| {
-            let out: Array = listed.iter().map(listed_js).collect();
-            Ok(out.into())
-        }))
-    }
-
-    /// `revoke(user, id)` → an operation answering `true` if that user had it.
-    pub fn revoke(&self, user: JsValue, id: JsValue) -> Result<Operation, JsValue> {
-        let machine = Revoke::new(&string_arg(&user, "user")?, &string_arg(&id, "id")?);
-        Ok(Operation::new(&self.inner, machine, |revoked| Ok(JsValue::from_bool(revoked))))
-    }
-
-    /// `revokeAll(user)` → an operation answering the number of passwords revoked.
-    #[wasm_bindgen(js_name = revokeAll)]
-    pub fn revoke_all(&self, user: JsValue) -> Result<Operation, JsValue> {
-        let machine = RevokeAll::new(&string_arg(&user, "user")?);
-        Ok(Operation::new(&self.inner, machine, |count| {
-            Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
-        }))
-    }
-
-    /// `rotate(user, id, { overlapMs? })` → an operation answering the replacement (with
-    /// `replaces`), or `null` when that user has no such password.
-    pub fn rotate(&self, user: JsValue, id: JsValue, options: JsValue) -> Result<Operation, JsValue> {
-        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
-        let overlap = field(&options, "overlapMs");
-        let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
-            None
-        } else {
-            Some(
-                overlap
-                    .as_f64()
-                    .and_then(convert::millis)
-                    .ok_or_else(|| invalid_argument("overlapMs must be a non-negative number"))?,
-            )
-        };
-        let machine = Rotate::new(&user, &id, overlap_ms);
-        Ok(Operation::new(&self.inner, machine, move |created| {
-            Ok(created.map_or(JsValue::NULL, |created| created_js(&created, Some(&id))))
-        }))
-    }
-
-    /// `setEnabled(user, id, enabled)` → an operation answering `true` if that user had it.
-    #[wasm_bindgen(js_name = setEnabled)]
-    pub fn set_enabled(&self, user: JsValue, id: JsValue, enabled: JsValue) -> Result<Operation, JsValue> {
-        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
-        let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
-        Ok(Operation::new(&self.inner, SetEnabled::new(&user, &id, enabled), |done| Ok(JsValue::from_bool(done))))
-    }
-
-    /// `reportLeaked(password)` → an operation answering `{ found, revoked, id?, user? }`.
-    #[wasm_bindgen(js_name = reportLeaked)]
-    pub fn report_leaked(&self, password: JsValue) -> Result<Operation, JsValue> {
-        let password = zeroize::Zeroizing::new(string_arg(&password, "password")?);
-        Ok(Operation::new(&self.inner, ReportLeaked::new(&password), |report| {
-            let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
-            Ok(match (&report.id, &report.user) {
-                (Some(id), Some(user)) => out.set("id", id.as_str()).set("user", user.as_str()),
-                _ => out,
-            }
-            .build())
-        }))
+    /// Starts the operation `call` names (the package's `OPERATIONS` table in api.js) with its
+    /// arguments: `create(options)`, `createFromHash(options)`, `list(user)`, `revoke(user, id)`,
+    /// `revokeAll(user)`, `rotate(user, id, options)`, `setEnabled(user, id, enabled)`,
+    /// `reportLeaked(password)`. One export for the eight: each export costs its own shim of
+    /// argument and result glue (docs/BUILD-KNOBS.md, "Fifth round").
+    pub fn start(&self, call: u32, first: JsValue, second: JsValue, third: JsValue) -> Result<Operation, JsValue> {
+        match call {
+            CREATE => self.create(first),
+            CREATE_FROM_HASH => self.create_from_hash(first),
+            LIST => self.list(first),
+            REVOKE => self.revoke(first, second),
+            REVOKE_ALL => self.revoke_all(first),
+            ROTATE => self.rotate(first, second, third),
+            SET_ENABLED => self.set_enabled(first, second, third),
+            REPORT_LEAKED => self.report_leaked(first),
+            _ => Err(invalid_argument("no such operation")),
+        }
     }
 
     /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → an
@@ -309,6 +233,109 @@ impl AppPasswordsCore {
     pub fn hashing(&self) -> JsValue {
         let HashParams { memory_kib, iterations, parallelism } = self.inner.config().hashing;
         Obj::new().set("memoryKiB", memory_kib).set("iterations", iterations).set("parallelism", parallelism).build()
+    }
+}
+
+/// The operations [`AppPasswordsCore::start`] starts.
+const CREATE: u32 = 0;
+const CREATE_FROM_HASH: u32 = 1;
+const LIST: u32 = 2;
+const REVOKE: u32 = 3;
+const REVOKE_ALL: u32 = 4;
+const ROTATE: u32 = 5;
+const SET_ENABLED: u32 = 6;
+const REPORT_LEAKED: u32 = 7;
+
+impl AppPasswordsCore {
+    /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
+    /// paths?, maxUses?, canary? })` → an operation answering the new password, shown once.
+    fn create(&self, options: JsValue) -> Result<Operation, JsValue> {
+        let args = CreateArgs::read(&options)?;
+        let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+        let new = args.new_app_password(&scopes);
+        // A canary never grants, so it takes no caveats.
+        let machine = match convert::opt_bool(&options, "canary")? {
+            Some(true) => Create::canary(new),
+            _ => Create::new(new, &args.caveats.spec(&caveats)),
+        };
+        Ok(Operation::new(&self.inner, machine, |created| Ok(created_js(&created, None))))
+    }
+
+    /// `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → an operation answering
+    /// the stored password as `list` shows it; the password itself was minted (and stays)
+    /// elsewhere.
+    fn create_from_hash(&self, options: JsValue) -> Result<Operation, JsValue> {
+        let args = CreateArgs::read(&options)?;
+        let id = convert::string(&options, "id")?;
+        let phc = convert::string(&options, "phc")?;
+        let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
+        let minted = FromHash { id: &id, phc: &phc };
+        let machine = CreateFromHash::new(args.new_app_password(&scopes), &args.caveats.spec(&caveats), minted);
+        Ok(Operation::new(&self.inner, machine, |listed| Ok(listed_js(&listed))))
+    }
+
+    /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
+    fn list(&self, user: JsValue) -> Result<Operation, JsValue> {
+        let machine = List::new(&string_arg(&user, "user")?);
+        Ok(Operation::new(&self.inner, machine, |listed| {
+            let out: Array = listed.iter().map(listed_js).collect();
+            Ok(out.into())
+        }))
+    }
+
+    /// `revoke(user, id)` → an operation answering `true` if that user had it.
+    fn revoke(&self, user: JsValue, id: JsValue) -> Result<Operation, JsValue> {
+        let machine = Revoke::new(&string_arg(&user, "user")?, &string_arg(&id, "id")?);
+        Ok(Operation::new(&self.inner, machine, |revoked| Ok(JsValue::from_bool(revoked))))
+    }
+
+    /// `revokeAll(user)` → an operation answering the number of passwords revoked.
+    fn revoke_all(&self, user: JsValue) -> Result<Operation, JsValue> {
+        let machine = RevokeAll::new(&string_arg(&user, "user")?);
+        Ok(Operation::new(&self.inner, machine, |count| {
+            Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
+        }))
+    }
+
+    /// `rotate(user, id, { overlapMs? })` → an operation answering the replacement (with
+    /// `replaces`), or `null` when that user has no such password.
+    fn rotate(&self, user: JsValue, id: JsValue, options: JsValue) -> Result<Operation, JsValue> {
+        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
+        let overlap = field(&options, "overlapMs");
+        let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
+            None
+        } else {
+            Some(
+                overlap
+                    .as_f64()
+                    .and_then(convert::millis)
+                    .ok_or_else(|| invalid_argument("overlapMs must be a non-negative number"))?,
+            )
+        };
+        let machine = Rotate::new(&user, &id, overlap_ms);
+        Ok(Operation::new(&self.inner, machine, move |created| {
+            Ok(created.map_or(JsValue::NULL, |created| created_js(&created, Some(&id))))
+        }))
+    }
+
+    /// `setEnabled(user, id, enabled)` → an operation answering `true` if that user had it.
+    fn set_enabled(&self, user: JsValue, id: JsValue, enabled: JsValue) -> Result<Operation, JsValue> {
+        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
+        let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
+        Ok(Operation::new(&self.inner, SetEnabled::new(&user, &id, enabled), |done| Ok(JsValue::from_bool(done))))
+    }
+
+    /// `reportLeaked(password)` → an operation answering `{ found, revoked, id?, user? }`.
+    fn report_leaked(&self, password: JsValue) -> Result<Operation, JsValue> {
+        let password = zeroize::Zeroizing::new(string_arg(&password, "password")?);
+        Ok(Operation::new(&self.inner, ReportLeaked::new(&password), |report| {
+            let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
+            Ok(match (&report.id, &report.user) {
+                (Some(id), Some(user)) => out.set("id", id.as_str()).set("user", user.as_str()),
+                _ => out,
+            }
+            .build())
+        }))
     }
 }
 
