@@ -4,13 +4,9 @@
 
 import {
   AppPasswordsCore,
-  generatePassword as coreGeneratePassword,
-  hashPassword as coreHashPassword,
-  looksLikeAppPassword as coreLooksLikeAppPassword,
-  mintAppPassword as coreMintAppPassword,
+  passwords as corePasswords,
   Operation,
   scopes as coreScopes,
-  verifyPasswordHash as coreVerifyPasswordHash,
 } from "./app_passwords.js";
 
 import { withBulkRead, withTimeout } from "./stores.js";
@@ -244,10 +240,15 @@ export class AppPasswords {
   }
 }
 
+/** One of the core's five password functions, by its number (bindings/wasm/src/functions.rs). */
+function passwordsCall(call, first, second) {
+  requireReady();
+  return corePasswords(call, first, second);
+}
+
 /** A new password in the package's format, from the platform CSPRNG; nothing stored. */
 export function generatePassword(options) {
-  requireReady();
-  return coreGeneratePassword(options);
+  return passwordsCall(0, options);
 }
 
 /**
@@ -256,26 +257,22 @@ export function generatePassword(options) {
  * hash off the main thread without changing callers.
  */
 export async function mintAppPassword(options) {
-  requireReady();
-  return coreMintAppPassword(options);
+  return passwordsCall(1, options);
 }
 
 /** Prefix, length, alphabet and checksum of an app password; no store access. */
 export function looksLikeAppPassword(candidate) {
-  requireReady();
-  return coreLooksLikeAppPassword(candidate);
+  return passwordsCall(2, candidate);
 }
 
 /** Argon2id PHC string of a (human) password; OWASP profile unless `params` says otherwise. */
 export function hashPassword(password, params) {
-  requireReady();
-  return coreHashPassword(password, params);
+  return passwordsCall(3, password, params);
 }
 
 /** Whether `password` matches any Argon2 PHC string; throws `invalid_hash` if unreadable. */
 export function verifyPasswordHash(password, phc) {
-  requireReady();
-  return coreVerifyPasswordHash(password, phc);
+  return passwordsCall(4, password, phc);
 }
 
 /** One of the core's six scope functions, by its number (bindings/wasm/src/scopes.rs). */

@@ -32,16 +32,14 @@ fn prefix_option(options: &JsValue) -> Result<Prefix, JsValue> {
 }
 
 /// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
-#[wasm_bindgen(js_name = generatePassword)]
-pub fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
+fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
     let password = password::generate(&prefix_option(&options)?, &mut GeneratorRandom).js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
 /// `mintAppPassword({ prefix?, hashing? })` → `{ id, password, phc }`: a password and its
 /// Argon2id PHC string at `hashing` (default the light app-password profile); nothing stored.
-#[wasm_bindgen(js_name = mintAppPassword)]
-pub fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
+fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
     let prefix = prefix_option(&options)?;
     let params = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
     let minted = mint::mint(&prefix, &params, &mut GeneratorRandom).js()?;
@@ -53,14 +51,12 @@ pub fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// `looksLikeAppPassword(s)`: prefix, length, alphabet and checksum; no store.
-#[wasm_bindgen(js_name = looksLikeAppPassword)]
-pub fn looks_like_app_password(candidate: JsValue) -> bool {
+fn looks_like_app_password(candidate: JsValue) -> bool {
     candidate.as_string().is_some_and(|s| password::looks_like_app_password(&s))
 }
 
 /// `hashPassword(password, params?)` → Argon2id PHC string; OWASP profile by default.
-#[wasm_bindgen(js_name = hashPassword)]
-pub fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsValue> {
+fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsValue> {
     let password =
         zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
     let params = convert::hash_params(&params, HashParams::OWASP)?;
@@ -68,12 +64,34 @@ pub fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsVal
 }
 
 /// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
-#[wasm_bindgen(js_name = verifyPasswordHash)]
-pub fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsValue> {
+fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsValue> {
     let password =
         zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
     let phc = phc.as_string().ok_or_else(|| invalid_argument("phc must be a string"))?;
     hash::verify_password_hash(&password, &phc).js()
+}
+
+/// The functions [`passwords`] runs, by number (the package's `PASSWORDS` table in api.js).
+const GENERATE: u32 = 0;
+const MINT: u32 = 1;
+const LOOKS_LIKE: u32 = 2;
+const HASH: u32 = 3;
+const VERIFY_HASH: u32 = 4;
+
+/// The package's five password functions in one export, the function chosen by `call` (each
+/// export costs its own shim of argument and result glue: docs/BUILD-KNOBS.md, "Fifth round"):
+/// `generatePassword(options?)`, `mintAppPassword(options?)`, `looksLikeAppPassword(candidate)`,
+/// `hashPassword(password, params?)`, `verifyPasswordHash(password, phc)`.
+#[wasm_bindgen]
+pub fn passwords(call: u32, first: JsValue, second: JsValue) -> Result<JsValue, JsValue> {
+    match call {
+        GENERATE => generate_password(first),
+        MINT => mint_app_password(first),
+        LOOKS_LIKE => Ok(JsValue::from_bool(looks_like_app_password(first))),
+        HASH => hash_password(first, second).map(JsValue::from),
+        VERIFY_HASH => verify_password_hash(first, second).map(JsValue::from_bool),
+        _ => Err(invalid_argument("no such password function")),
+    }
 }
 
 thread_local! {
