@@ -2,6 +2,7 @@
 # Where the wasm's code is (docs/BUILD-KNOBS.md "Fourth round"): the release module that
 # `make pkg` links, through wasm-bindgen and `wasm-opt -Oz -g` (the same passes, names kept),
 # then twiggy, its items summed by part (the name section left out) and the largest machines.
+# Import and export names are counted as wasm-bindgen writes them (build-pkg then shortens them).
 # Needs twiggy (`cargo install twiggy`). Run `make pkg` first.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,8 +23,8 @@ PARTS = [  # first match wins
     ("name section (not shipped)", r'function names|data names'),
     ("data", r'^data segment'),
     ("Argon2 and BLAKE2b", r'argon2|blake2|Blake2'),
-    ("allocator", r'dlmalloc|__rust_realloc|__rust_alloc|__rdl'),
-    ("export shims (with the bodies inlined into them) and wasm-bindgen glue",
+    ("allocator", r'talc|dlmalloc|__rust_realloc|__rust_alloc|__rdl'),
+    (SHIMS := "export shims (with the bodies inlined into them) and wasm-bindgen glue",
      r'shim|^export |^import |wasm_bindgen|js_sys|__wbindgen|__wbg|externref|^type\[|^table|^elem'),
     ("the operations as machines (with the bindings' answers inlined)", r'operation::Answering|io::Machine|::io::'),
     ("the bindings' readers and JS object builders", r'app_passwords_bindings'),
@@ -31,10 +32,15 @@ PARTS = [  # first match wins
     ("the core's synchronous code", r'app_passwords'),
     ("std and small crates", r'.'),
 ]
+rows = list(csv.DictReader(open(sys.argv[1])))
+# Without reference types, wasm-bindgen names a shim by its export alone.
+exported = {row["Name"][len("export "):].strip('"') for row in rows if row["Name"].startswith("export ")}
 sizes, machines = {}, []
-for row in csv.DictReader(open(sys.argv[1])):
+for row in rows:
     name, size = row["Name"], int(row["ShallowSize"])
     part = next(p for p, pattern in PARTS if re.search(pattern, name))
+    if name in exported and part.startswith("std"):
+        part = SHIMS
     sizes[part] = sizes.get(part, 0) + size
     m = re.search(r'Answering<app_passwords\[\w+\]::([\w:]+)|<app_passwords\[\w+\]::([\w:]+) as app_passwords\[\w+\]::io::Machine', name)
     if m:
