@@ -50,8 +50,9 @@ node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
   "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm"
 # Short import and export names (wasm-bindgen's carry 16-hex-digit hashes), and the glue renamed
-# to match: scripts/minify-names.mjs checks every name it rewrites.
-node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules --enable-bulk-memory \
+# to match: scripts/minify-names.mjs checks every name it rewrites. -Oz once more after the
+# renaming finds 0.2 KB it did not before; the target_features section is for linkers only.
+node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules -Oz --strip-target-features --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext --enable-mutable-globals \
   "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm" >"$stage/names.json"
 node scripts/minify-names.mjs "$stage" "$stage/names.json"
