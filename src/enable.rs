@@ -7,8 +7,8 @@ use crate::error::Result;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::marker::{self, marker_key};
 use crate::password::{RandomSource, is_id};
-use crate::record::{self, Record, index_key, record_key, tombstone_key};
-use crate::revoke::revoked;
+use crate::record::{self, index_key, record_key, tombstone_key};
+use crate::revoke::{owned, revoked};
 use crate::service::AppPasswords;
 use crate::store::Store;
 
@@ -55,7 +55,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for SetEnabled {
         let (user, id) = (self.user.as_str(), self.id.as_str());
         if self.read {
             // The marker's write or delete is done.
-            io::reply(reply)?.done()?;
+            io::done(reply)?;
             if !self.enabled {
                 if let Some(cache) = &service.cache {
                     cache.evict_id(id);
@@ -66,19 +66,12 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for SetEnabled {
         if record::validate_user(user).is_err() || !is_id(id) {
             return Ok(Step::Done(false));
         }
-        let Some(reply) = reply else {
+        if reply.is_none() {
             return Ok(Step::Call(Call::Read(vec![record_key(id), tombstone_key(id), index_key(user, id)])));
-        };
-        let mut values = reply?.values(3)?.into_iter();
-        let (stored, tombstone, entry) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
-        if revoked(tombstone)? {
-            return Ok(Step::Done(false));
         }
-        let owned = match stored {
-            Some(json) => Record::from_json(&json, id)?.user == user,
-            None => entry.is_some(),
-        };
-        if !owned {
+        let mut values = io::values(reply, 3)?;
+        let (stored, tombstone, entry) = (values.take(), values.take(), values.take());
+        if revoked(tombstone)? || owned(stored.as_deref(), entry.is_some(), user, id)?.is_none() {
             return Ok(Step::Done(false));
         }
         self.read = true;

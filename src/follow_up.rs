@@ -144,7 +144,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
                 Ok(Step::Call(Call::Put(key, json)))
             }
             CompleteState::Upgrading(id) => {
-                io::reply(reply)?.done()?;
+                io::done(reply)?;
                 // A revoke writes its tombstone before deleting the record, so if it ran
                 // concurrently we see the tombstone here and remove what we just wrote.
                 let key = tombstone_key(&id);
@@ -152,14 +152,14 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
                 Ok(Step::Call(Call::Get(key)))
             }
             CompleteState::Checking(id) => {
-                if io::reply(reply)?.value()?.is_some() {
+                if io::value(reply)?.is_some() {
                     self.state = CompleteState::Undoing;
                     return Ok(Step::Call(Call::Delete(record_key(&id))));
                 }
                 Ok(self.touch())
             }
             CompleteState::Undoing | CompleteState::Touching => {
-                io::reply(reply)?.done()?;
+                io::done(reply)?;
                 Ok(Step::Done(()))
             }
             CompleteState::Over => Err(io::stepped_after_end()),

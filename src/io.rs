@@ -77,15 +77,22 @@ pub trait Machine<S, C, R> {
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>>;
 }
 
+/// [`Error::StoreCorrupt`] with a fixed message: one shared copy of the error's construction
+/// (built inline, each of the many places that report the store's corruption had its own).
+#[inline(never)]
+pub(crate) fn store_corrupt(message: &'static str) -> Error {
+    Error::StoreCorrupt(message.into())
+}
+
 /// The error of a reply of the wrong kind: a driver bug, reported as the store's.
 fn mismatch() -> Error {
-    Error::StoreCorrupt("the store's reply does not match the call".into())
+    store_corrupt("the store's reply does not match the call")
 }
 
 /// The error of a machine stepped after its end: a driver bug.
 #[must_use]
 pub fn stepped_after_end() -> Error {
-    Error::StoreCorrupt("an operation was stepped after its end".into())
+    store_corrupt("an operation was stepped after its end")
 }
 
 /// The reply a step was given: the call's result, or an error when there was none.
@@ -93,12 +100,51 @@ pub(crate) fn reply(reply: Option<Result<Reply>>) -> Result<Reply> {
     reply.unwrap_or_else(|| Err(mismatch()))
 }
 
+// The reply a step was given, of the kind its call asks for: one shared copy each (a machine
+// step had the two calls and the error paths between them inlined at every call site).
+
+/// The values of a [`Call::Read`] of `len` keys, in the step's `reply`.
+#[inline(never)]
+pub(crate) fn values(reply: Option<Result<Reply>>, len: usize) -> Result<Values> {
+    Ok(Values(self::reply(reply)?.values(len)?.into_iter()))
+}
+
+/// The acknowledgement of a [`Call::Put`] or [`Call::Delete`], in the step's `reply`.
+#[inline(never)]
+pub(crate) fn done(reply: Option<Result<Reply>>) -> Result<()> {
+    self::reply(reply)?.done()
+}
+
+/// The value of a [`Call::Get`], in the step's `reply`.
+#[inline(never)]
+pub(crate) fn value(reply: Option<Result<Reply>>) -> Result<Option<String>> {
+    self::reply(reply)?.value()
+}
+
+/// The count of a [`Call::Increment`], in the step's `reply`.
+#[inline(never)]
+pub(crate) fn count(reply: Option<Result<Reply>>) -> Result<i64> {
+    self::reply(reply)?.count()
+}
+
+/// The values of a [`Call::Read`], taken in the order of its keys.
+pub(crate) struct Values(std::vec::IntoIter<Option<String>>);
+
+impl Values {
+    /// The next key's value (absent past the end). Not inlined: every machine reads its
+    /// values through this one copy.
+    #[inline(never)]
+    pub(crate) fn take(&mut self) -> Option<String> {
+        self.0.next().flatten()
+    }
+}
+
 impl Reply {
     /// The values of a [`Call::Read`] of `len` keys.
     pub(crate) fn values(self, len: usize) -> Result<Vec<Option<String>>> {
         match self {
             Self::Values(values) if values.len() == len => Ok(values),
-            Self::Values(_) => Err(Error::StoreCorrupt("get_many answered a different number of values".into())),
+            Self::Values(_) => Err(store_corrupt("get_many answered a different number of values")),
             _ => Err(mismatch()),
         }
     }
@@ -159,7 +205,7 @@ impl<S, C, R> Machine<S, C, R> for Writes {
 
     fn step(&mut self, _: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<()>> {
         if core::mem::replace(&mut self.started, true) {
-            match self::reply(reply).and_then(Reply::done) {
+            match done(reply) {
                 Err(err) if self.required => return Err(err),
                 _ => {}
             }

@@ -10,7 +10,7 @@
 use zeroize::Zeroizing;
 
 use crate::clock::{Clock, Millis};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hash::PhcHash;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::json::{Fields, push_quoted, push_u64};
@@ -116,15 +116,14 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                     return Ok(Step::Call(Call::Read(vec![record_key(id), tombstone_key(id), leaked_key(id)])));
                 }
                 LeakState::Reading => {
-                    let mut values = io::reply(reply.take())?.values(3)?.into_iter();
-                    let (stored, tombstone, note) =
-                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
+                    let mut values = io::values(reply.take(), 3)?;
+                    let (stored, tombstone, note) = (values.take(), values.take(), values.take());
                     // The text parsed in the first step: it is the whole password (what is hashed).
                     let text = self.text.as_bytes();
                     if revoked(tombstone)? {
                         // Revoked before: the same real password if the leak note's hash says so.
                         let Some(note) = note else { return Ok(Step::Done(LeakReport::default())) };
-                        let bad = || Error::StoreCorrupt("leak note is not valid JSON of the v1 shape".into());
+                        let bad = || io::store_corrupt("leak note is not valid JSON of the v1 shape");
                         let fields = Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad)?;
                         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
                             return Err(bad());
@@ -149,7 +148,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                     return Ok(Step::Call(Call::Put(leaked_key(&self.id), note)));
                 }
                 LeakState::Noting(user) => {
-                    io::reply(reply.take())?.done()?;
+                    io::done(reply.take())?;
                     let revoke = Revoke::new(&user, &self.id);
                     self.state = LeakState::Revoking(user, revoke);
                 }

@@ -7,7 +7,9 @@
 use crate::caveat::Caveats;
 use crate::clock::{Clock, Millis};
 use crate::config::MAX_PER_USER_LIMIT;
-use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::marker;
 use crate::password::{RandomSource, is_id};
@@ -112,7 +114,7 @@ impl<S, C, R> Machine<S, C, R> for IndexListing {
         self.ids.sort_unstable();
         self.ids.dedup();
         if self.ids.len() > MAX_LIST_KEYS {
-            return Err(Error::StoreCorrupt("more index entries than any cap allows".into()));
+            return Err(io::store_corrupt("more index entries than any cap allows"));
         }
         // A store that repeats its cursor has nothing more to give.
         let next = page.cursor.filter(|next| self.ids.len() < self.stop_at && Some(next) != self.cursor.as_ref());
@@ -121,7 +123,7 @@ impl<S, C, R> Machine<S, C, R> for IndexListing {
         };
         self.cursor = Some(next);
         if self.pages >= MAX_LIST_PAGES {
-            return Err(Error::StoreCorrupt("list did not end".into()));
+            return Err(io::store_corrupt("list did not end"));
         }
         self.pages += 1;
         Ok(self.call())
@@ -166,7 +168,7 @@ enum ListState {
 /// The ids still to look at and what was read of them.
 struct Sorting {
     ids: std::vec::IntoIter<String>,
-    values: std::vec::IntoIter<Option<String>>,
+    values: io::Values,
     disabled: Vec<String>,
     out: Vec<Listed>,
 }
@@ -207,9 +209,9 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for List {
                     }
                 },
                 ListState::Reading(ids, disabled) => {
-                    let values = io::reply(reply.take())?.values(3 * ids.len())?;
+                    let values = io::values(reply.take(), 3 * ids.len())?;
                     let out = Vec::with_capacity(ids.len());
-                    let sorting = Sorting { ids: ids.into_iter(), values: values.into_iter(), disabled, out };
+                    let sorting = Sorting { ids: ids.into_iter(), values, disabled, out };
                     self.state = ListState::Sorting(sorting, None);
                 }
                 ListState::Sorting(sorting, Some(mut tidy)) => match Machine::step(&mut tidy, service, reply.take())? {
@@ -228,8 +230,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for List {
                         return Ok(Step::Done(out));
                     };
                     let values = &mut sorting.values;
-                    let (record, tombstone, entry) =
-                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
+                    let (record, tombstone, entry) = (values.take(), values.take(), values.take());
                     if revoked(tombstone)? {
                         // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
                         // it): not a password any more. Tidy up, best effort.
@@ -263,7 +264,7 @@ fn listed<S, C, R>(
 ) -> Result<Listed> {
     let record = Record::from_json(record, id)?;
     if record.user != user {
-        return Err(Error::StoreCorrupt("index entry points at another user's record".into()));
+        return Err(io::store_corrupt("index entry points at another user's record"));
     }
     let last_used_at = match entry {
         Some(json) => IndexEntry::from_json(&json)?.last_used_at,

@@ -17,10 +17,12 @@
 //! id is never issued again, so they can never apply to another password.
 
 use crate::clock::Millis;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::io::{Values, store_corrupt};
 use crate::json::{Fields, push_quoted, push_u64};
 use crate::password::is_id;
-use crate::record::{RECORD_VERSION, index_key};
+use crate::record::{RECORD_VERSION, index_key, record_key, tombstone_key};
+use crate::revoke::revoked;
 use crate::verify::Reason;
 
 /// Suffix of the disabled marker's key.
@@ -42,6 +44,27 @@ pub fn marker_key(user: &str, id: &str, suffix: &str) -> String {
 #[must_use]
 pub fn marker_keys(user: &str, id: &str) -> [String; 3] {
     [marker_key(user, id, DISABLED), marker_key(user, id, ROTATED), marker_key(user, id, SUPERSEDED)]
+}
+
+/// The keys `verify`, `rotate` and `revoke_all` read of `user`'s password `id`, in this order:
+/// record, tombstone, then the three [`marker_keys`] (read back with [`read_live`]).
+#[must_use]
+pub(crate) fn password_keys(user: &str, id: &str) -> Vec<String> {
+    let mut keys = vec![record_key(id), tombstone_key(id)];
+    keys.extend(marker_keys(user, id));
+    keys
+}
+
+/// The values of [`password_keys`]: the record, unless a tombstone says the password is
+/// revoked, and what the markers say (read first: a corrupt marker is an error even for a
+/// revoked id). The one copy of these checks that `verify` and `rotate` share.
+#[inline(never)]
+pub(crate) fn read_live(values: &mut Values) -> Result<(Option<String>, State)> {
+    let (record, tombstone) = (values.take(), values.take());
+    let (disabled, rotated, superseded) = (values.take(), values.take(), values.take());
+    let state = State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
+    let record = if revoked(tombstone)? { None } else { record };
+    Ok((record, state))
 }
 
 /// `{"v":1,"at":ms}`: when it was disabled.
@@ -68,7 +91,7 @@ pub fn replaced_json(by: &str, at: Millis) -> String {
 /// A marker's time, checking its shape; anything else is the store's corruption (fail closed:
 /// never taken as "no marker").
 fn marker_at(json: &str, with_by: bool) -> Result<Millis> {
-    let bad = || Error::StoreCorrupt("lifecycle marker is not valid JSON of the v1 shape".into());
+    let bad = || store_corrupt("lifecycle marker is not valid JSON of the v1 shape");
     let fields = Fields::parse(json, &["v", "by", "at"]).ok_or_else(bad)?;
     if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
         return Err(bad());

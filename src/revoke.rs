@@ -9,7 +9,7 @@ use crate::clock::{Clock, Millis};
 use crate::error::Result;
 use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::list::IndexListing;
-use crate::marker::marker_keys;
+use crate::marker::{marker_keys, password_keys};
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key, uses_key};
 use crate::service::AppPasswords;
@@ -69,12 +69,24 @@ impl RevokedSet {
 }
 
 /// What a revoke reads of one password before it decides: its record, tombstone, whether
-/// `user`'s index entry exists, and its three markers (in [`marker_keys`] order).
+/// `user`'s index entry exists, and which of its three markers exist (in [`marker_keys`] order).
 struct Read {
     record: Option<String>,
     tombstone: Option<String>,
     has_entry: bool,
-    markers: [Option<String>; 3],
+    markers: [bool; 3],
+}
+
+impl Read {
+    /// What was read of one password: its record and tombstone, then (for `revoke`, whose read
+    /// has it there) its index entry, then its markers.
+    fn take(values: &mut io::Values, entry: bool) -> Self {
+        let (record, tombstone) = (values.take(), values.take());
+        // revoke_all's entries were just listed: they exist.
+        let has_entry = !entry || values.take().is_some();
+        let markers = [values.take().is_some(), values.take().is_some(), values.take().is_some()];
+        Self { record, tombstone, has_entry, markers }
+    }
 }
 
 /// An entry of the revoked set that is removed again on drop unless kept.
@@ -151,58 +163,46 @@ impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
     }
 }
 
-/// The keys a revoke reads of one password: record, tombstone, then the three markers.
-fn password_keys(user: &str, id: &str) -> [String; 5] {
-    let [disabled, rotated, superseded] = marker_keys(user, id);
-    [record_key(id), tombstone_key(id), disabled, rotated, superseded]
+/// Whether `user` owns `id` by what was read: its record says so or, when the record reads as
+/// missing (it may be a stale miss), `user`'s index entry exists. (Neither: nothing of theirs
+/// there; a tombstone could revoke another user's password whose record read stale.) When
+/// owned, `Some(whether the record has a use counter)`.
+pub(crate) fn owned(record: Option<&str>, has_entry: bool, user: &str, id: &str) -> Result<Option<bool>> {
+    Ok(match record {
+        Some(json) => {
+            let record = Record::from_json(json, id)?;
+            (record.user == user).then(|| record.caveats.max_uses().is_some())
+        }
+        None => has_entry.then_some(false),
+    })
 }
 
 /// The writes that revoke `user`'s `id` given what was read, or `None` when that user has
 /// nothing to revoke there.
 fn revoke_writes(user: &str, id: &str, read: Read, now: Millis) -> Result<Option<Writes>> {
     let Read { record, tombstone, has_entry, markers } = read;
+    let revoked = revoked(tombstone)?;
+    let Some(counted) = owned(record.as_deref(), has_entry, user, id)? else { return Ok(None) };
     let mut writes = Writes::new();
-    if revoked(tombstone)? {
+    if revoked {
         // Revoked already. What a revoke that stopped halfway left of this user's password
         // is removed, and then this call is the one that finished it (true).
-        let mine = match &record {
-            Some(json) => Record::from_json(json, id)?.user == user,
-            None => has_entry,
-        };
-        if !mine {
-            return Ok(None);
-        }
         if record.is_some() {
             writes = writes.then(Call::Delete(record_key(id)));
         }
         if has_entry {
             writes = writes.then(Call::Delete(index_key(user, id)));
         }
-        return Ok(Some(delete_markers(writes, user, id, &markers)));
-    }
-    let mut counted = false;
-    match record {
-        Some(json) => {
-            let record = Record::from_json(&json, id)?;
-            if record.user != user {
-                return Ok(None);
-            }
-            counted = record.caveats.max_uses().is_some();
+    } else {
+        writes = writes
+            .then(Call::Put(tombstone_key(id), Tombstone { v: RECORD_VERSION, revoked_at: now }.to_json()))
+            .then(Call::Delete(record_key(id)))
+            .then(Call::Delete(index_key(user, id)));
+        if counted {
+            // The use counter of maxUses. Best effort: the tombstone already revoked it, and a
+            // counter left behind is one small integer nothing reads.
+            writes = writes.then_try(Call::Delete(uses_key(id)));
         }
-        // Neither a record nor an entry of this user: nothing of theirs to revoke. (A
-        // tombstone here could revoke another user's password whose record read stale.)
-        None if !has_entry => return Ok(None),
-        // The entry says the id is this user's; the record may be a stale miss. Revoke.
-        None => {}
-    }
-    writes = writes
-        .then(Call::Put(tombstone_key(id), Tombstone { v: RECORD_VERSION, revoked_at: now }.to_json()))
-        .then(Call::Delete(record_key(id)))
-        .then(Call::Delete(index_key(user, id)));
-    if counted {
-        // The use counter of maxUses. Best effort: the tombstone already revoked it, and a
-        // counter left behind is one small integer nothing reads.
-        writes = writes.then_try(Call::Delete(uses_key(id)));
     }
     Ok(Some(delete_markers(writes, user, id, &markers)))
 }
@@ -212,9 +212,9 @@ fn revoke_writes(user: &str, id: &str, read: Read, now: Millis) -> Result<Option
 /// password, which has none. Best effort, like the use counter: the tombstone already
 /// refuses the password, and a marker left behind (a rotation racing the revoke, a failed
 /// delete) is a small key nothing reads once the index entry is gone.
-fn delete_markers(mut writes: Writes, user: &str, id: &str, markers: &[Option<String>; 3]) -> Writes {
-    for (key, value) in marker_keys(user, id).into_iter().zip(markers) {
-        if value.is_some() {
+fn delete_markers(mut writes: Writes, user: &str, id: &str, markers: &[bool; 3]) -> Writes {
+    for (key, present) in marker_keys(user, id).into_iter().zip(markers) {
+        if *present {
             writes = writes.then_try(Call::Delete(key));
         }
     }
@@ -256,16 +256,12 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoke {
                         return Ok(Step::Done(false));
                     }
                     self.state = RevokeState::Reading(service.mark_revoked(id, user));
-                    let [record, tombstone, disabled, rotated, superseded] = password_keys(user, id);
-                    let keys = vec![record, tombstone, index_key(user, id), disabled, rotated, superseded];
+                    let mut keys = password_keys(user, id);
+                    keys.insert(2, index_key(user, id));
                     return Ok(Step::Call(Call::Read(keys)));
                 }
                 RevokeState::Reading(mark) => {
-                    let mut values = io::reply(reply.take())?.values(6)?.into_iter();
-                    let (record, tombstone, entry) =
-                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
-                    let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
-                    let read = Read { record, tombstone, has_entry: entry.is_some(), markers };
+                    let read = Read::take(&mut io::values(reply.take(), 6)?, true);
                     match revoke_writes(user, id, read, service.now())? {
                         Some(writes) => self.state = RevokeState::Writing(mark, writes),
                         None => {
@@ -358,13 +354,9 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
                 self.count += 1;
             } else if let Some(marks) = self.reading.take() {
                 let ids = self.ids.get(self.next.saturating_sub(marks.len())..self.next).unwrap_or_default();
-                let mut values = io::reply(reply.take())?.values(5 * ids.len())?.into_iter();
+                let mut values = io::values(reply.take(), 5 * ids.len())?;
                 for (id, mark) in ids.iter().zip(marks) {
-                    let (record, tombstone) = (values.next().flatten(), values.next().flatten());
-                    let markers = [values.next().flatten(), values.next().flatten(), values.next().flatten()];
-                    // The index entry was just listed: it exists.
-                    let read = Read { record, tombstone, has_entry: true, markers };
-                    self.batch.push((id.clone(), mark, read));
+                    self.batch.push((id.clone(), mark, Read::take(&mut values, false)));
                 }
                 self.batch.reverse();
             } else if let Some((id, mark, read)) = self.batch.pop() {
@@ -382,7 +374,10 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
                     return Ok(Step::Done(self.count));
                 }
                 self.reading = Some(batch.iter().map(|id| service.mark_revoked(id, &self.user)).collect());
-                let keys = batch.iter().flat_map(|id| password_keys(&self.user, id)).collect();
+                let mut keys = Vec::with_capacity(5 * batch.len());
+                for id in batch {
+                    keys.extend(password_keys(&self.user, id));
+                }
                 return Ok(Step::Call(Call::Read(keys)));
             }
         }

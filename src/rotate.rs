@@ -23,9 +23,9 @@ use crate::error::{Error, Result};
 use crate::hash::Hasher;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::list::IndexListing;
-use crate::marker::{self, State, marker_key, marker_keys};
+use crate::marker::{self, marker_key, password_keys, read_live};
 use crate::password::{Password, RandomSource, is_id};
-use crate::record::{self, Record, record_key, tombstone_key};
+use crate::record::{self, Record, tombstone_key};
 use crate::revoke::{Revoke, revoked};
 use crate::service::{AppPasswords, Created, Listed};
 use crate::store::Store;
@@ -94,7 +94,7 @@ impl<S, C, R> Machine<S, C, R> for Supersede {
         if let Some(put) = self.put.take() {
             return Ok(Step::Call(put));
         }
-        io::reply(reply)?.done()?;
+        io::done(reply)?;
         if let Some(cache) = &service.cache {
             cache.evict_id(&self.old);
         }
@@ -177,24 +177,11 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                         return Ok(Step::Done(None));
                     }
                     self.state = RotateState::Reading;
-                    let [disabled, rotated, superseded] = marker_keys(user, id);
-                    return Ok(Step::Call(Call::Read(vec![
-                        record_key(id),
-                        tombstone_key(id),
-                        disabled,
-                        rotated,
-                        superseded,
-                    ])));
+                    return Ok(Step::Call(Call::Read(password_keys(user, id))));
                 }
                 RotateState::Reading => {
-                    let mut values = io::reply(reply.take())?.values(5)?.into_iter();
-                    let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
-                    let (disabled, rotated, superseded) =
-                        (values.next().flatten(), values.next().flatten(), values.next().flatten());
-                    let state = State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
-                    if revoked(tombstone)? {
-                        return Ok(Step::Done(None));
-                    }
+                    // Revoked or missing: nothing of `user`'s to rotate.
+                    let (stored, state) = read_live(&mut io::values(reply.take(), 5)?)?;
                     let Some(stored) = stored else { return Ok(Step::Done(None)) };
                     let old = Record::from_json(&stored, id)?;
                     if old.user != user {
@@ -257,7 +244,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                 }
                 RotateState::Confirming(new, password) => {
                     // A revoke of the old password that ran meanwhile wins.
-                    if revoked(io::reply(reply.take())?.value()?)? {
+                    if revoked(io::value(reply.take())?)? {
                         self.state = RotateState::Revoking(Revoke::new(user, &new.id));
                         continue;
                     }

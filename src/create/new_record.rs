@@ -101,6 +101,12 @@ impl<S, C, R> Machine<S, C, R> for CheckNew {
     }
 }
 
+/// Whether the read of an id's record and tombstone found neither.
+fn unused(reply: Option<Result<Reply>>) -> Result<bool> {
+    let mut values = io::values(reply, 2)?;
+    Ok(values.take().is_none() && values.take().is_none())
+}
+
 /// A fresh password whose id has no record and no tombstone (both read in one call), drawn
 /// up to four times.
 #[derive(Default)]
@@ -115,7 +121,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for UnusedPassword {
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Password>> {
         if let Some(password) = self.password.take() {
-            if io::reply(reply)?.values(2)?.iter().all(Option::is_none) {
+            if unused(reply)? {
                 return Ok(Step::Done(password));
             }
             if self.draws >= 4 {
@@ -167,7 +173,7 @@ impl<S, C, R> Machine<S, C, R> for WriteNew {
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<()>> {
         if self.undo.is_none() && self.asked > 0 {
-            match io::reply(reply.take()).and_then(Reply::done) {
+            match io::done(reply.take()) {
                 // The record's put: nothing was written.
                 Err(err) if self.asked == 1 => return Err(err),
                 Err(err) => {
@@ -340,7 +346,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
                     }
                 },
                 NewState::Reading(checked) => {
-                    if io::reply(reply.take())?.values(2)?.iter().any(Option::is_some) {
+                    if !unused(reply.take())? {
                         return Err(Error::InvalidHash("id already in use"));
                     }
                     if let Some(call) = self.count_uses(service, checked, None)? {
@@ -348,8 +354,8 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
                     }
                 }
                 NewState::Counting(checked, password) => {
-                    if io::reply(reply.take())?.count()? != 0 {
-                        return Err(Error::StoreCorrupt("the use counter of a new id is not zero".into()));
+                    if io::count(reply.take())? != 0 {
+                        return Err(io::store_corrupt("the use counter of a new id is not zero"));
                     }
                     self.write(service, checked, password)?;
                 }

@@ -15,14 +15,15 @@ use crate::cache::Credential;
 use crate::canary::CanaryUse;
 use crate::caveat::{RequestContext, Unmet};
 use crate::clock::{Clock, Millis};
-use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::follow_up::{Complete, FollowUp, Upgrade};
 use crate::hash::PhcHash;
 use crate::io::{self, Call, Machine, Reply, Step};
-use crate::marker::{self, marker_keys};
+use crate::marker::{password_keys, read_live};
 use crate::password::{self, RandomSource};
-use crate::record::{Record, record_key, tombstone_key, uses_key};
-use crate::revoke::revoked;
+use crate::record::{Record, uses_key};
 use crate::rotate::Supersede;
 use crate::scope::ScopeSet;
 use crate::service::{AppPasswords, DUMMY_ID, corrupt};
@@ -187,8 +188,7 @@ impl Verify {
         // a store write brought its record back (a re-hash upgrade racing the revoke, a
         // dropped delete). The lifecycle markers (marker.rs) come in the same call.
         let id = parsed.id().to_owned();
-        let [disabled, rotated, superseded] = marker_keys(&self.username, &id);
-        let keys = vec![record_key(&id), tombstone_key(&id), disabled, rotated, superseded];
+        let keys = password_keys(&self.username, &id);
         self.stage = Stage::Reading { id, tag, now };
         Ok(Step::Call(Call::Read(keys)))
     }
@@ -198,16 +198,11 @@ impl Verify {
     fn checks<S, C: Clock, R: RandomSource>(
         &mut self,
         service: &AppPasswords<S, C, R>,
-        reply: Reply,
+        reply: Option<Result<Reply>>,
         (id, tag, now): (String, Option<[u8; 32]>, Millis),
     ) -> Result<Step<Answer>> {
         let catalog = &service.config.catalog;
-        let mut values = reply.values(5)?.into_iter();
-        let (stored, tombstone) = (values.next().flatten(), values.next().flatten());
-        let (disabled, rotated, superseded) =
-            (values.next().flatten(), values.next().flatten(), values.next().flatten());
-        let markers = marker::State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
-        let stored = if revoked(tombstone)? { None } else { stored };
+        let (stored, markers) = read_live(&mut io::values(reply, 5)?)?;
         let known = stored.is_some();
         let (json, id) = match &stored {
             Some(json) => (json.as_str(), id.as_str()),
@@ -218,7 +213,7 @@ impl Verify {
         let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
         if granted.is_empty() {
             // create never stores an empty set (docs/design.md#scopes-are-fixed-at-creation): this record was not written by us.
-            return Err(Error::StoreCorrupt("record has no scopes".into()));
+            return Err(io::store_corrupt("record has no scopes"));
         }
 
         let secret_ok = service.hasher.verify(self.password.as_bytes(), &phc);
@@ -361,13 +356,13 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Verify {
         match core::mem::replace(&mut self.stage, Stage::Over) {
             Stage::Start => self.start(service),
             Stage::Refused(refusal) => Ok(refuse(refusal)),
-            Stage::Reading { id, tag, now } => self.checks(service, io::reply(reply)?, (id, tag, now)),
+            Stage::Reading { id, tag, now } => self.checks(service, reply, (id, tag, now)),
             Stage::TakingUse { max_uses, answer, checked } => {
-                let count = io::reply(reply)?.count()?;
+                let count = io::count(reply)?;
                 let count = u64::try_from(count)
                     .ok()
                     .filter(|c| *c >= 1)
-                    .ok_or_else(|| Error::StoreCorrupt("a use counter is below one after an increment".into()))?;
+                    .ok_or_else(|| io::store_corrupt("a use counter is below one after an increment"))?;
                 if count > max_uses {
                     return Ok(refuse(Refusal::new(
                         RefusalCode::RequestNotAllowed,
