@@ -17,7 +17,7 @@ use crate::service::AppPasswords;
 use crate::store::Store;
 
 mod new_record;
-pub(crate) use new_record::{NewRecord, Source, UnusedPassword, WriteNew};
+pub(crate) use new_record::{NewRecord, Source, UnusedPassword, WriteNew, hash_new};
 
 /// What `create` is asked for.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,6 @@
 use crate::canary::CanaryUse;
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
-use crate::hash::Hasher;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::password::RandomSource;
 use crate::record::{IndexEntry, RECORD_VERSION, Record, record_key, tombstone_key};
@@ -134,8 +133,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
         match core::mem::replace(&mut self.state, CompleteState::Over) {
             CompleteState::Start(None) => Ok(self.touch()),
             CompleteState::Start(Some(Upgrade { record, password })) => {
-                let salt = service.with_rng(|rng| Hasher::salt(rng))?;
-                let hash = service.hasher.hash_with_salt(password.as_bytes(), &service.config.hashing, &salt)?;
+                let hash = crate::create::hash_new(service, password.as_bytes())?;
                 drop(password);
                 let record = Record { hash, ..record };
                 let json = record.to_json()?;

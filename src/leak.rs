@@ -118,33 +118,33 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                 LeakState::Reading => {
                     let mut values = io::values(reply.take(), 3)?;
                     let (stored, tombstone, note) = (values.take(), values.take(), values.take());
-                    // The text parsed in the first step: it is the whole password (what is hashed).
-                    let text = self.text.as_bytes();
-                    if revoked(tombstone)? {
-                        // Revoked before: the same real password if the leak note's hash says so.
+                    // The owner and hash to check the text against: a live password's record's,
+                    // or, revoked before, its leak note's (the same real password if the note's
+                    // hash says so).
+                    let revoked = revoked(tombstone)?;
+                    let (user, hash) = if revoked {
                         let Some(note) = note else { return Ok(Step::Done(LeakReport::default())) };
                         let bad = || io::store_corrupt("leak note is not valid JSON of the v1 shape");
                         let fields = Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad)?;
                         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
                             return Err(bad());
                         }
-                        let (user, hash) =
-                            (fields.string("user").ok_or_else(bad)?, fields.string("hash").ok_or_else(bad)?);
-                        let phc = PhcHash::parse(&hash).map_err(corrupt)?;
-                        return Ok(Step::Done(if service.hasher.verify(text, &phc) {
-                            self.found(user, false)
-                        } else {
-                            LeakReport::default()
-                        }));
-                    }
-                    let Some(stored) = stored else { return Ok(Step::Done(LeakReport::default())) };
-                    let record = Record::from_json(&stored, &self.id)?;
-                    let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
-                    if !service.hasher.verify(text, &phc) {
+                        (fields.string("user").ok_or_else(bad)?, fields.string("hash").ok_or_else(bad)?)
+                    } else {
+                        let Some(stored) = stored else { return Ok(Step::Done(LeakReport::default())) };
+                        let record = Record::from_json(&stored, &self.id)?;
+                        (record.user, record.hash)
+                    };
+                    let phc = PhcHash::parse(&hash).map_err(corrupt)?;
+                    // The text parsed in the first step: it is the whole password (what is hashed).
+                    if !service.hasher.verify(self.text.as_bytes(), &phc) {
                         return Ok(Step::Done(LeakReport::default()));
                     }
-                    let note = leaked_json(&record.user, &record.hash, service.now());
-                    self.state = LeakState::Noting(record.user);
+                    if revoked {
+                        return Ok(Step::Done(self.found(user, false)));
+                    }
+                    let note = leaked_json(&user, &hash, service.now());
+                    self.state = LeakState::Noting(user);
                     return Ok(Step::Call(Call::Put(leaked_key(&self.id), note)));
                 }
                 LeakState::Noting(user) => {

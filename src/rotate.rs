@@ -18,9 +18,8 @@
 //!   `None`, as for a password that user does not have.
 
 use crate::clock::{Clock, Millis};
-use crate::create::{UnusedPassword, WriteNew};
+use crate::create::{UnusedPassword, WriteNew, hash_new};
 use crate::error::{Error, Result};
-use crate::hash::Hasher;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::list::IndexListing;
 use crate::marker::{self, marker_key, password_keys, read_live};
@@ -215,9 +214,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                         }
                         Step::Done(password) => password,
                     };
-                    let salt = service.with_rng(|rng| Hasher::salt(rng))?;
-                    let hash =
-                        service.hasher.hash_with_salt(password.expose().as_bytes(), &service.config.hashing, &salt)?;
+                    let hash = hash_new(service, password.expose().as_bytes())?;
                     // Everything else as it was (label, scopes, expiry, caveats, canary): S5 holds
                     // across a rotation.
                     let new = Record {

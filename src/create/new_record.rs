@@ -101,6 +101,17 @@ impl<S, C, R> Machine<S, C, R> for CheckNew {
     }
 }
 
+/// The PHC string of a new password under the service's profile, with a fresh salt: the one
+/// copy `create`, `rotate` and the re-hash upgrade share.
+#[inline(never)]
+pub(crate) fn hash_new<S, C: Clock, R: RandomSource>(
+    service: &AppPasswords<S, C, R>,
+    password: &[u8],
+) -> Result<String> {
+    let salt = service.with_rng(|rng| Hasher::salt(rng))?;
+    service.hasher.hash_with_salt(password, &service.config.hashing, &salt)
+}
+
 /// Whether the read of an id's record and tombstone found neither.
 fn unused(reply: Option<Result<Reply>>) -> Result<bool> {
     let mut values = io::values(reply, 2)?;
@@ -273,10 +284,7 @@ impl NewRecord {
         password: Option<Password>,
     ) -> Result<()> {
         let (hash, canary) = match (&self.source, &password) {
-            (Source::Drawn { canary }, Some(password)) => {
-                let salt = service.with_rng(|rng| Hasher::salt(rng))?;
-                (service.hasher.hash_with_salt(password.expose().as_bytes(), &service.config.hashing, &salt)?, *canary)
-            }
+            (Source::Drawn { canary }, Some(password)) => (hash_new(service, password.expose().as_bytes())?, *canary),
             (Source::Minted { phc, .. }, _) => (phc.clone(), false),
             (Source::Drawn { .. }, None) => return Err(io::stepped_after_end()),
         };

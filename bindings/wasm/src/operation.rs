@@ -111,30 +111,40 @@ impl Operation {
 /// of what each call resolved to.
 fn call_js(call: &Call) -> JsValue {
     let s = |text: &str| JsValue::from_str(text);
-    let out = match call {
+    // The method, its first argument and its second, if any: one array built for every call.
+    let (method, first, second) = match call {
         Call::Read(keys) => {
             let batches: Array =
                 keys.chunks(MAX_GET_MANY).map(|batch| batch.iter().map(|k| s(k)).collect::<Array>()).collect();
-            Array::of2(&s("getMany"), &batches)
+            ("getMany", batches.into(), None)
         }
-        Call::Get(key) => Array::of2(&s("get"), &s(key)),
-        Call::Put(key, value) => Array::of3(&s("put"), &s(key), &s(value)),
-        Call::Delete(key) => Array::of2(&s("delete"), &s(key)),
+        Call::Get(key) => ("get", s(key), None),
+        Call::Put(key, value) => ("put", s(key), Some(s(value))),
+        Call::Delete(key) => ("delete", s(key), None),
         Call::List { prefix, cursor } => {
-            Array::of3(&s("list"), &s(prefix), &cursor.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str))
+            ("list", s(prefix), Some(cursor.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)))
         }
         #[allow(clippy::cast_precision_loss)] // the core adds 0 or 1
-        Call::Increment(key, delta) => Array::of3(&s("increment"), &s(key), &JsValue::from_f64(*delta as f64)),
+        Call::Increment(key, delta) => ("increment", s(key), Some(JsValue::from_f64(*delta as f64))),
     };
+    let out = Array::of2(&s(method), &first);
+    if let Some(second) = second {
+        out.push(&second);
+    }
     out.into()
+}
+
+/// `store_corrupt` with a fixed message: one shared copy of the error's construction.
+#[inline(never)]
+fn corrupt(message: &'static str) -> Error {
+    Error::StoreCorrupt(message.into())
 }
 
 /// The store's answer to `call`, checked: a value of the wrong type is `store_corrupt`.
 fn read_reply(call: &Call, answer: JsValue) -> Result<Reply> {
     Ok(match call {
         Call::Read(keys) => {
-            let answers: Array =
-                answer.dyn_into().map_err(|_| Error::StoreCorrupt("getMany() answers are missing".into()))?;
+            let answers: Array = answer.dyn_into().map_err(|_| corrupt("getMany() answers are missing"))?;
             let mut values = Vec::with_capacity(keys.len());
             for (chunk, answer) in keys.chunks(MAX_GET_MANY).zip(answers.iter()) {
                 values.extend(bulk_values(chunk, &answer)?);
@@ -161,7 +171,7 @@ fn value(value: JsValue, what: &str) -> Result<Option<String>> {
 
 /// The values of `keys` in what one `getMany(keys)` resolved to.
 fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Option<String>>> {
-    let bad = || Error::StoreCorrupt("getMany() must resolve to a Map or an object of strings or null".into());
+    let bad = || corrupt("getMany() must resolve to a Map or an object of strings or null");
     if answer.is_null() || !answer.is_object() {
         return Err(bad());
     }
@@ -181,7 +191,7 @@ fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Option<String>>>
 
 /// What `list()` resolved to: `{ keys: string[], cursor?: string }`.
 fn page(value: &JsValue) -> Result<ListPage> {
-    let bad = || Error::StoreCorrupt("list() must resolve to { keys: string[], cursor?: string }".into());
+    let bad = || corrupt("list() must resolve to { keys: string[], cursor?: string }");
     let keys = Reflect::get(value, &JsValue::from_str("keys")).map_err(|_| bad())?;
     let keys: Array = keys.dyn_into().map_err(|_| bad())?;
     let keys = keys.iter().map(|k| k.as_string().ok_or_else(bad)).collect::<Result<Vec<_>>>()?;
@@ -193,7 +203,7 @@ fn page(value: &JsValue) -> Result<ListPage> {
 
 /// What `increment()` resolved to: an integer within 2^53, or its decimal text.
 fn count(answer: &JsValue) -> Result<i64> {
-    let bad = || Error::StoreCorrupt("increment() must resolve to an integer".into());
+    let bad = || corrupt("increment() must resolve to an integer");
     // A string (some clients answer INCRBY as text) is read as an integer: parsing it as a
     // float would bring the float parser and its tables into the wasm (+18 KB).
     if let Some(text) = answer.as_string() {
