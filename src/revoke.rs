@@ -221,81 +221,16 @@ fn delete_markers(mut writes: Writes, user: &str, id: &str, markers: &[bool; 3])
     writes
 }
 
-/// [`AppPasswords::revoke`] as a [`Machine`].
-pub struct Revoke {
+/// The revokes of some of `user`'s passwords, one after the other: the part `revoke` (one id)
+/// and `revoke_all` (the listed ids) share, one machine in the wasm instead of two. Per 50
+/// passwords one bulk read, then each password's writes, one password after the other
+/// (revokeAll is rare, account deletion; running a batch concurrently cost the wasm 5 KB).
+struct Revoking {
     user: String,
-    id: String,
-    state: RevokeState,
-}
-
-enum RevokeState {
-    Start,
-    Reading(RevokeMark),
-    Writing(RevokeMark, Writes),
-    Over,
-}
-
-impl Revoke {
-    /// Revokes `user`'s password `id`.
-    #[must_use]
-    pub fn new(user: &str, id: &str) -> Self {
-        Self { user: user.to_owned(), id: id.to_owned(), state: RevokeState::Start }
-    }
-}
-
-impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoke {
-    /// `false` when that user has no such password.
-    type Output = bool;
-
-    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<bool>> {
-        let (user, id) = (self.user.as_str(), self.id.as_str());
-        loop {
-            match core::mem::replace(&mut self.state, RevokeState::Over) {
-                RevokeState::Start => {
-                    if record::validate_user(user).is_err() || !is_id(id) {
-                        return Ok(Step::Done(false));
-                    }
-                    self.state = RevokeState::Reading(service.mark_revoked(id, user));
-                    let mut keys = password_keys(user, id);
-                    keys.insert(2, index_key(user, id));
-                    return Ok(Step::Call(Call::Read(keys)));
-                }
-                RevokeState::Reading(mark) => {
-                    let read = Read::take(&mut io::values(reply.take(), 6)?, true);
-                    match revoke_writes(user, id, read, service.now())? {
-                        Some(writes) => self.state = RevokeState::Writing(mark, writes),
-                        None => {
-                            mark.keep();
-                            return Ok(Step::Done(false));
-                        }
-                    }
-                }
-                RevokeState::Writing(mark, mut writes) => {
-                    match Machine::step(&mut writes, service, reply.take())? {
-                        Step::Call(call) => {
-                            self.state = RevokeState::Writing(mark, writes);
-                            return Ok(Step::Call(call));
-                        }
-                        Step::Done(()) => {}
-                    }
-                    service.forget_touch(id);
-                    mark.keep();
-                    return Ok(Step::Done(true));
-                }
-                RevokeState::Over => return Err(io::stepped_after_end()),
-            }
-        }
-    }
-}
-
-/// [`AppPasswords::revoke_all`] as a [`Machine`]: the listing, then per 50 passwords one bulk
-/// read and each password's writes, one password after the other (revokeAll is rare, account
-/// deletion; running a batch concurrently cost the wasm 5 KB).
-pub struct RevokeAll {
-    user: String,
-    started: bool,
-    listing: Option<IndexListing>,
     ids: Vec<String>,
+    /// Whether the bulk read has each id's index entry (`revoke`; the ids `revoke_all` revokes
+    /// were just listed, so their entries exist).
+    entry: bool,
     /// Where the next batch starts in `ids`.
     next: usize,
     /// The marks of the batch being read.
@@ -307,41 +242,20 @@ pub struct RevokeAll {
     count: usize,
 }
 
-impl RevokeAll {
-    /// Revokes every password `user` has.
-    #[must_use]
-    pub fn new(user: &str) -> Self {
-        Self {
-            user: user.to_owned(),
-            started: false,
-            listing: None,
-            ids: Vec::new(),
-            next: 0,
-            reading: None,
-            batch: Vec::new(),
-            current: None,
-            count: 0,
-        }
+impl Revoking {
+    fn new(user: &str, ids: Vec<String>, entry: bool) -> Self {
+        Self { user: user.to_owned(), ids, entry, next: 0, reading: None, batch: Vec::new(), current: None, count: 0 }
     }
 }
 
-impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
     /// How many were revoked.
     type Output = usize;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<usize>> {
-        if !core::mem::replace(&mut self.started, true) {
-            record::validate_user(&self.user)?;
-            self.listing = Some(IndexListing::new(&self.user, usize::MAX));
-        }
+        let per_id = if self.entry { 6 } else { 5 };
         loop {
-            if let Some(listing) = &mut self.listing {
-                match Machine::step(listing, service, reply.take())? {
-                    Step::Call(call) => return Ok(Step::Call(call)),
-                    Step::Done((ids, _)) => self.ids = ids,
-                }
-                self.listing = None;
-            } else if let Some((id, mark, mut writes)) = self.current.take() {
+            if let Some((id, mark, mut writes)) = self.current.take() {
                 match Machine::step(&mut writes, service, reply.take())? {
                     Step::Call(call) => {
                         self.current = Some((id, mark, writes));
@@ -354,9 +268,9 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
                 self.count += 1;
             } else if let Some(marks) = self.reading.take() {
                 let ids = self.ids.get(self.next.saturating_sub(marks.len())..self.next).unwrap_or_default();
-                let mut values = io::values(reply.take(), 5 * ids.len())?;
+                let mut values = io::values(reply.take(), per_id * ids.len())?;
                 for (id, mark) in ids.iter().zip(marks) {
-                    self.batch.push((id.clone(), mark, Read::take(&mut values, false)));
+                    self.batch.push((id.clone(), mark, Read::take(&mut values, self.entry)));
                 }
                 self.batch.reverse();
             } else if let Some((id, mark, read)) = self.batch.pop() {
@@ -374,13 +288,79 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
                     return Ok(Step::Done(self.count));
                 }
                 self.reading = Some(batch.iter().map(|id| service.mark_revoked(id, &self.user)).collect());
-                let mut keys = Vec::with_capacity(5 * batch.len());
+                let mut keys = Vec::with_capacity(per_id * batch.len());
                 for id in batch {
-                    keys.extend(password_keys(&self.user, id));
+                    let mut password = password_keys(&self.user, id);
+                    if self.entry {
+                        password.insert(2, index_key(&self.user, id));
+                    }
+                    keys.extend(password);
                 }
                 return Ok(Step::Call(Call::Read(keys)));
             }
         }
+    }
+}
+
+/// [`AppPasswords::revoke`] as a [`Machine`]: one bulk read (record, tombstone, index entry
+/// and markers), then the writes.
+pub struct Revoke(Revoking);
+
+impl Revoke {
+    /// Revokes `user`'s password `id`.
+    #[must_use]
+    pub fn new(user: &str, id: &str) -> Self {
+        // A user or id that cannot exist: nothing to revoke (`false` at the first step, no call).
+        let valid = record::validate_user(user).is_ok() && is_id(id);
+        Self(Revoking::new(user, if valid { vec![id.to_owned()] } else { Vec::new() }, true))
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoke {
+    /// `false` when that user has no such password.
+    type Output = bool;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<bool>> {
+        Ok(match self.0.step(service, reply)? {
+            Step::Call(call) => Step::Call(call),
+            Step::Done(count) => Step::Done(count > 0),
+        })
+    }
+}
+
+/// [`AppPasswords::revoke_all`] as a [`Machine`]: the listing, then the revokes of the ids it
+/// listed.
+pub struct RevokeAll {
+    started: bool,
+    listing: Option<IndexListing>,
+    revoking: Revoking,
+}
+
+impl RevokeAll {
+    /// Revokes every password `user` has.
+    #[must_use]
+    pub fn new(user: &str) -> Self {
+        Self { started: false, listing: None, revoking: Revoking::new(user, Vec::new(), false) }
+    }
+}
+
+impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
+    /// How many were revoked.
+    type Output = usize;
+
+    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<usize>> {
+        if !core::mem::replace(&mut self.started, true) {
+            record::validate_user(&self.revoking.user)?;
+            self.listing = Some(IndexListing::new(&self.revoking.user, usize::MAX));
+        }
+        if let Some(listing) = &mut self.listing {
+            match Machine::step(listing, service, reply.take())? {
+                Step::Call(call) => return Ok(Step::Call(call)),
+                Step::Done((ids, _)) => self.revoking.ids = ids,
+            }
+            self.listing = None;
+        }
+        self.revoking.step(service, reply)
     }
 }
 
