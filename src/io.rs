@@ -188,14 +188,19 @@ impl Writes {
     }
 
     /// A write that must succeed.
-    pub(crate) fn then(mut self, call: Call) -> Self {
-        self.pending.insert(0, (call, true));
-        self
+    pub(crate) fn then(self, call: Call) -> Self {
+        self.push(call, true)
     }
 
     /// A write whose failure is ignored.
-    pub(crate) fn then_try(mut self, call: Call) -> Self {
-        self.pending.insert(0, (call, false));
+    pub(crate) fn then_try(self, call: Call) -> Self {
+        self.push(call, false)
+    }
+
+    /// Not inlined: one copy for the many writes the machines list.
+    #[inline(never)]
+    fn push(mut self, call: Call, required: bool) -> Self {
+        self.pending.insert(0, (call, required));
         self
     }
 }

@@ -183,26 +183,23 @@ fn revoke_writes(user: &str, id: &str, read: Read, now: Millis) -> Result<Option
     let Read { record, tombstone, has_entry, markers } = read;
     let revoked = revoked(tombstone)?;
     let Some(counted) = owned(record.as_deref(), has_entry, user, id)? else { return Ok(None) };
+    // Revoked already: what a revoke that stopped halfway left of this user's password is
+    // removed (the record and the entry, when read), and then this call is the one that
+    // finished it (true). Else the tombstone, then the record and the entry.
     let mut writes = Writes::new();
-    if revoked {
-        // Revoked already. What a revoke that stopped halfway left of this user's password
-        // is removed, and then this call is the one that finished it (true).
-        if record.is_some() {
-            writes = writes.then(Call::Delete(record_key(id)));
-        }
-        if has_entry {
-            writes = writes.then(Call::Delete(index_key(user, id)));
-        }
-    } else {
-        writes = writes
-            .then(Call::Put(tombstone_key(id), Tombstone { v: RECORD_VERSION, revoked_at: now }.to_json()))
-            .then(Call::Delete(record_key(id)))
-            .then(Call::Delete(index_key(user, id)));
-        if counted {
-            // The use counter of maxUses. Best effort: the tombstone already revoked it, and a
-            // counter left behind is one small integer nothing reads.
-            writes = writes.then_try(Call::Delete(uses_key(id)));
-        }
+    if !revoked {
+        writes = writes.then(Call::Put(tombstone_key(id), Tombstone { v: RECORD_VERSION, revoked_at: now }.to_json()));
+    }
+    if !revoked || record.is_some() {
+        writes = writes.then(Call::Delete(record_key(id)));
+    }
+    if !revoked || has_entry {
+        writes = writes.then(Call::Delete(index_key(user, id)));
+    }
+    if !revoked && counted {
+        // The use counter of maxUses. Best effort: the tombstone already revoked it, and a
+        // counter left behind is one small integer nothing reads.
+        writes = writes.then_try(Call::Delete(uses_key(id)));
     }
     Ok(Some(delete_markers(writes, user, id, &markers)))
 }

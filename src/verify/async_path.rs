@@ -164,7 +164,7 @@ impl Verify {
     fn start<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<Step<Answer>> {
         let parsed = match password::parse(&self.password, &service.config.prefix) {
             Ok(parsed) => parsed,
-            Err(malformed) => return Ok(refuse(Refusal::invalid(Reason::Malformed(malformed)))),
+            Err(malformed) => return invalid(Reason::Malformed(malformed)),
         };
         let now = service.now();
         let tag = service.cache.as_ref().and_then(|c| c.tag(&self.username, &self.password));
@@ -173,10 +173,10 @@ impl Verify {
                 // The tag covers the username, so the owner matched when it was cached.
                 if service.is_revoked_here(&credential.id, &credential.user) {
                     cache.evict_id(&credential.id);
-                    return Ok(refuse(Refusal::invalid(Reason::UnknownId)));
+                    return invalid(Reason::UnknownId);
                 }
                 if credential.expires_at.is_some_and(|t| t <= now) {
-                    return Ok(refuse(Refusal::invalid(Reason::Expired)));
+                    return invalid(Reason::Expired);
                 }
                 let uses = credential.caveats.max_uses();
                 let answer = service.authorize(credential, self.purpose, self.context(), &self.required, now, true);
@@ -218,7 +218,7 @@ impl Verify {
 
         let secret_ok = service.hasher.verify(self.password.as_bytes(), &phc);
         if !known {
-            return Ok(refuse(Refusal::invalid(Reason::UnknownId)));
+            return invalid(Reason::UnknownId);
         }
         if record.canary {
             // The same answer as an unknown id, after the same work; the use is reported.
@@ -229,21 +229,21 @@ impl Verify {
             )));
         }
         if !secret_ok {
-            return Ok(refuse(Refusal::invalid(Reason::WrongSecret)));
+            return invalid(Reason::WrongSecret);
         }
         if !bool::from(record.user.as_bytes().ct_eq(self.username.as_bytes())) {
-            return Ok(refuse(Refusal::invalid(Reason::WrongUser)));
+            return invalid(Reason::WrongUser);
         }
         if record.expires_at.is_some_and(|t| t <= now) {
-            return Ok(refuse(Refusal::invalid(Reason::Expired)));
+            return invalid(Reason::Expired);
         }
         if let Some(reason) = markers.refusal(now) {
-            return Ok(refuse(Refusal::invalid(reason)));
+            return invalid(reason);
         }
         // A revoke through this instance that completed while this verify was reading or
         // hashing wins: refused, and never cached.
         if service.is_revoked_here(&record.id, &record.user) {
-            return Ok(refuse(Refusal::invalid(Reason::UnknownId)));
+            return invalid(Reason::UnknownId);
         }
         let credential = Credential {
             id: record.id.clone(),
@@ -346,6 +346,13 @@ impl Verify {
 /// A refusal's answer (a refusal leaves no follow-up).
 fn refuse(refusal: Refusal) -> Step<Answer> {
     Step::Done((VerifyResult::Refused(refusal), None))
+}
+
+/// The answer of invalid credentials, for `reason`: one copy of the answer's construction for
+/// the many checks that refuse.
+#[inline(never)]
+fn invalid(reason: Reason) -> Result<Step<Answer>> {
+    Ok(refuse(Refusal::invalid(reason)))
 }
 
 impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Verify {
