@@ -200,10 +200,12 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for List {
                     }
                     Step::Done((ids, mut disabled)) => {
                         disabled.sort_unstable();
-                        let keys = ids
-                            .iter()
-                            .flat_map(|id| [record_key(id), tombstone_key(id), index_key(user, id)])
-                            .collect();
+                        let mut keys = Vec::with_capacity(3 * ids.len());
+                        for id in &ids {
+                            keys.push(record_key(id));
+                            keys.push(tombstone_key(id));
+                            keys.push(index_key(user, id));
+                        }
                         self.state = ListState::Reading(ids, disabled);
                         return Ok(Step::Call(Call::Read(keys)));
                     }

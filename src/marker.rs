@@ -32,6 +32,9 @@ pub const ROTATED: &str = "/rotated";
 /// Suffix of the supersession marker's key.
 pub const SUPERSEDED: &str = "/superseded";
 
+/// The three suffixes, in [`marker_keys`] order.
+pub(crate) const SUFFIXES: [&str; 3] = [DISABLED, ROTATED, SUPERSEDED];
+
 /// Key of a marker of `user`'s password `id` (`suffix`: [`DISABLED`], [`ROTATED`], [`SUPERSEDED`]).
 #[must_use]
 pub fn marker_key(user: &str, id: &str, suffix: &str) -> String {
@@ -50,8 +53,12 @@ pub fn marker_keys(user: &str, id: &str) -> [String; 3] {
 /// record, tombstone, then the three [`marker_keys`] (read back with [`read_live`]).
 #[must_use]
 pub(crate) fn password_keys(user: &str, id: &str) -> Vec<String> {
-    let mut keys = vec![record_key(id), tombstone_key(id)];
-    keys.extend(marker_keys(user, id));
+    let mut keys = Vec::with_capacity(6);
+    keys.push(record_key(id));
+    keys.push(tombstone_key(id));
+    for suffix in SUFFIXES {
+        keys.push(marker_key(user, id, suffix));
+    }
     keys
 }
 

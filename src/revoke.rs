@@ -9,7 +9,9 @@ use crate::clock::{Clock, Millis};
 use crate::error::Result;
 use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::list::IndexListing;
-use crate::marker::{marker_keys, password_keys};
+#[cfg(doc)]
+use crate::marker::marker_keys;
+use crate::marker::{SUFFIXES, marker_key, password_keys};
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key, uses_key};
 use crate::service::AppPasswords;
@@ -210,9 +212,9 @@ fn revoke_writes(user: &str, id: &str, read: Read, now: Millis) -> Result<Option
 /// refuses the password, and a marker left behind (a rotation racing the revoke, a failed
 /// delete) is a small key nothing reads once the index entry is gone.
 fn delete_markers(mut writes: Writes, user: &str, id: &str, markers: &[bool; 3]) -> Writes {
-    for (key, present) in marker_keys(user, id).into_iter().zip(markers) {
+    for (suffix, present) in SUFFIXES.into_iter().zip(markers) {
         if *present {
-            writes = writes.then_try(Call::Delete(key));
+            writes = writes.then_try(Call::Delete(marker_key(user, id, suffix)));
         }
     }
     writes

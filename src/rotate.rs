@@ -108,11 +108,13 @@ impl<S, C, R> Machine<S, C, R> for Supersede {
 
 /// Sets `replaced_by` of each listed password that a listed password replaces.
 pub(crate) fn link_replacements(listed: &mut [Listed]) {
-    let links: Vec<(String, String)> =
-        listed.iter().filter_map(|l| l.replaces.clone().map(|old| (old, l.id.clone()))).collect();
-    for (old, new) in links {
-        if let Some(entry) = listed.iter_mut().find(|l| l.id == old) {
-            entry.replaced_by = Some(new);
+    for new in 0..listed.len() {
+        let Some(replacement) = listed.get(new) else { continue };
+        let old = replacement.replaces.as_ref().and_then(|old| listed.iter().position(|l| &l.id == old));
+        let Some(old) = old else { continue };
+        let id = replacement.id.clone();
+        if let Some(entry) = listed.get_mut(old) {
+            entry.replaced_by = Some(id);
         }
     }
 }

@@ -151,22 +151,19 @@ fn read_reply(call: &Call, answer: JsValue) -> Result<Reply> {
             }
             Reply::Values(values)
         }
-        Call::Get(_) => Reply::Value(value(answer, "get()")?),
+        Call::Get(_) => Reply::Value(value(answer, "get() resolved to something other than a string or null")?),
         Call::Put(..) | Call::Delete(_) => Reply::Done,
         Call::List { .. } => Reply::Page(page(&answer)?),
         Call::Increment(..) => Reply::Count(count(&answer)?),
     })
 }
 
-/// A value read from the store: a string, or absent (`null`/`undefined`).
-fn value(value: JsValue, what: &str) -> Result<Option<String>> {
+/// A value read from the store: a string, or absent (`null`/`undefined`); else `bad`.
+fn value(value: JsValue, bad: &'static str) -> Result<Option<String>> {
     if value.is_null() || value.is_undefined() {
         return Ok(None);
     }
-    value
-        .as_string()
-        .map(Some)
-        .ok_or_else(|| Error::StoreCorrupt([what, " resolved to something other than a string or null"].concat()))
+    value.as_string().map(Some).ok_or_else(|| corrupt(bad))
 }
 
 /// The values of `keys` in what one `getMany(keys)` resolved to.
@@ -184,7 +181,7 @@ fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Option<String>>>
                 Some(map) => map.get(&k),
                 None => Reflect::get(answer, &k).map_err(|_| bad())?,
             };
-            value(v, "getMany()")
+            value(v, "getMany() resolved to something other than a string or null")
         })
         .collect()
 }
