@@ -286,7 +286,11 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
                 if batch.is_empty() {
                     return Ok(Step::Done(self.count));
                 }
-                self.reading = Some(batch.iter().map(|id| service.mark_revoked(id, &self.user)).collect());
+                let mut marks = Vec::with_capacity(batch.len());
+                for id in batch {
+                    marks.push(service.mark_revoked(id, &self.user));
+                }
+                self.reading = Some(marks);
                 let mut keys = Vec::with_capacity(per_id * batch.len());
                 for id in batch {
                     let mut password = password_keys(&self.user, id);

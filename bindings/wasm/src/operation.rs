@@ -114,8 +114,14 @@ fn call_js(call: &Call) -> JsValue {
     // The method, its first argument and its second, if any: one array built for every call.
     let (method, first, second) = match call {
         Call::Read(keys) => {
-            let batches: Array =
-                keys.chunks(MAX_GET_MANY).map(|batch| batch.iter().map(|k| s(k)).collect::<Array>()).collect();
+            let batches = Array::new();
+            for batch in keys.chunks(MAX_GET_MANY) {
+                let keys = Array::new();
+                for key in batch {
+                    keys.push(&s(key));
+                }
+                batches.push(&keys);
+            }
             ("getMany", batches.into(), None)
         }
         Call::Get(key) => ("get", s(key), None),
@@ -147,7 +153,7 @@ fn read_reply(call: &Call, answer: JsValue) -> Result<Reply> {
             let answers: Array = answer.dyn_into().map_err(|_| corrupt("getMany() answers are missing"))?;
             let mut values = Vec::with_capacity(keys.len());
             for (chunk, answer) in keys.chunks(MAX_GET_MANY).zip(answers.iter()) {
-                values.extend(bulk_values(chunk, &answer)?);
+                bulk_values(chunk, &answer, &mut values)?;
             }
             Reply::Values(values)
         }
@@ -166,32 +172,35 @@ fn value(value: JsValue, bad: &'static str) -> Result<Option<String>> {
     value.as_string().map(Some).ok_or_else(|| corrupt(bad))
 }
 
-/// The values of `keys` in what one `getMany(keys)` resolved to.
-fn bulk_values(keys: &[String], answer: &JsValue) -> Result<Vec<Option<String>>> {
+/// The values of `keys` in what one `getMany(keys)` resolved to, added to `values`. (Plain
+/// loops here and below: the iterator adapters that collect into a `Result` cost the wasm more.)
+fn bulk_values(keys: &[String], answer: &JsValue, values: &mut Vec<Option<String>>) -> Result<()> {
     let bad = || corrupt("getMany() must resolve to a Map or an object of strings or null");
     if answer.is_null() || !answer.is_object() {
         return Err(bad());
     }
     // A Map (Workers KV bulk get answers one) or a plain object; a key it lacks is absent.
     let map = answer.dyn_ref::<Map>();
-    keys.iter()
-        .map(|key| {
-            let k = JsValue::from_str(key);
-            let v = match map {
-                Some(map) => map.get(&k),
-                None => Reflect::get(answer, &k).map_err(|_| bad())?,
-            };
-            value(v, "getMany() resolved to something other than a string or null")
-        })
-        .collect()
+    for key in keys {
+        let k = JsValue::from_str(key);
+        let v = match map {
+            Some(map) => map.get(&k),
+            None => Reflect::get(answer, &k).map_err(|_| bad())?,
+        };
+        values.push(value(v, "getMany() resolved to something other than a string or null")?);
+    }
+    Ok(())
 }
 
 /// What `list()` resolved to: `{ keys: string[], cursor?: string }`.
 fn page(value: &JsValue) -> Result<ListPage> {
     let bad = || corrupt("list() must resolve to { keys: string[], cursor?: string }");
     let keys = Reflect::get(value, &JsValue::from_str("keys")).map_err(|_| bad())?;
-    let keys: Array = keys.dyn_into().map_err(|_| bad())?;
-    let keys = keys.iter().map(|k| k.as_string().ok_or_else(bad)).collect::<Result<Vec<_>>>()?;
+    let array: Array = keys.dyn_into().map_err(|_| bad())?;
+    let mut keys = Vec::new();
+    for key in array.iter() {
+        keys.push(key.as_string().ok_or_else(bad)?);
+    }
     let cursor = Reflect::get(value, &JsValue::from_str("cursor")).map_err(|_| bad())?;
     let cursor =
         if cursor.is_null() || cursor.is_undefined() { None } else { Some(cursor.as_string().ok_or_else(bad)?) };
