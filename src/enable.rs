@@ -5,9 +5,9 @@
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::io::{self, Call, Machine, Reply, Step};
-use crate::marker::{self, marker_key};
+use crate::marker::{self, marker_key, record_keys};
 use crate::password::{RandomSource, is_id};
-use crate::record::{self, index_key, record_key, tombstone_key};
+use crate::record::{self, index_key};
 use crate::revoke::{owned, revoked};
 use crate::service::AppPasswords;
 use crate::store::Store;
@@ -67,7 +67,9 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for SetEnabled {
             return Ok(Step::Done(false));
         }
         if reply.is_none() {
-            return Ok(Step::Call(Call::Read(vec![record_key(id), tombstone_key(id), index_key(user, id)])));
+            let mut keys = record_keys(id, 3);
+            keys.push(index_key(user, id));
+            return Ok(Step::Call(Call::Read(keys)));
         }
         let mut values = io::values(reply, 3)?;
         let (stored, tombstone, entry) = (values.take(), values.take(), values.take());

@@ -14,8 +14,9 @@ use crate::error::Result;
 use crate::hash::PhcHash;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::json::{Fields, push_quoted, push_u64};
+use crate::marker::record_keys;
 use crate::password::{self, RandomSource};
-use crate::record::{KEY_ROOT, RECORD_VERSION, Record, record_key, tombstone_key};
+use crate::record::{KEY_ROOT, RECORD_VERSION, Record};
 use crate::revoke::{Revoke, revoked};
 use crate::service::{AppPasswords, corrupt};
 use crate::store::Store;
@@ -113,7 +114,9 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                     let id = parsed.id();
                     self.id = id.to_owned();
                     self.state = LeakState::Reading;
-                    return Ok(Step::Call(Call::Read(vec![record_key(id), tombstone_key(id), leaked_key(id)])));
+                    let mut keys = record_keys(id, 3);
+                    keys.push(leaked_key(id));
+                    return Ok(Step::Call(Call::Read(keys)));
                 }
                 LeakState::Reading => {
                     let mut values = io::values(reply.take(), 3)?;

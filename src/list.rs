@@ -272,7 +272,14 @@ fn listed<S, C, R>(
         Some(json) => IndexEntry::from_json(&json)?.last_used_at,
         None => None,
     };
-    let scopes = service.config.catalog.decode(&record.scopes).map_err(corrupt)?;
+    let scopes = scope_names(service, &record.scopes)?;
     let enabled = disabled.binary_search_by(|d| d.as_str().cmp(id)).is_err();
-    Ok(Listed::of(record, service.config.catalog.names(&scopes), last_used_at, enabled))
+    Ok(Listed::of(record, scopes, last_used_at, enabled))
+}
+
+/// The names of a stored record's scopes, as `list` and `rotate` answer them.
+#[inline(never)]
+pub(crate) fn scope_names<S, C, R>(service: &AppPasswords<S, C, R>, scopes: &str) -> Result<Vec<String>> {
+    let catalog = &service.config.catalog;
+    Ok(catalog.names(&catalog.decode(scopes).map_err(corrupt)?))
 }

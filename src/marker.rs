@@ -49,13 +49,25 @@ pub fn marker_keys(user: &str, id: &str) -> [String; 3] {
     [marker_key(user, id, DISABLED), marker_key(user, id, ROTATED), marker_key(user, id, SUPERSEDED)]
 }
 
-/// The keys `verify`, `rotate` and `revoke_all` read of `user`'s password `id`, in this order:
-/// record, tombstone, then the three [`marker_keys`] (read back with [`read_live`]).
-#[must_use]
-pub(crate) fn password_keys(user: &str, id: &str) -> Vec<String> {
-    let mut keys = Vec::with_capacity(6);
+/// The keys of `id`'s record and tombstone, the first two of every bulk read a machine makes
+/// of one password, with room for `len` keys in all (the caller adds the rest).
+#[inline(never)]
+pub(crate) fn record_keys(id: &str, len: usize) -> Vec<String> {
+    let mut keys = Vec::with_capacity(len);
     keys.push(record_key(id));
     keys.push(tombstone_key(id));
+    keys
+}
+
+/// The keys `verify`, `rotate`, `revoke` and `revoke_all` read of `user`'s password `id`, in
+/// this order: record, tombstone, the index entry when `entry` (`revoke`), then the three
+/// [`marker_keys`] (for `verify` and `rotate`, read back with [`read_live`]).
+#[must_use]
+pub(crate) fn password_keys(user: &str, id: &str, entry: bool) -> Vec<String> {
+    let mut keys = record_keys(id, 6);
+    if entry {
+        keys.push(index_key(user, id));
+    }
     for suffix in SUFFIXES {
         keys.push(marker_key(user, id, suffix));
     }

@@ -293,11 +293,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
                 self.reading = Some(marks);
                 let mut keys = Vec::with_capacity(per_id * batch.len());
                 for id in batch {
-                    let mut password = password_keys(&self.user, id);
-                    if self.entry {
-                        password.insert(2, index_key(&self.user, id));
-                    }
-                    keys.extend(password);
+                    keys.extend(password_keys(&self.user, id, self.entry));
                 }
                 return Ok(Step::Call(Call::Read(keys)));
             }

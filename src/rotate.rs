@@ -21,7 +21,7 @@ use crate::clock::{Clock, Millis};
 use crate::create::{UnusedPassword, WriteNew, hash_new};
 use crate::error::{Error, Result};
 use crate::io::{self, Call, Machine, Reply, Step};
-use crate::list::IndexListing;
+use crate::list::{IndexListing, scope_names};
 use crate::marker::{self, marker_key, password_keys, read_live};
 use crate::password::{Password, RandomSource, is_id};
 use crate::record::{self, Record, tombstone_key};
@@ -178,7 +178,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                         return Ok(Step::Done(None));
                     }
                     self.state = RotateState::Reading;
-                    return Ok(Step::Call(Call::Read(password_keys(user, id))));
+                    return Ok(Step::Call(Call::Read(password_keys(user, id, false))));
                 }
                 RotateState::Reading => {
                     // Revoked or missing: nothing of `user`'s to rotate.
@@ -247,8 +247,8 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                         self.state = RotateState::Revoking(Revoke::new(user, &new.id));
                         continue;
                     }
-                    let scopes = service.config.catalog.decode(&new.scopes).map_err(crate::service::corrupt)?;
-                    return Ok(Step::Done(Some(Created::of(*new, password, service.config.catalog.names(&scopes)))));
+                    let scopes = scope_names(service, &new.scopes)?;
+                    return Ok(Step::Done(Some(Created::of(*new, password, scopes))));
                 }
                 RotateState::Revoking(mut revoke) => {
                     if let Step::Call(call) = revoke.step(service, reply.take())? {

@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 use crate::hash::Hasher;
 use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::list::IndexListing;
+use crate::marker::record_keys;
 use crate::password::{self, Password, RandomSource};
-use crate::record::{self, IndexEntry, RECORD_VERSION, Record, index_key, record_key, tombstone_key, uses_key};
+use crate::record::{self, IndexEntry, RECORD_VERSION, Record, index_key, record_key, uses_key};
 use crate::scope::ScopeSet;
 use crate::service::AppPasswords;
 
@@ -142,7 +143,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for UnusedPassword {
         let password = service.with_rng(|rng| password::generate(&service.config.prefix, rng))?;
         self.draws += 1;
         let id = password.id();
-        let call = Call::Read(vec![record_key(id), tombstone_key(id)]);
+        let call = Call::Read(record_keys(id, 2));
         self.password = Some(password);
         Ok(Step::Call(call))
     }
@@ -336,7 +337,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
                         Step::Done(checked) => checked,
                     };
                     if let Source::Minted { id, .. } = &self.source {
-                        let call = Call::Read(vec![record_key(id), tombstone_key(id)]);
+                        let call = Call::Read(record_keys(id, 2));
                         self.state = NewState::Reading(checked);
                         return Ok(Step::Call(call));
                     }

@@ -188,7 +188,7 @@ impl Verify {
         // a store write brought its record back (a re-hash upgrade racing the revoke, a
         // dropped delete). The lifecycle markers (marker.rs) come in the same call.
         let id = parsed.id().to_owned();
-        let keys = password_keys(&self.username, &id);
+        let keys = password_keys(&self.username, &id, false);
         self.stage = Stage::Reading { id, tag, now };
         Ok(Step::Call(Call::Read(keys)))
     }
