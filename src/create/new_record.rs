@@ -73,8 +73,9 @@ impl CheckNew {
         if chosen.is_empty() {
             return Err(Error::NoScopes);
         }
-        if let Some(pos) = chosen.difference(&catalog.grantable()).positions().next() {
-            let name = catalog.scopes().get(pos).map(|s| s.name.clone()).unwrap_or_default();
+        // The first one not grantable, by name (with the catalogue's `names`, not an iterator of
+        // positions of its own here).
+        if let Some(name) = catalog.names(&chosen.difference(&catalog.grantable())).into_iter().next() {
             return Err(Error::ScopeNotGrantable(name));
         }
         let now = service.now();
