@@ -83,8 +83,8 @@ enum LeakState {
     Reading,
     /// The leak note's write in flight, for the owner.
     Noting(String),
-    /// The revoke of the owner's password.
-    Revoking(String, Revoke),
+    /// The revoke of the owner's password (boxed: much larger than the other states).
+    Revoking(String, Box<Revoke>),
     Over,
 }
 
@@ -152,10 +152,10 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                 }
                 LeakState::Noting(user) => {
                     io::done(reply.take())?;
-                    let revoke = Revoke::new(&user, &self.id);
+                    let revoke = Box::new(Revoke::new(&user, &self.id));
                     self.state = LeakState::Revoking(user, revoke);
                 }
-                LeakState::Revoking(user, mut revoke) => match Machine::step(&mut revoke, service, reply.take())? {
+                LeakState::Revoking(user, mut revoke) => match Machine::step(&mut *revoke, service, reply.take())? {
                     Step::Call(call) => {
                         self.state = LeakState::Revoking(user, revoke);
                         return Ok(Step::Call(call));
