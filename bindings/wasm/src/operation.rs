@@ -213,11 +213,35 @@ fn count(answer: &JsValue) -> Result<i64> {
     // A string (some clients answer INCRBY as text) is read as an integer: parsing it as a
     // float would bring the float parser and its tables into the wasm (+18 KB).
     if let Some(text) = answer.as_string() {
-        return text.parse::<i64>().ok().filter(|n| n.unsigned_abs() <= 9_007_199_254_740_991).ok_or_else(bad);
+        return integer(&text).ok_or_else(bad);
     }
-    let number = answer.as_f64().filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0).ok_or_else(bad)?;
+    let number = answer.as_f64().filter(|n| n.fract() == 0.0 && n.abs() <= MAX_SAFE as f64).ok_or_else(bad)?;
     #[allow(clippy::cast_possible_truncation)] // an integer within 2^53, checked above
     Ok(number as i64)
+}
+
+/// The largest integer a JS number holds exactly (2^53 - 1).
+const MAX_SAFE: i64 = 9_007_199_254_740_991;
+
+/// Decimal digits, with an optional `-`, of an integer within [`MAX_SAFE`]. Its own loop, not
+/// `str::parse` (whose 128-bit overflow checks cost the wasm more): past `MAX_SAFE` it stops,
+/// so `n * 10 + 9` never overflows.
+fn integer(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(digits) => (-1, digits),
+        None => (1, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for digit in digits.bytes() {
+        if !digit.is_ascii_digit() || n > MAX_SAFE {
+            return None;
+        }
+        n = n * 10 + i64::from(digit - b'0');
+    }
+    (n <= MAX_SAFE).then_some(sign * n)
 }
 
 /// A readable message from whatever JS threw.
