@@ -5,9 +5,9 @@
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::io::{self, Call, Machine, Reply, Step};
-use crate::marker::{self, marker_key, record_keys};
-use crate::password::{RandomSource, is_id};
-use crate::record::{self, index_key};
+use crate::marker::{self, could_exist, marker_key, record_keys};
+use crate::password::RandomSource;
+use crate::record::index_key;
 use crate::revoke::{owned, revoked};
 use crate::service::AppPasswords;
 use crate::store::Store;
@@ -63,7 +63,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for SetEnabled {
             }
             return Ok(Step::Done(true));
         }
-        if record::validate_user(user).is_err() || !is_id(id) {
+        if !could_exist(user, id) {
             return Ok(Step::Done(false));
         }
         if reply.is_none() {

@@ -100,6 +100,13 @@ impl ReportLeaked {
     }
 }
 
+/// The answer for a text that is not a real password of this service (one copy for its four
+/// cases).
+#[inline(never)]
+fn not_found() -> Result<Step<LeakReport>> {
+    Ok(Step::Done(LeakReport::default()))
+}
+
 impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
     /// What was found.
     type Output = LeakReport;
@@ -109,7 +116,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
             match core::mem::replace(&mut self.state, LeakState::Over) {
                 LeakState::Start => {
                     let Ok(parsed) = password::parse(&self.text, &service.config.prefix) else {
-                        return Ok(Step::Done(LeakReport::default()));
+                        return not_found();
                     };
                     let id = parsed.id();
                     self.id = id.to_owned();
@@ -126,7 +133,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                     // hash says so).
                     let revoked = revoked(tombstone)?;
                     let (user, hash) = if revoked {
-                        let Some(note) = note else { return Ok(Step::Done(LeakReport::default())) };
+                        let Some(note) = note else { return not_found() };
                         let bad = || io::store_corrupt("leak note is not valid JSON of the v1 shape");
                         let fields = Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad)?;
                         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
@@ -134,14 +141,14 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                         }
                         (fields.string("user").ok_or_else(bad)?, fields.string("hash").ok_or_else(bad)?)
                     } else {
-                        let Some(stored) = stored else { return Ok(Step::Done(LeakReport::default())) };
+                        let Some(stored) = stored else { return not_found() };
                         let record = Record::from_json(&stored, &self.id)?;
                         (record.user, record.hash)
                     };
                     let phc = PhcHash::parse(&hash).map_err(corrupt)?;
                     // The text parsed in the first step: it is the whole password (what is hashed).
                     if !service.hasher.verify(self.text.as_bytes(), &phc) {
-                        return Ok(Step::Done(LeakReport::default()));
+                        return not_found();
                     }
                     if revoked {
                         return Ok(Step::Done(self.found(user, false)));

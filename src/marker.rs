@@ -49,6 +49,13 @@ pub fn marker_keys(user: &str, id: &str) -> [String; 3] {
     [marker_key(user, id, DISABLED), marker_key(user, id, ROTATED), marker_key(user, id, SUPERSEDED)]
 }
 
+/// Whether `user` and `id` could name a password at all (else `revoke`, `set_enabled` and
+/// `rotate` answer that the user has no such password, with no store call). One shared copy.
+#[inline(never)]
+pub(crate) fn could_exist(user: &str, id: &str) -> bool {
+    crate::record::validate_user(user).is_ok() && is_id(id)
+}
+
 /// The keys of `id`'s record and tombstone, the first two of every bulk read a machine makes
 /// of one password, with room for `len` keys in all (the caller adds the rest).
 #[inline(never)]

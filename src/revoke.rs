@@ -11,8 +11,8 @@ use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::list::IndexListing;
 #[cfg(doc)]
 use crate::marker::marker_keys;
-use crate::marker::{SUFFIXES, marker_key, password_keys};
-use crate::password::{RandomSource, is_id};
+use crate::marker::{SUFFIXES, could_exist, marker_key, password_keys};
+use crate::password::RandomSource;
 use crate::record::{self, RECORD_VERSION, Record, Tombstone, index_key, record_key, tombstone_key, uses_key};
 use crate::service::AppPasswords;
 use crate::store::Store;
@@ -310,7 +310,7 @@ impl Revoke {
     #[must_use]
     pub fn new(user: &str, id: &str) -> Self {
         // A user or id that cannot exist: nothing to revoke (`false` at the first step, no call).
-        let valid = record::validate_user(user).is_ok() && is_id(id);
+        let valid = could_exist(user, id);
         Self(Revoking::new(user, if valid { vec![id.to_owned()] } else { Vec::new() }, true))
     }
 }

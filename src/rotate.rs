@@ -22,9 +22,9 @@ use crate::create::{UnusedPassword, WriteNew, hash_new};
 use crate::error::{Error, Result};
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::list::{IndexListing, scope_names};
-use crate::marker::{self, marker_key, password_keys, read_live};
-use crate::password::{Password, RandomSource, is_id};
-use crate::record::{self, Record, tombstone_key};
+use crate::marker::{self, could_exist, marker_key, password_keys, read_live};
+use crate::password::{Password, RandomSource};
+use crate::record::{Record, tombstone_key};
 use crate::revoke::{Revoke, revoked};
 use crate::service::{AppPasswords, Created, Listed};
 use crate::store::Store;
@@ -174,7 +174,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                     if self.overlap_ms > MAX_OVERLAP_MS {
                         return Err(Error::InvalidArgument("overlapMs must be from 0 to 30 days"));
                     }
-                    if record::validate_user(user).is_err() || !is_id(id) {
+                    if !could_exist(user, id) {
                         return Ok(Step::Done(None));
                     }
                     self.state = RotateState::Reading;
