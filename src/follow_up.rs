@@ -132,14 +132,14 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<()>> {
         match core::mem::replace(&mut self.state, CompleteState::Over) {
             CompleteState::Start(None) => Ok(self.touch()),
-            CompleteState::Start(Some(Upgrade { record, password })) => {
-                let hash = crate::create::hash_new(service, password.as_bytes())?;
+            CompleteState::Start(Some(Upgrade { mut record, password })) => {
+                record.hash = crate::create::hash_new(service, password.as_bytes())?;
                 drop(password);
-                let record = Record { hash, ..record };
                 let json = record.to_json()?;
-                let key = record_key(&record.id);
-                self.state = CompleteState::Upgrading(record.id);
-                Ok(Step::Call(Call::Put(key, json)))
+                // The id cloned and the record dropped whole (one shared drop, not each of its
+                // other fields inlined here).
+                self.state = CompleteState::Upgrading(record.id.clone());
+                Ok(Step::Call(Call::Put(record_key(&record.id), json)))
             }
             CompleteState::Upgrading(id) => {
                 io::done(reply)?;

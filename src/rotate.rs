@@ -217,21 +217,20 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                         Step::Done(password) => password,
                     };
                     let hash = hash_new(service, password.expose().as_bytes())?;
-                    // Everything else as it was (label, scopes, expiry, caveats, canary): S5 holds
-                    // across a rotation.
-                    let new = Record {
-                        id: password.id().to_owned(),
-                        hash,
-                        created_at: now,
-                        replaces: Some(id.to_owned()),
-                        ..*old
-                    };
+                    // The old record with a new id, hash, time and predecessor, in its box;
+                    // everything else as it was (label, scopes, expiry, caveats, canary): S5
+                    // holds across a rotation.
+                    let mut new = old;
+                    new.id = password.id().to_owned();
+                    new.hash = hash;
+                    new.created_at = now;
+                    new.replaces = Some(id.to_owned());
                     // The rotation marker after the index entry; its failure undoes the record
                     // and the entry too (never shown, so nobody holds it), best effort.
                     let until = now.saturating_add(self.overlap_ms);
                     let marker = (marker_key(user, id, marker::ROTATED), marker::replaced_json(&new.id, until));
                     let writes = WriteNew::new(&new)?.then_put(marker.0, marker.1);
-                    self.state = RotateState::Writing(Box::new(new), password, writes);
+                    self.state = RotateState::Writing(new, password, writes);
                 }
                 RotateState::Writing(new, password, mut writes) => {
                     if let Step::Call(call) = writes.step(service, reply.take())? {
