@@ -334,12 +334,9 @@ impl Verify {
             return (result, follow_up);
         }
         // The password moves to the follow-up: nothing after this step needs it.
-        let upgrade = Some(Upgrade { record, password: Zeroizing::new(core::mem::take(&mut *self.password)) });
-        let follow_up = Some(match follow_up {
-            Some(f) => FollowUp { upgrade, ..f },
-            None => FollowUp { touch: None, upgrade, canary: None },
-        });
-        (result, follow_up)
+        let mut follow_up = follow_up.unwrap_or_else(|| FollowUp { touch: None, upgrade: None, canary: None });
+        follow_up.upgrade = Some(Upgrade { record, password: Zeroizing::new(core::mem::take(&mut *self.password)) });
+        (result, Some(follow_up))
     }
 }
 
