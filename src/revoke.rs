@@ -254,16 +254,20 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
     fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<usize>> {
         let per_id = if self.entry { 6 } else { 5 };
         loop {
-            if let Some((id, mark, mut writes)) = self.current.take() {
-                match Machine::step(&mut writes, service, reply.take())? {
-                    Step::Call(call) => {
-                        self.current = Some((id, mark, writes));
-                        return Ok(Step::Call(call));
+            if let Some((id, _, writes)) = &mut self.current {
+                // Stepped where it is (not moved out and back at each call); a failure drops it
+                // at once, and its mark with it (that password stays usable).
+                match Machine::step(writes, service, reply.take()) {
+                    Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                    Ok(Step::Done(())) => service.forget_touch(id),
+                    Err(err) => {
+                        self.current = None;
+                        return Err(err);
                     }
-                    Step::Done(()) => {}
                 }
-                service.forget_touch(&id);
-                mark.keep();
+                if let Some((_, mark, _)) = self.current.take() {
+                    mark.keep();
+                }
                 self.count += 1;
             } else if let Some(marks) = self.reading.take() {
                 let ids = self.ids.get(self.next.saturating_sub(marks.len())..self.next).unwrap_or_default();
