@@ -236,6 +236,24 @@ export function define(ctx) {
     equal(many.filter((r) => r.ok).length, 5, "exactly maxUses granted");
   });
 
+  t(`[${runtime}] caveats: maxUses with increment answering text (as Redis clients answer INCRBY); bad text is store_corrupt`, async () => {
+    const base = api.memoryStore(new Map());
+    let answer = (n) => String(n);
+    const store = { ...base, increment: async (key, delta) => answer(await base.increment(key, delta)) };
+    for (const m of ["get", "getMany", "put", "delete", "list"]) if (base[m]) store[m] = base[m].bind(base);
+    const h = harness({ store });
+    const c = await create(h, { maxUses: 2 });
+    equal(outcome(await verify(h, c)), "ok");
+    equal(outcome(await verify(h, c)), "ok");
+    equal(outcome(await verify(h, c)), "max_uses_reached", "the third use, counted from text");
+    for (const bad of ["+1", "1.0", "", "x", String(2 ** 53 + 2)]) {
+      answer = (n) => String(n);
+      const d = await create(h, { maxUses: 5 }); // create reads the new id's counter too
+      answer = () => bad;
+      await rejectsHost(() => verify(h, d), "store_corrupt", `increment answered ${JSON.stringify(bad)}`);
+    }
+  });
+
   t(`[${runtime}] caveats: maxUses on a store without increment → store_lacks_atomic; the cache still checks caveats`, async () => {
     const map = new Map();
     const h = harness({ store: faultyStore(map) }); // get/put/delete/list only
