@@ -146,26 +146,31 @@ impl Record {
         if v != u64::from(RECORD_VERSION) {
             return Err(Error::StoreCorrupt("unknown record version".into()));
         }
-        let record = Self {
-            v: RECORD_VERSION,
-            id: fields.string("id").ok_or_else(shape)?,
-            user: fields.string("user").ok_or_else(shape)?,
-            label: fields.string("label").ok_or_else(shape)?,
-            scopes: fields.string("scopes").ok_or_else(shape)?,
-            hash: fields.string("hash").ok_or_else(shape)?,
-            created_at: fields.u64("createdAt").ok_or_else(shape)?,
-            expires_at: fields.opt_u64("expiresAt").ok_or_else(shape)?,
-            caveats: match (caveats, parsed) {
-                (None, _) => Caveats::default(),
-                (Some(text), Some(parsed)) => parsed.get(expected_id, text)?,
-                (Some(text), None) => Caveats::from_record(text)?,
-            },
-            replaces: match fields.string_or_empty("replaces").ok_or_else(shape)? {
-                id if id.is_empty() => None,
-                id if is_id(&id) => Some(id),
-                _ => return Err(shape()),
-            },
-            canary: fields.bool_or("canary", false).ok_or_else(shape)?,
+        // Every field read in one expression, so that one error stands for any of them.
+        let read = || {
+            Some(Self {
+                v: RECORD_VERSION,
+                id: fields.string("id")?,
+                user: fields.string("user")?,
+                label: fields.string("label")?,
+                scopes: fields.string("scopes")?,
+                hash: fields.string("hash")?,
+                created_at: fields.u64("createdAt")?,
+                expires_at: fields.opt_u64("expiresAt")?,
+                caveats: Caveats::default(),
+                replaces: match fields.string_or_empty("replaces")? {
+                    id if id.is_empty() => None,
+                    id if is_id(&id) => Some(id),
+                    _ => return None,
+                },
+                canary: fields.bool_or("canary", false)?,
+            })
+        };
+        let mut record = read().ok_or_else(shape)?;
+        record.caveats = match (caveats, parsed) {
+            (None, _) => Caveats::default(),
+            (Some(text), Some(parsed)) => parsed.get(expected_id, text)?,
+            (Some(text), None) => Caveats::from_record(text)?,
         };
         if record.id != expected_id {
             return Err(Error::StoreCorrupt("record id does not match its key".into()));
