@@ -21,8 +21,20 @@ pub(crate) struct ParsedCaveats(Mutex<ParsedEntries>);
 
 #[derive(Default)]
 struct ParsedEntries {
-    by_id: HashMap<String, (String, Caveats)>,
+    /// Where each id's entry is in `parsed`. An index rather than the entry itself: a map from
+    /// `String` to `u64` is the instantiation the service's other maps already link, and each
+    /// further key/value type was a kilobyte of hash-table code in the wasm.
+    by_id: HashMap<String, u64>,
+    /// The member text and its parse.
+    parsed: Vec<(String, Caveats)>,
     bytes: usize,
+}
+
+impl ParsedEntries {
+    fn entry(&mut self, id: &str) -> Option<&mut (String, Caveats)> {
+        let at = *self.by_id.get(id)?;
+        self.parsed.get_mut(usize::try_from(at).ok()?)
+    }
 }
 
 impl ParsedCaveats {
@@ -32,7 +44,7 @@ impl ParsedCaveats {
     /// [`Error::StoreCorrupt`], as [`Caveats::from_record`].
     pub(crate) fn get(&self, id: &str, text: &str) -> Result<Caveats> {
         let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((seen, caveats)) = lock().by_id.get(id) {
+        if let Some((seen, caveats)) = lock().entry(id) {
             if seen == text {
                 return Ok(caveats.clone());
             }
@@ -41,12 +53,20 @@ impl ParsedCaveats {
         let mut entries = lock();
         if entries.bytes + text.len() > MAX_PARSED_BYTES {
             entries.by_id.clear();
+            entries.parsed.clear();
             entries.bytes = 0;
         }
-        entries.bytes += text.len();
-        if let Some((replaced, _)) = entries.by_id.insert(id.to_owned(), (text.to_owned(), caveats.clone())) {
-            entries.bytes = entries.bytes.saturating_sub(replaced.len());
-        }
+        let fresh = (text.to_owned(), caveats.clone());
+        let replaced = match entries.entry(id) {
+            Some(slot) => core::mem::replace(slot, fresh).0.len(),
+            None => {
+                let at = entries.parsed.len() as u64;
+                entries.by_id.insert(id.to_owned(), at);
+                entries.parsed.push(fresh);
+                0
+            }
+        };
+        entries.bytes = (entries.bytes + text.len()).saturating_sub(replaced);
         Ok(caveats)
     }
 }
