@@ -90,7 +90,9 @@ fn prefix_length(digits: &str, width: u8) -> Result<u8> {
     if !well_formed {
         return Err(bad);
     }
-    match digits.parse::<u8>() {
+    // At most 3 digits (checked above): summed without `str::parse`'s generic parser.
+    let n = digits.bytes().fold(0u16, |n, digit| n * 10 + u16::from(digit - b'0'));
+    match u8::try_from(n) {
         Ok(n) if n <= width => Ok(n),
         _ => Err(bad),
     }

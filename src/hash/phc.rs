@@ -50,7 +50,10 @@ fn parse_u32(value: &str, what: &'static str) -> Result<u32> {
     if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::InvalidHash(what));
     }
-    value.parse().map_err(|_| Error::InvalidHash(what))
+    // At most 10 digits: the sum cannot overflow a u64, and what passes u32::MAX is refused.
+    // Summed here rather than by `str::parse`, whose generic parser was 300 B of wasm.
+    let n = value.bytes().fold(0u64, |n, digit| n * 10 + u64::from(digit - b'0'));
+    u32::try_from(n).map_err(|_| Error::InvalidHash(what))
 }
 
 impl PhcHash {
