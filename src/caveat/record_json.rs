@@ -65,15 +65,12 @@ impl Caveats {
         const MEMBERS: &[&str] = &["allowIps", "denyIps", "notBefore", "methods", "paths", "maxUses"];
         let fields =
             json::parse(text).and_then(Fields::from_value).filter(|f| f.keys_within(MEMBERS)).ok_or_else(bad)?;
-        let list = |name: &str| -> Result<Option<Vec<String>>> {
-            if fields.has(name) { fields.strings_or_empty(name).map(Some).ok_or_else(bad) } else { Ok(None) }
-        };
         let number = |name: &str| -> Result<Option<u64>> {
             if fields.has(name) { fields.u64(name).map(Some).ok_or_else(bad) } else { Ok(None) }
         };
-        let (allow, deny, methods, paths) = (list("allowIps")?, list("denyIps")?, list("methods")?, list("paths")?);
-        let (allow, deny, methods, paths) =
-            (refs(allow.as_ref()), refs(deny.as_ref()), refs(methods.as_ref()), refs(paths.as_ref()));
+        // The lists borrowed from the parsed member, as `create` is given them.
+        let (allow, deny) = (fields.strs("allowIps").ok_or_else(bad)?, fields.strs("denyIps").ok_or_else(bad)?);
+        let (methods, paths) = (fields.strs("methods").ok_or_else(bad)?, fields.strs("paths").ok_or_else(bad)?);
         let caveats = Self::parse(&CaveatSpec {
             allow_ips: allow.as_deref(),
             deny_ips: deny.as_deref(),
@@ -89,9 +86,4 @@ impl Caveats {
         }
         Ok(caveats)
     }
-}
-
-/// The strings of a list read from a record, borrowed.
-fn refs(list: Option<&Vec<String>>) -> Option<Vec<&str>> {
-    list.map(|v| v.iter().map(String::as_str).collect())
 }

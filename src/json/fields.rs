@@ -93,15 +93,22 @@ impl Fields {
 
     /// An optional array of strings (absent or `null` is empty).
     pub fn strings_or_empty(&self, name: &str) -> Option<Vec<String>> {
+        Some(self.strs(name)?.unwrap_or_default().into_iter().map(str::to_owned).collect())
+    }
+
+    /// An optional array of strings, borrowed: `Some(None)` when absent, `null` read as empty.
+    pub(crate) fn strs(&self, name: &str) -> Option<Option<Vec<&str>>> {
         match self.0.get(name) {
-            None | Some(Value::Null) => Some(Vec::new()),
+            None => Some(None),
+            Some(Value::Null) => Some(Some(Vec::new())),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| match v {
-                    Value::String(s) => Some(s.clone()),
+                    Value::String(s) => Some(s.as_str()),
                     _ => None,
                 })
-                .collect(),
+                .collect::<Option<Vec<_>>>()
+                .map(Some),
             Some(_) => None,
         }
     }
