@@ -136,42 +136,48 @@ impl Catalog {
             const _: () = assert!(MAX_SCOPES == 256, "the message below names the limit");
             return Err(Error::InvalidCatalog("more than 256 scopes".into()));
         }
-        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-        for (i, name) in names.iter().enumerate() {
+        // Built in place (closures empty at first), so that the checks below are the
+        // catalogue's own lookups (`position`, `close`) rather than copies of them.
+        let mut catalog =
+            Self { scopes: Vec::with_capacity(entries.len()), grantable: ScopeSet::EMPTY, all: ScopeSet::EMPTY };
+        for (i, def) in entries.into_iter().enumerate() {
+            let name = def.name.as_str();
             if name.is_empty() || name.contains(char::is_whitespace) {
                 return Err(Error::InvalidCatalog(["bad scope name \"", name, "\""].concat()));
             }
-            if names.iter().take(i).any(|n| n == name) {
+            if catalog.position(name).is_some() {
                 return Err(Error::InvalidCatalog(["duplicate scope \"", name, "\""].concat()));
             }
+            catalog.all.insert(i);
+            if def.grantable {
+                catalog.grantable.insert(i);
+            }
+            let ScopeDef { name, group, level, implies, grantable } = def;
+            catalog.scopes.push(Scope { name, group, level, implies, grantable, closure: ScopeSet::EMPTY });
         }
-        let position = |name: &str| names.iter().position(|n| *n == name);
         // Direct implication sets, then a fixed point: at most n rounds, cycles are harmless.
-        let mut closures = Vec::with_capacity(entries.len());
-        for (i, entry) in entries.iter().enumerate() {
+        for i in 0..catalog.scopes.len() {
             let mut set = ScopeSet::EMPTY;
             set.insert(i);
-            for implied in &entry.implies {
-                let pos = position(implied).ok_or_else(|| {
-                    Error::InvalidCatalog(["\"", &entry.name, "\" implies unknown scope \"", implied, "\""].concat())
+            for implied in catalog.scopes.get(i).map_or(&[][..], |s| &s.implies) {
+                let pos = catalog.position(implied).ok_or_else(|| {
+                    let name = catalog.scopes.get(i).map_or("", |s| &s.name);
+                    Error::InvalidCatalog(["\"", name, "\" implies unknown scope \"", implied, "\""].concat())
                 })?;
                 set.insert(pos);
             }
-            closures.push(set);
+            if let Some(scope) = catalog.scopes.get_mut(i) {
+                scope.closure = set;
+            }
         }
         loop {
             let mut changed = false;
-            for i in 0..closures.len() {
-                let current = closures.get(i).copied().unwrap_or_default();
-                let mut widened = current;
-                for pos in current.positions() {
-                    if let Some(other) = closures.get(pos) {
-                        widened = widened.union(other);
-                    }
-                }
+            for i in 0..catalog.scopes.len() {
+                let current = catalog.scopes.get(i).map_or(ScopeSet::EMPTY, |s| s.closure);
+                let widened = catalog.close(&current);
                 if widened != current {
-                    if let Some(slot) = closures.get_mut(i) {
-                        *slot = widened;
+                    if let Some(scope) = catalog.scopes.get_mut(i) {
+                        scope.closure = widened;
                     }
                     changed = true;
                 }
@@ -180,34 +186,14 @@ impl Catalog {
                 break;
             }
         }
-        let mut grantable = ScopeSet::EMPTY;
-        let mut all = ScopeSet::EMPTY;
-        for (i, entry) in entries.iter().enumerate() {
-            all.insert(i);
-            if entry.grantable {
-                grantable.insert(i);
-            }
-        }
-        let scopes: Vec<Scope> = entries
-            .into_iter()
-            .zip(closures)
-            .map(|(def, closure)| Scope {
-                name: def.name,
-                group: def.group,
-                level: def.level,
-                implies: def.implies,
-                grantable: def.grantable,
-                closure,
-            })
-            .collect();
-        for scope in &scopes {
-            if scope.grantable && !scope.closure.is_subset(&grantable) {
+        for scope in &catalog.scopes {
+            if scope.grantable && !scope.closure.is_subset(&catalog.grantable) {
                 return Err(Error::InvalidCatalog(
                     ["grantable scope \"", &scope.name, "\" implies a non-grantable scope"].concat(),
                 ));
             }
         }
-        Ok(Self { scopes, grantable, all })
+        Ok(catalog)
     }
 
     /// The scopes in position order.
