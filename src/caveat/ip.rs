@@ -1,8 +1,9 @@
 //! IP range caveats (`allowIps`, `denyIps`): a CIDR range's strict parse, the client address's
 //! parse and the match of one in the other, all in the IPv6 space. Apart from the other
 //! caveats because the address arithmetic (IPv4-mapped addresses, masks) concerns only these.
-
-use core::net::{Ipv4Addr, Ipv6Addr};
+//!
+//! The address grammar is read here rather than by `core::net`'s parsers: those were 1.5 KB of
+//! wasm for the two uses below. Same grammar, checked against `core::net` by the tests below.
 
 use super::MAX_IP_RANGES;
 use crate::error::{Error, Result};
@@ -18,8 +19,72 @@ pub struct IpRange {
 }
 
 /// An IPv4 address as IPv4-mapped IPv6 (`::ffff:a.b.c.d`).
-fn mapped(v4: Ipv4Addr) -> u128 {
-    (0xffff_u128 << 32) | u128::from(u32::from(v4))
+fn mapped(v4: u32) -> u128 {
+    (0xffff_u128 << 32) | u128::from(v4)
+}
+
+/// A dotted-quad IPv4 address (`core::net`'s grammar: four decimal bytes, no leading zero).
+fn parse_v4(text: &str) -> Option<u32> {
+    let mut address = 0u32;
+    let mut count = 0;
+    for part in text.split('.') {
+        let well_formed = !part.is_empty()
+            && part.len() <= 3
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part == "0" || !part.starts_with('0'));
+        count += 1;
+        if !well_formed || count > 4 {
+            return None;
+        }
+        let byte = part.bytes().fold(0u32, |n, digit| n * 10 + u32::from(digit - b'0'));
+        if byte > 255 {
+            return None;
+        }
+        address = address << 8 | byte;
+    }
+    (count == 4).then_some(address)
+}
+
+/// The `:`-separated groups of one side of an IPv6 address's `::` (or of all of it): 1 to 4
+/// hex digits each, the last one possibly an IPv4 address (two groups). Their value and count.
+fn groups(text: &str) -> Option<(u128, u32)> {
+    let (mut value, mut count, mut ended) = (0u128, 0u32, false);
+    if text.is_empty() {
+        return Some((value, count));
+    }
+    for part in text.split(':') {
+        if ended || count > 8 {
+            return None;
+        }
+        if part.contains('.') {
+            value = value << 32 | u128::from(parse_v4(part)?);
+            (count, ended) = (count + 2, true);
+            continue;
+        }
+        if part.is_empty() || part.len() > 4 {
+            return None;
+        }
+        let group = part.chars().try_fold(0u32, |n, c| Some(n * 16 + c.to_digit(16)?))?;
+        value = value << 16 | u128::from(group);
+        count += 1;
+    }
+    (count <= 8).then_some((value, count))
+}
+
+/// An IPv6 address (`core::net`'s grammar: eight groups, or fewer around one `::`, an IPv4
+/// address as the last two; no zone, no brackets).
+fn parse_v6(text: &str) -> Option<u128> {
+    let Some(at) = text.as_bytes().windows(2).position(|pair| pair == b"::") else {
+        let (value, count) = groups(text)?;
+        return (count == 8).then_some(value);
+    };
+    let (head, tail) = (text.get(..at)?, text.get(at + 2..)?);
+    let ((high, high_count), (low, low_count)) = (groups(head)?, groups(tail)?);
+    // `::` stands for one group or more; an IPv4 part ends the address.
+    if high_count + low_count > 7 || head.contains('.') {
+        return None;
+    }
+    Some(if high_count == 0 { low } else { high << (16 * (8 - high_count)) | low })
 }
 
 /// The netmask of a prefix length (0 to 128).
@@ -30,10 +95,7 @@ fn mask(bits: u8) -> u128 {
 /// A client address: IPv4, or IPv6 (IPv4-mapped included), no prefix, no zone, no brackets.
 #[must_use]
 pub fn parse_client_ip(text: &str) -> Option<u128> {
-    if let Ok(v4) = text.parse::<Ipv4Addr>() {
-        return Some(mapped(v4));
-    }
-    text.parse::<Ipv6Addr>().ok().map(u128::from)
+    parse_v4(text).map(mapped).or_else(|| parse_v6(text))
 }
 
 impl IpRange {
@@ -47,10 +109,10 @@ impl IpRange {
             Some((address, length)) => (address, Some(length)),
             None => (text, None),
         };
-        let (network, width) = if let Ok(v4) = address.parse::<Ipv4Addr>() {
+        let (network, width) = if let Some(v4) = parse_v4(address) {
             (mapped(v4), 32)
-        } else if let Ok(v6) = address.parse::<Ipv6Addr>() {
-            (u128::from(v6), 128)
+        } else if let Some(v6) = parse_v6(address) {
+            (v6, 128)
         } else {
             return Err(Error::InvalidCaveat("an IP range is not an IPv4 or IPv6 address with an optional /length"));
         };
@@ -117,6 +179,57 @@ pub(super) fn ranges(texts: Option<&[&str]>) -> Result<Vec<IpRange>> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Every string over a small alphabet up to a length, and some longer ones, read as
+    /// `core::net` reads them.
+    #[test]
+    fn the_grammar_is_core_nets() {
+        use core::net::{Ipv4Addr, Ipv6Addr};
+        let check = |text: &str| {
+            assert_eq!(parse_v4(text), text.parse::<Ipv4Addr>().ok().map(u32::from), "{text:?}");
+            assert_eq!(parse_v6(text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{text:?}");
+        };
+        let alphabet = ['0', '1', 'f', 'F', 'g', ':', '.'];
+        let mut texts = vec![String::new()];
+        for _ in 0..6 {
+            texts = texts.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
+            texts.iter().for_each(|t| check(t));
+        }
+        let groups =
+            ["", "0", "1", "ffff", "FFFF", "00000", "12345", "1.2.3.4", "255.255.255.255", "256.0.0.1", "01.2.3.4"];
+        for a in groups {
+            for b in groups {
+                for c in groups {
+                    for sep in [":", "::"] {
+                        check(&[a, sep, b, ":", c].concat());
+                        check(&[a, ":", b, sep, c].concat());
+                        check(&["1:2:3:4:5:6", sep, a, ":", b, ":", c].concat());
+                        check(&[a, ":1:2:3:4:5", sep, b, ":", c].concat());
+                        check(&[a, ".", b, ".", c, sep, "1"].concat());
+                    }
+                    check(&[a, ".", b, ".", c, ".1"].concat());
+                    check(&["::ffff:", a, ".", b, ".", c].concat());
+                }
+            }
+        }
+        for text in [
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "1:2:3:4:5:6:1.2.3.4",
+            "::1.2.3.4",
+            "1::1.2.3.4:5",
+            "1.2.3.4::",
+            ":::",
+            "1:::2",
+            "::ffff:10.0.0.1",
+            "fe80::1%eth0",
+            "[::1]",
+        ] {
+            check(text);
+        }
+    }
 
     #[test]
     fn masks() {
