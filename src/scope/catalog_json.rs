@@ -71,20 +71,18 @@ impl Catalog {
         let Some(Value::Array(scopes)) = file.take("scopes") else {
             return Err(bad("needs a \"scopes\" array"));
         };
-        let defs = scopes
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                ScopeDef::from_value(v).ok_or_else(|| {
-                    let mut why = String::from("scope ");
-                    crate::json::push_u64(&mut why, i as u64);
-                    why.push_str(
-                        " needs a string name, and strings, an array of names and a boolean for group, level, implies, grantable",
-                    );
-                    Error::InvalidCatalog(why)
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut defs = Vec::with_capacity(scopes.len());
+        for (i, value) in scopes.into_iter().enumerate() {
+            let Some(def) = ScopeDef::from_value(value) else {
+                let mut why = String::from("scope ");
+                crate::json::push_u64(&mut why, i as u64);
+                why.push_str(
+                    " needs a string name, and strings, an array of names and a boolean for group, level, implies, grantable",
+                );
+                return Err(Error::InvalidCatalog(why));
+            };
+            defs.push(def);
+        }
         Self::new(defs)
     }
 }
