@@ -193,8 +193,7 @@ impl IndexEntry {
     /// JSON text.
     #[must_use]
     pub fn to_json(&self) -> String {
-        ["{\"v\":", &opt_number(Some(u64::from(self.v))), ",\"lastUsedAt\":", &opt_number(self.last_used_at), "}"]
-            .concat()
+        v_and_time(self.v, "lastUsedAt", self.last_used_at)
     }
 
     /// Decodes an index entry.
@@ -224,8 +223,7 @@ impl Tombstone {
     /// JSON text.
     #[must_use]
     pub fn to_json(&self) -> String {
-        ["{\"v\":", &opt_number(Some(u64::from(self.v))), ",\"revokedAt\":", &opt_number(Some(self.revoked_at)), "}"]
-            .concat()
+        v_and_time(self.v, "revokedAt", Some(self.revoked_at))
     }
 
     /// Decodes a tombstone. Anything else under a tombstone key is not taken as one: a store
@@ -241,6 +239,16 @@ impl Tombstone {
         }
         Ok(Self { v: RECORD_VERSION, revoked_at: fields.u64("revokedAt").ok_or_else(bad)? })
     }
+}
+
+/// `{"v":..,"<name>":..}`, the JSON of an index entry and of a tombstone.
+fn v_and_time(v: u32, name: &str, time: Option<Millis>) -> String {
+    let mut out = String::from("{\"v\":");
+    push_u64(&mut out, u64::from(v));
+    for piece in [",\"", name, "\":", &opt_number(time), "}"] {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// Key of the record with this id.

@@ -120,14 +120,14 @@ impl IpRange {
             None => width,
             Some(digits) => prefix_length(digits, width)?,
         };
-        let bits = length + (128 - width);
-        if network & !mask(bits) != 0 {
+        let mask = mask(length + (128 - width));
+        if network & !mask != 0 {
             return Err(Error::InvalidCaveat(
                 "an IP range has bits set after its prefix length (give the network address)",
             ));
         }
-        let text = if width == 32 { text.to_owned() } else { text.to_ascii_lowercase() };
-        Ok(Self { text, network, mask: mask(bits) })
+        // Lower case is IPv6's only change: an IPv4 range has no letter.
+        Ok(Self { text: text.to_ascii_lowercase(), network, mask })
     }
 
     /// Whether the address (from [`parse_client_ip`]) is in this range.

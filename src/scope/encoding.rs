@@ -14,11 +14,12 @@ use crate::error::{Error, Result};
 pub const ENCODING_V1: &str = "v1.";
 
 impl ScopeSet {
-    /// Little-endian bytes with trailing zero bytes trimmed (the canonical form).
-    fn to_bytes(self) -> Vec<u8> {
-        let mut bytes: Vec<u8> = self.0.iter().flat_map(|w| w.to_le_bytes()).collect();
-        while bytes.last() == Some(&0) {
-            bytes.pop();
+    /// Little-endian bytes; the canonical form is them without trailing zero bytes.
+    fn to_bytes(self) -> [u8; MAX_SCOPES / 8] {
+        let mut bytes = [0u8; MAX_SCOPES / 8];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            let word = self.0.get(i / 8).copied().unwrap_or_default();
+            *byte = word.to_le_bytes().get(i % 8).copied().unwrap_or_default();
         }
         bytes
     }
@@ -42,7 +43,9 @@ impl Catalog {
     #[must_use]
     pub fn encode(&self, set: &ScopeSet) -> String {
         let mut out = String::from(ENCODING_V1);
-        out.push_str(&base64url_encode(&set.to_bytes()));
+        let bytes = set.to_bytes();
+        let used = bytes.iter().rposition(|b| *b != 0).map_or(0, |last| last + 1);
+        out.push_str(&base64url_encode(bytes.get(..used).unwrap_or_default()));
         out
     }
 
