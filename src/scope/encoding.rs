@@ -88,15 +88,14 @@ fn base64url_encode(bytes: &[u8]) -> String {
 }
 
 fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    if text.contains(['+', '/']) {
-        return None; // standard-alphabet characters are not base64url
-    }
+    // Byte by byte: the alphabet is ASCII, and any other byte makes a character base64 refuses.
     let standard: String = text
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
+        .bytes()
+        .map(|b| match b {
+            b'-' => '+',
+            b'_' => '/',
+            b'+' | b'/' => '.', // standard-alphabet characters are not base64url
+            b => char::from(b),
         })
         .collect();
     Base64Unpadded::decode_vec(&standard).ok()
