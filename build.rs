@@ -1,9 +1,9 @@
 //! Embeds the default scope catalogue with the whitespace between JSON tokens removed, and
 //! without the members written for people only (the top-level `notes` and `facts`, each scope's
 //! `implied_by_observation`): the core reads neither, and both would be in every wasm download.
-//! Also writes the copy that `Catalog::bitbucket` reads (`catalog.default.json`): the same
-//! without the members that say what the reader assumes anyway (`"implies":[]`,
-//! `"grantable":true`, `version`), a quarter fewer bytes.
+//! Also writes the copy that `Catalog::bitbucket` reads (`catalog.default.json`): the scopes
+//! only, without the members that say what the reader assumes anyway (`"implies":[]`,
+//! `"grantable":true`), a quarter fewer bytes.
 
 use std::{env, fs, path::Path};
 
@@ -22,8 +22,13 @@ fn main() {
     for member in ["\"notes\":", "\"facts\":", "\"implied_by_observation\":"] {
         out = without_member(&out, member);
     }
-    let defaults =
-        without_member(&out, "\"version\":").replace(",\"implies\":[]", "").replace(",\"grantable\":true", "");
+    // Only the `scopes` member: the reader ignores the others (`catalog`, `version`).
+    let key = ",\"scopes\":";
+    let scopes = out.find(key).and_then(|at| out.get(at + key.len()..)).unwrap_or_default();
+    let defaults = ["{\"scopes\":", scopes.get(..value_len(scopes)).unwrap_or_default(), "}"]
+        .concat()
+        .replace(",\"implies\":[]", "")
+        .replace(",\"grantable\":true", "");
     let out_dir = env::var("OUT_DIR").unwrap_or_default();
     for (name, text) in [("catalog.min.json", out), ("catalog.default.json", defaults)] {
         let dest = Path::new(&out_dir).join(name);

@@ -142,7 +142,7 @@ impl Catalog {
             Self { scopes: Vec::with_capacity(entries.len()), grantable: ScopeSet::EMPTY, all: ScopeSet::EMPTY };
         for (i, def) in entries.into_iter().enumerate() {
             let name = def.name.as_str();
-            if name.is_empty() || name.contains(char::is_whitespace) {
+            if name.is_empty() || name.chars().any(char::is_whitespace) {
                 return Err(Error::InvalidCatalog(["bad scope name \"", name, "\""].concat()));
             }
             if catalog.position(name).is_some() {

@@ -14,10 +14,10 @@ use crate::json::Value;
 /// (`notes`, `facts`, `implied_by_observation`: build.rs).
 pub const DEFAULT_CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.min.json"));
 
-/// What [`Catalog::bitbucket`] reads: [`DEFAULT_CATALOG_JSON`] without the members that say
-/// what the reader assumes when they are absent (`"implies":[]`, `"grantable":true`, the
-/// `version` it never reads): build.rs. A quarter fewer bytes in the wasm, which then holds
-/// only this copy.
+/// What [`Catalog::bitbucket`] reads: the `scopes` of [`DEFAULT_CATALOG_JSON`] (the other
+/// members are never read) without the members that say what the reader assumes when they are
+/// absent (`"implies":[]`, `"grantable":true`): build.rs. A quarter fewer bytes in the wasm,
+/// which then holds only this copy.
 const DEFAULT_CATALOG_READ: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.default.json"));
 
 /// The definition of one scope, as a catalogue file writes it.
