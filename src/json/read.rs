@@ -80,65 +80,65 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Option<Value> {
-        self.at += 1; // '['
-        let mut items = Vec::new();
+    /// The items of an array or the members of an object, `item` reading each: the brackets,
+    /// commas and whitespace around them are read here, once for both.
+    fn items(&mut self, close: u8, item: &mut dyn FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.at += 1; // '[' or '{'
         self.skip_whitespace();
-        if self.peek()? == b']' {
+        if self.peek()? == close {
             self.at += 1;
-            return Some(Value::Array(items));
+            return Some(());
         }
         loop {
-            items.push(self.value(depth + 1)?);
+            self.skip_whitespace();
+            item(self)?;
             self.skip_whitespace();
             match self.next()? {
                 b',' => {}
-                b']' => return Some(Value::Array(items)),
+                byte if byte == close => return Some(()),
                 _ => return None,
             }
         }
     }
 
+    fn array(&mut self, depth: usize) -> Option<Value> {
+        let mut items = Vec::new();
+        self.items(b']', &mut |reader| {
+            items.push(reader.value(depth + 1)?);
+            Some(())
+        })?;
+        Some(Value::Array(items))
+    }
+
     fn object(&mut self, depth: usize) -> Option<Value> {
-        self.at += 1; // '{'
         let mut members: Vec<(String, Value)> = Vec::new();
-        self.skip_whitespace();
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(Value::Object(Object(members)));
-        }
-        loop {
-            self.skip_whitespace();
-            if self.peek()? != b'"' {
+        self.items(b'}', &mut |reader| {
+            if reader.peek()? != b'"' {
                 return None;
             }
-            let key = self.string()?;
+            let key = reader.string()?;
             if members.iter().any(|(k, _)| *k == key) {
                 return None;
             }
-            self.skip_whitespace();
-            if self.next()? != b':' {
+            reader.skip_whitespace();
+            if reader.next()? != b':' {
                 return None;
             }
-            if depth == 0 && self.kept == Some(key.as_str()) {
-                if self.span.is_some() {
+            if depth == 0 && reader.kept == Some(key.as_str()) {
+                if reader.span.is_some() {
                     return None; // the kept member twice
                 }
-                self.skip_whitespace();
-                let start = self.at;
-                self.skip(depth + 1)?;
-                self.span = Some((start, self.at));
+                reader.skip_whitespace();
+                let start = reader.at;
+                reader.skip(depth + 1)?;
+                reader.span = Some((start, reader.at));
             } else {
-                let value = self.value(depth + 1)?;
+                let value = reader.value(depth + 1)?;
                 members.push((key, value));
             }
-            self.skip_whitespace();
-            match self.next()? {
-                b',' => {}
-                b'}' => return Some(Value::Object(Object(members))),
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
+        Some(Value::Object(Object(members)))
     }
 
     /// Moves past one value without building it. An array or object is only delimited: its
