@@ -65,19 +65,22 @@ impl Caveats {
         const MEMBERS: &[&str] = &["allowIps", "denyIps", "notBefore", "methods", "paths", "maxUses"];
         let fields =
             json::parse(text).and_then(Fields::from_value).filter(|f| f.keys_within(MEMBERS)).ok_or_else(bad)?;
-        let number = |name: &str| -> Result<Option<u64>> {
-            if fields.has(name) { fields.u64(name).map(Some).ok_or_else(bad) } else { Ok(None) }
+        let number = |name: &str| if fields.has(name) { fields.u64(name).map(Some) } else { Some(None) };
+        // The lists borrowed from the parsed member, as `create` is given them; every member read
+        // in one expression, so that one error stands for any of them.
+        let members = || {
+            let lists =
+                (fields.strs("allowIps")?, fields.strs("denyIps")?, fields.strs("methods")?, fields.strs("paths")?);
+            Some((lists, number("notBefore")?, number("maxUses")?))
         };
-        // The lists borrowed from the parsed member, as `create` is given them.
-        let (allow, deny) = (fields.strs("allowIps").ok_or_else(bad)?, fields.strs("denyIps").ok_or_else(bad)?);
-        let (methods, paths) = (fields.strs("methods").ok_or_else(bad)?, fields.strs("paths").ok_or_else(bad)?);
+        let ((allow, deny, methods, paths), not_before, max_uses) = members().ok_or_else(bad)?;
         let caveats = Self::parse(&CaveatSpec {
             allow_ips: allow.as_deref(),
             deny_ips: deny.as_deref(),
-            not_before: number("notBefore")?,
+            not_before,
             methods: methods.as_deref(),
             paths: paths.as_deref(),
-            max_uses: number("maxUses")?,
+            max_uses,
         })
         .map_err(|e| Error::StoreCorrupt(e.message()))?;
         if caveats.is_empty() {
