@@ -13,6 +13,11 @@ fn dot_segment(segment: &[u8]) -> bool {
     name == b"." || name == b".."
 }
 
+/// Whether a `/`-separated path has a `.` or `..` segment (one function for both uses).
+fn has_dot_segment(path: &[u8]) -> bool {
+    path.split(|&b| b == b'/').any(dot_segment)
+}
+
 /// Checks a path prefix given at creation.
 pub(super) fn check_path_prefix(prefix: &str) -> Result<()> {
     if !prefix.starts_with('/') || prefix.len() > MAX_PATH_LEN {
@@ -23,13 +28,11 @@ pub(super) fn check_path_prefix(prefix: &str) -> Result<()> {
             "a path prefix is printable ASCII without ?, #, % or \\ (no query, no percent-encoding)",
         ));
     }
-    let segments: Vec<&str> = prefix.split('/').skip(1).collect();
-    let inner = segments.len().saturating_sub(1);
-    for (i, segment) in segments.iter().enumerate() {
-        // Only the last segment may be empty (a trailing slash); "/" alone is one empty segment.
-        if (segment.is_empty() && i < inner) || dot_segment(segment.as_bytes()) {
-            return Err(Error::InvalidCaveat("a path prefix has an empty, . or .. segment"));
-        }
+    // Only the last segment may be empty (a trailing slash; "/" alone is one empty segment), so
+    // an empty segment is a `//`.
+    let bytes = prefix.as_bytes();
+    if bytes.windows(2).any(|pair| pair == b"//") || has_dot_segment(bytes) {
+        return Err(Error::InvalidCaveat("a path prefix has an empty, . or .. segment"));
     }
     Ok(())
 }
@@ -49,7 +52,7 @@ pub(super) fn matchable_path(path: &str) -> Option<&str> {
     }
     let encoded =
         bytes.windows(3).any(|w| matches!(w, [b'%', b'2', b'e' | b'E' | b'f' | b'F'] | [b'%', b'5', b'c' | b'C']));
-    if encoded || bytes.split(|&b| b == b'/').any(dot_segment) {
+    if encoded || has_dot_segment(bytes) {
         return None;
     }
     Some(path)
