@@ -64,7 +64,7 @@ fn groups(text: &str) -> Option<(u128, u32)> {
         if part.is_empty() || part.len() > 4 {
             return None;
         }
-        let group = part.chars().try_fold(0u32, |n, c| Some(n * 16 + c.to_digit(16)?))?;
+        let group = part.bytes().try_fold(0u32, |n, b| Some(n * 16 + char::from(b).to_digit(16)?))?;
         value = value << 16 | u128::from(group);
         count += 1;
     }

@@ -101,14 +101,14 @@ impl Fields {
         match self.0.get(name) {
             None => Some(None),
             Some(Value::Null) => Some(Some(Vec::new())),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) => Some(s.as_str()),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(Some),
+            Some(Value::Array(items)) => {
+                let mut strings = Vec::with_capacity(items.len());
+                for item in items {
+                    let Value::String(s) = item else { return None };
+                    strings.push(s.as_str());
+                }
+                Some(Some(strings))
+            }
             Some(_) => None,
         }
     }
