@@ -46,6 +46,15 @@ fn b64_decode(field: &str, what: &'static str) -> Result<Vec<u8>> {
     Base64Unpadded::decode_vec(trimmed).map_err(|_| Error::InvalidHash(what))
 }
 
+/// `value`, or [`Error::InvalidHash`] naming what is missing. Not `ok_or`: that builds the error
+/// before knowing it is needed and drops it again, a call at every use.
+fn required<T>(value: Option<T>, what: &'static str) -> Result<T> {
+    match value {
+        Some(value) => Ok(value),
+        None => Err(Error::InvalidHash(what)),
+    }
+}
+
 fn parse_u32(value: &str, what: &'static str) -> Result<u32> {
     if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::InvalidHash(what));
@@ -77,7 +86,7 @@ impl PhcHash {
             Some("argon2d") => Algorithm::Argon2d,
             _ => return Err(Error::InvalidHash("not an Argon2 hash")),
         };
-        let mut field = fields.next().ok_or(Error::InvalidHash("missing parameters"))?;
+        let mut field = required(fields.next(), "missing parameters")?;
         let mut version = Version::V0x10;
         if let Some(v) = field.strip_prefix("v=") {
             version = match parse_u32(v, "bad version")? {
@@ -85,12 +94,12 @@ impl PhcHash {
                 19 => Version::V0x13,
                 _ => return Err(Error::InvalidHash("unsupported version")),
             };
-            field = fields.next().ok_or(Error::InvalidHash("missing parameters"))?;
+            field = required(fields.next(), "missing parameters")?;
         }
         let (mut m, mut t, mut p) = (None, None, None);
         let (mut keyid, mut data) = (Vec::new(), Vec::new());
         for pair in field.split(',') {
-            let (name, value) = pair.split_once('=').ok_or(Error::InvalidHash("bad parameter"))?;
+            let (name, value) = required(pair.split_once('='), "bad parameter")?;
             let slot = match name {
                 "m" => &mut m,
                 "t" => &mut t,
@@ -111,13 +120,13 @@ impl PhcHash {
             *slot = Some(parse_u32(value, "bad parameter value")?);
         }
         let params = HashParams {
-            memory_kib: m.ok_or(Error::InvalidHash("missing m"))?,
-            iterations: t.ok_or(Error::InvalidHash("missing t"))?,
-            parallelism: p.ok_or(Error::InvalidHash("missing p"))?,
+            memory_kib: required(m, "missing m")?,
+            iterations: required(t, "missing t")?,
+            parallelism: required(p, "missing p")?,
         };
         params.validate().map_err(|_| Error::InvalidHash("parameters out of range"))?;
-        let salt = b64_decode(fields.next().ok_or(Error::InvalidHash("missing salt"))?, "bad salt")?;
-        let hash = b64_decode(fields.next().ok_or(Error::InvalidHash("missing hash"))?, "bad hash")?;
+        let salt = b64_decode(required(fields.next(), "missing salt")?, "bad salt")?;
+        let hash = b64_decode(required(fields.next(), "missing hash")?, "bad hash")?;
         if fields.next().is_some() {
             return Err(Error::InvalidHash("trailing fields"));
         }
