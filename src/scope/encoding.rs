@@ -55,17 +55,24 @@ impl Catalog {
     /// [`Error::InvalidScopeEncoding`] for an unknown version, bad or non-canonical base64,
     /// a trailing zero byte, or a bit outside this catalogue.
     pub fn decode(&self, encoded: &str) -> Result<ScopeSet> {
-        let payload = encoded.strip_prefix(ENCODING_V1).ok_or(Error::InvalidScopeEncoding("unknown version"))?;
+        // let-else rather than `ok_or`, which builds the error (and drops it) on every call.
+        let Some(payload) = encoded.strip_prefix(ENCODING_V1) else {
+            return Err(Error::InvalidScopeEncoding("unknown version"));
+        };
         if payload.len() > 64 {
             return Err(Error::InvalidScopeEncoding("too long"));
         }
         // Non-canonical base64url (trailing bits set) is refused here too: base64ct re-encodes
         // the last block and compares.
-        let bytes = base64url_decode(payload).ok_or(Error::InvalidScopeEncoding("bad base64url"))?;
+        let Some(bytes) = base64url_decode(payload) else {
+            return Err(Error::InvalidScopeEncoding("bad base64url"));
+        };
         if bytes.last() == Some(&0) {
             return Err(Error::InvalidScopeEncoding("trailing zero byte"));
         }
-        let set = ScopeSet::from_bytes(&bytes).ok_or(Error::InvalidScopeEncoding("too long"))?;
+        let Some(set) = ScopeSet::from_bytes(&bytes) else {
+            return Err(Error::InvalidScopeEncoding("too long"));
+        };
         if !set.is_subset(&self.all) {
             return Err(Error::InvalidScopeEncoding("unknown scope bit"));
         }
