@@ -153,7 +153,9 @@ impl Hasher {
             memory.try_reserve_exact(extra).map_err(|_| Error::InvalidHashParams("not enough memory"))?;
             memory.resize(blocks, Block::new());
         }
-        let scratch = memory.get_mut(..blocks).ok_or(Error::InvalidHashParams("memory"))?;
+        let Some(scratch) = memory.get_mut(..blocks) else {
+            return Err(Error::InvalidHashParams("memory")); // let-else: `ok_or` built an error on every hash
+        };
         let result = argon
             .hash_password_into_with_memory(password, salt, out, scratch)
             .map_err(|_| Error::InvalidHashParams("rejected by Argon2"));

@@ -144,19 +144,18 @@ impl IpRange {
 }
 
 fn prefix_length(digits: &str, width: u8) -> Result<u8> {
-    let bad = Error::InvalidCaveat("an IP range's prefix length is not a number from 0 to 32 (IPv4) or 128 (IPv6)");
     let well_formed = !digits.is_empty()
         && digits.len() <= 3
         && digits.bytes().all(|b| b.is_ascii_digit())
         && (digits == "0" || !digits.starts_with('0'));
-    if !well_formed {
-        return Err(bad);
-    }
-    // At most 3 digits (checked above): summed without `str::parse`'s generic parser.
-    let n = digits.bytes().fold(0u16, |n, digit| n * 10 + u16::from(digit - b'0'));
-    match u8::try_from(n) {
-        Ok(n) if n <= width => Ok(n),
-        _ => Err(bad),
+    // At most 3 digits (checked first): summed without `str::parse`'s generic parser.
+    let n = well_formed.then(|| digits.bytes().fold(0u16, |n, digit| n * 10 + u16::from(digit - b'0')));
+    // A match, not `ok_or`: that would build the error, and drop it, on every call.
+    match n.and_then(|n| u8::try_from(n).ok()).filter(|n| *n <= width) {
+        Some(n) => Ok(n),
+        None => {
+            Err(Error::InvalidCaveat("an IP range's prefix length is not a number from 0 to 32 (IPv4) or 128 (IPv6)"))
+        }
     }
 }
 
