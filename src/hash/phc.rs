@@ -55,6 +55,11 @@ fn required<T>(value: Option<T>, what: &'static str) -> Result<T> {
     }
 }
 
+/// Appends the unpadded base64 of `bytes` (one copy of this for the four fields of a PHC string).
+fn push_b64(out: &mut String, bytes: &[u8]) {
+    out.push_str(&Base64Unpadded::encode_string(bytes));
+}
+
 fn parse_u32(value: &str, what: &'static str) -> Result<u32> {
     if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::InvalidHash(what));
@@ -216,16 +221,16 @@ impl PhcHash {
         }
         if !self.keyid.is_empty() {
             out.push_str(",keyid=");
-            out.push_str(&Base64Unpadded::encode_string(&self.keyid));
+            push_b64(&mut out, &self.keyid);
         }
         if !self.data.is_empty() {
             out.push_str(",data=");
-            out.push_str(&Base64Unpadded::encode_string(&self.data));
+            push_b64(&mut out, &self.data);
         }
         out.push('$');
-        out.push_str(&Base64Unpadded::encode_string(&self.salt));
+        push_b64(&mut out, &self.salt);
         out.push('$');
-        out.push_str(&Base64Unpadded::encode_string(&self.hash));
+        push_b64(&mut out, &self.hash);
         out
     }
 }
