@@ -19,6 +19,7 @@ mod write;
 
 pub use fields::Fields;
 pub use read::{MAX_DEPTH, parse};
+pub(crate) use write::push_opt_u64;
 pub use write::{opt_number, push_quoted, push_u64, quote};
 
 /// A parsed JSON value.

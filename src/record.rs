@@ -25,7 +25,7 @@
 use crate::caveat::{Caveats, ParsedCaveats};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::json::{Fields, opt_number, push_quoted, push_u64};
+use crate::json::{Fields, push_opt_u64, push_quoted, push_u64};
 use crate::password::is_id;
 
 /// The root of every key this crate writes.
@@ -109,7 +109,7 @@ impl Record {
         out.push_str(",\"createdAt\":");
         push_u64(&mut out, self.created_at);
         out.push_str(",\"expiresAt\":");
-        out.push_str(&opt_number(self.expires_at));
+        push_opt_u64(&mut out, self.expires_at);
         self.caveats.write_json(&mut out);
         // The lifecycle fields only when set: every other record stays byte for byte as before.
         if let Some(replaces) = &self.replaces {
@@ -245,9 +245,11 @@ impl Tombstone {
 fn v_and_time(v: u32, name: &str, time: Option<Millis>) -> String {
     let mut out = String::from("{\"v\":");
     push_u64(&mut out, u64::from(v));
-    for piece in [",\"", name, "\":", &opt_number(time), "}"] {
+    for piece in [",\"", name, "\":"] {
         out.push_str(piece);
     }
+    push_opt_u64(&mut out, time);
+    out.push('}');
     out
 }
 

@@ -64,9 +64,14 @@ pub fn push_u64(out: &mut String, mut n: u64) {
 /// A JSON number or `null`.
 pub fn opt_number(n: Option<u64>) -> String {
     let mut out = String::new();
+    push_opt_u64(&mut out, n);
+    out
+}
+
+/// Appends a JSON number or `null` (what [`opt_number`] returns, without a `String` of its own).
+pub(crate) fn push_opt_u64(out: &mut String, n: Option<u64>) {
     match n {
-        Some(n) => push_u64(&mut out, n),
+        Some(n) => push_u64(out, n),
         None => out.push_str("null"),
     }
-    out
 }
