@@ -146,24 +146,30 @@ impl Record {
         if v != u64::from(RECORD_VERSION) {
             return Err(Error::StoreCorrupt("unknown record version".into()));
         }
-        // Every field read in one expression, so that one error stands for any of them.
+        // Every field read in one closure, so that one error stands for any of them; the strings
+        // borrowed until all are read (no copy to free when a later field is wrong).
         let read = || {
+            let (id, user, label) = (fields.str("id")?, fields.str("user")?, fields.str("label")?);
+            let (scopes, hash) = (fields.str("scopes")?, fields.str("hash")?);
+            let (created_at, expires_at) = (fields.u64("createdAt")?, fields.opt_u64("expiresAt")?);
+            let canary = fields.bool_or("canary", false)?;
+            let replaces = match fields.string_or_empty("replaces")? {
+                id if id.is_empty() => None,
+                id if is_id(&id) => Some(id),
+                _ => return None,
+            };
             Some(Self {
                 v: RECORD_VERSION,
-                id: fields.string("id")?,
-                user: fields.string("user")?,
-                label: fields.string("label")?,
-                scopes: fields.string("scopes")?,
-                hash: fields.string("hash")?,
-                created_at: fields.u64("createdAt")?,
-                expires_at: fields.opt_u64("expiresAt")?,
+                id: id.to_owned(),
+                user: user.to_owned(),
+                label: label.to_owned(),
+                scopes: scopes.to_owned(),
+                hash: hash.to_owned(),
+                created_at,
+                expires_at,
                 caveats: Caveats::default(),
-                replaces: match fields.string_or_empty("replaces")? {
-                    id if id.is_empty() => None,
-                    id if is_id(&id) => Some(id),
-                    _ => return None,
-                },
-                canary: fields.bool_or("canary", false)?,
+                replaces,
+                canary,
             })
         };
         let mut record = read().ok_or_else(shape)?;

@@ -50,8 +50,13 @@ impl Fields {
 
     /// A required string.
     pub fn string(&self, name: &str) -> Option<String> {
+        self.str(name).map(str::to_owned)
+    }
+
+    /// A required string, borrowed.
+    pub(crate) fn str(&self, name: &str) -> Option<&str> {
         match self.0.get(name)? {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s),
             _ => None,
         }
     }
