@@ -81,8 +81,9 @@ fn decode_padded(token: &str) -> Option<Vec<u8>> {
     if token.len() % 4 != 0 {
         return None;
     }
-    let unpadded = token.strip_suffix("==").or_else(|| token.strip_suffix('=')).unwrap_or(token);
-    if token.len() - unpadded.len() != (4 - unpadded.len() % 4) % 4 {
+    let padding = token.bytes().rev().take_while(|&b| b == b'=').count();
+    let unpadded = token.get(..token.len() - padding)?;
+    if padding != (4 - unpadded.len() % 4) % 4 {
         return None;
     }
     Base64Unpadded::decode_vec(unpadded).ok()
