@@ -49,7 +49,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_pass
 # --low-memory-unused lets binaryen fold `load(x + C)` into `load offset=C (x)` (C < 1024): the
 # two differ only when x + C wraps past 2^32 to an address below C, which Rust's pointers never
 # do; the stack's deepest kilobyte is still reached as before (x + C does not wrap there).
-# 1 KB raw, 0.5 KB gzip (docs/BUILD-KNOBS.md, "Fifth round").
+# 1.0 KB raw, 0.3 KB gzip (docs/BUILD-KNOBS.md, "Fifth round").
 node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-mutable-globals \
   "$stage/app_passwords_bg.wasm" -o "$stage/app_passwords_bg.wasm"
