@@ -30,16 +30,12 @@ pub fn string_arg(value: &JsValue, name: &str) -> Result<String, JsValue> {
 
 /// A required string field.
 pub fn string(object: &JsValue, name: &str) -> Result<String, JsValue> {
-    field(object, name).as_string().ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))
+    string_arg(&field(object, name), name)
 }
 
 /// An optional string field.
 pub fn opt_string(object: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    let value = field(object, name);
-    if absent(&value) {
-        return Ok(None);
-    }
-    value.as_string().map(Some).ok_or_else(|| invalid_argument(&[name, " must be a string"].concat()))
+    opt_string_value(&field(object, name), name)
 }
 
 /// An optional boolean field.
@@ -56,15 +52,33 @@ pub fn strings(value: &JsValue, name: &str, optional: bool) -> Result<Vec<String
     if optional && absent(value) {
         return Ok(Vec::new());
     }
-    let err = || invalid_argument(&[name, " must be an array of scope names"].concat());
+    string_list(value, name, " must be an array of scope names", 1024, app_passwords_core::Error::TooManyScopes)
+}
+
+/// The strings of an array of at most `limit` of them (more is `too_many`, refused before they
+/// are copied); anything else is `invalid_argument` (`name` then `what`). One loop for scope
+/// and caveat lists: a plain loop, as the iterator adapters that collect into a `Result` cost
+/// the wasm more.
+fn string_list(
+    value: &JsValue,
+    name: &str,
+    what: &str,
+    limit: u32,
+    too_many: app_passwords_core::Error,
+) -> Result<Vec<String>, JsValue> {
+    let err = || invalid_argument(&[name, what].concat());
     if !Array::is_array(value) {
         return Err(err());
     }
     let array = Array::from(value);
-    if array.length() > 1024 {
-        return Err(crate::error::to_js(app_passwords_core::Error::TooManyScopes));
+    if array.length() > limit {
+        return Err(crate::error::to_js(too_many));
     }
-    array.iter().map(|v| v.as_string().ok_or_else(err)).collect()
+    let mut out = Vec::new();
+    for item in array.iter() {
+        out.push(item.as_string().ok_or_else(err)?);
+    }
+    Ok(out)
 }
 
 /// An optional time: epoch milliseconds (a non-negative finite number) or a `Date`.
@@ -93,15 +107,8 @@ pub fn opt_caveat_list(object: &JsValue, name: &str) -> Result<Option<Vec<String
     if absent(&value) {
         return Ok(None);
     }
-    let err = || invalid_argument(&[name, " must be an array of strings"].concat());
-    if !Array::is_array(&value) {
-        return Err(err());
-    }
-    let array = Array::from(&value);
-    if array.length() > 64 {
-        return Err(crate::error::to_js(app_passwords_core::Error::InvalidCaveat("too many entries in a caveat list")));
-    }
-    array.iter().map(|v| v.as_string().ok_or_else(err)).collect::<Result<Vec<_>, _>>().map(Some)
+    let too_many = app_passwords_core::Error::InvalidCaveat("too many entries in a caveat list");
+    string_list(&value, name, " must be an array of strings", 64, too_many).map(Some)
 }
 
 /// An optional positive whole number (`maxUses`): the core checks its range.
