@@ -22,16 +22,18 @@ trait Stepper {
     -> core::result::Result<Step<JsValue>, JsValue>;
 }
 
-/// A machine and the conversion of its output.
+/// A machine and the conversion of its output. `Fn`, not an `FnOnce` taken out of an `Option`:
+/// the conversion has no side effects, and the driver never steps an operation past its end
+/// (most machines then answer `stepped_after_end` anyway), so it needs no guard of its own.
 struct Answering<M, F> {
     machine: M,
-    answer: Option<F>,
+    answer: F,
 }
 
 impl<M, F> Stepper for Answering<M, F>
 where
     M: Machine<crate::store::JsStore, crate::service::JsClock, app_passwords_core::PooledOsRandom>,
-    F: FnOnce(M::Output) -> core::result::Result<JsValue, JsValue>,
+    F: Fn(M::Output) -> core::result::Result<JsValue, JsValue>,
 {
     fn step(
         &mut self,
@@ -40,10 +42,7 @@ where
     ) -> core::result::Result<Step<JsValue>, JsValue> {
         match self.machine.step(service, reply).map_err(to_js)? {
             Step::Call(call) => Ok(Step::Call(call)),
-            Step::Done(output) => {
-                let answer = self.answer.take().ok_or_else(|| to_js(app_passwords_core::io::stepped_after_end()))?;
-                Ok(Step::Done(answer(output)?))
-            }
+            Step::Done(output) => Ok(Step::Done((self.answer)(output)?)),
         }
     }
 }
@@ -63,9 +62,9 @@ impl Operation {
     pub(crate) fn new<M, F>(service: &Rc<Service>, machine: M, answer: F) -> Self
     where
         M: Machine<crate::store::JsStore, crate::service::JsClock, app_passwords_core::PooledOsRandom> + 'static,
-        F: FnOnce(M::Output) -> core::result::Result<JsValue, JsValue> + 'static,
+        F: Fn(M::Output) -> core::result::Result<JsValue, JsValue> + 'static,
     {
-        let machine = Box::new(Answering { machine, answer: Some(answer) });
+        let machine = Box::new(Answering { machine, answer });
         Self { service: Rc::clone(service), machine, call: None, output: JsValue::UNDEFINED }
     }
 }
