@@ -64,7 +64,12 @@ impl Operation {
         M: Machine<crate::store::JsStore, crate::service::JsClock, app_passwords_core::PooledOsRandom> + 'static,
         F: Fn(M::Output) -> core::result::Result<JsValue, JsValue> + 'static,
     {
-        let machine = Box::new(Answering { machine, answer });
+        Self::boxed(service, Box::new(Answering { machine, answer }))
+    }
+
+    /// The rest of [`Operation::new`], once for every kind of machine.
+    #[inline(never)]
+    fn boxed(service: &Rc<Service>, machine: Box<dyn Stepper>) -> Self {
         Self { service: Rc::clone(service), machine, call: None, output: JsValue::UNDEFINED }
     }
 }
