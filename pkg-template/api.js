@@ -212,17 +212,17 @@ export class AppPasswords {
 
   /** This service's scope catalogue. */
   catalog() {
-    return this.#core.catalog();
+    return this.#core.settings(0);
   }
 
   /** The password prefix. */
   get prefix() {
-    return this.#core.prefix;
+    return this.#core.settings(1);
   }
 
   /** The hashing profile of new records: what a page mints with for `createFromHash`. */
   get hashing() {
-    return this.#core.hashing;
+    return this.#core.settings(2);
   }
 
   #background(pending, waitUntil, canary) {

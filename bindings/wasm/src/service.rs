@@ -216,25 +216,34 @@ impl AppPasswordsCore {
         answered(self.inner.verify_hit(hit, context.context()))
     }
 
-    /// The catalogue of this service: `[{ name, group, level, implies, grantable, closure }]`.
-    pub fn catalog(&self) -> JsValue {
-        scopes_js(self.inner.catalog())
-    }
-
-    /// The password prefix.
-    #[wasm_bindgen(getter)]
-    pub fn prefix(&self) -> String {
-        self.inner.config().prefix.as_str().to_owned()
-    }
-
-    /// The hashing profile of new records, `{ memoryKiB, iterations, parallelism }`: what a
-    /// page mints with for `createFromHash`.
-    #[wasm_bindgen(getter)]
-    pub fn hashing(&self) -> JsValue {
-        let HashParams { memory_kib, iterations, parallelism } = self.inner.config().hashing;
-        Obj::new().set("memoryKiB", memory_kib).set("iterations", iterations).set("parallelism", parallelism).build()
+    /// What the service was configured with, chosen by `what` (the package's getters): one
+    /// export for the three, as each export costs its own shim of glue (docs/BUILD-KNOBS.md,
+    /// "Fifth round"):
+    /// - `0`: the catalogue, `[{ name, group, level, implies, grantable, closure }]`;
+    /// - `1`: the password prefix;
+    /// - `2`: the hashing profile of new records, `{ memoryKiB, iterations, parallelism }`:
+    ///   what a page mints with for `createFromHash`.
+    pub fn settings(&self, what: u32) -> JsValue {
+        let config = self.inner.config();
+        match what {
+            CATALOG => scopes_js(self.inner.catalog()),
+            PREFIX => JsValue::from_str(config.prefix.as_str()),
+            _ => {
+                let HashParams { memory_kib, iterations, parallelism } = config.hashing;
+                Obj::new()
+                    .set("memoryKiB", memory_kib)
+                    .set("iterations", iterations)
+                    .set("parallelism", parallelism)
+                    .build()
+            }
+        }
     }
 }
+
+/// What [`AppPasswordsCore::settings`] answers (the package's getters in api.js); `2` or
+/// anything else is the hashing profile.
+const CATALOG: u32 = 0;
+const PREFIX: u32 = 1;
 
 /// The operations [`AppPasswordsCore::start`] starts.
 const CREATE: u32 = 0;
