@@ -10,16 +10,18 @@ export async function drive(store, operation) {
   try {
     let reply;
     let failed = false;
-    for (let call = operation.step(reply, failed); call !== undefined; call = operation.step(reply, failed)) {
+    for (;;) {
+      // A call is `[method, ...args]` (two or three items); the end is `[output]`.
+      const next = operation.step(reply, failed);
+      if (next.length === 1) return next[0];
       try {
-        reply = await perform(store, call);
+        reply = await perform(store, next);
         failed = false;
       } catch (error) {
         reply = error;
         failed = true;
       }
     }
-    return operation.output();
   } finally {
     operation.free();
   }

@@ -1,8 +1,8 @@
 //! The exported class `Operation`: one core [`Machine`] that the package's JS driver
 //! (`pkg-template/drive.js`) runs against the host store. Each `step` answers the next store
 //! call as `[method, ...args]` (the driver calls `store[method](...args)` and awaits it), or
-//! `undefined` once the operation is over (then `output()`); the driver passes back what the
-//! store answered, or what it threw. So the store's promises are awaited in JavaScript and the
+//! `[output]` once the operation is over; the driver passes back what the store answered, or
+//! what it threw. So the store's promises are awaited in JavaScript and the
 //! module holds no async code (docs/BUILD-KNOBS.md).
 
 use std::rc::Rc;
@@ -54,7 +54,6 @@ pub struct Operation {
     machine: Box<dyn Stepper>,
     /// The call in flight, to read its reply.
     call: Option<Call>,
-    output: JsValue,
 }
 
 impl Operation {
@@ -70,14 +69,16 @@ impl Operation {
     /// The rest of [`Operation::new`], once for every kind of machine.
     #[inline(never)]
     fn boxed(service: &Rc<Service>, machine: Box<dyn Stepper>) -> Self {
-        Self { service: Rc::clone(service), machine, call: None, output: JsValue::UNDEFINED }
+        Self { service: Rc::clone(service), machine, call: None }
     }
 }
 
 #[wasm_bindgen]
 impl Operation {
-    /// The next store call as `[method, ...args]`, or `undefined` when the operation is over.
-    /// `reply` is what the store answered to the previous call, or what it threw (`failed`).
+    /// The next store call as `[method, ...args]` (two or three items), or `[output]` (one) when
+    /// the operation is over: the output with the last step, not through an export of its own
+    /// (each export costs its own shim of glue). `reply` is what the store answered to the
+    /// previous call, or what it threw (`failed`).
     ///
     /// # Errors
     /// The operation's error (an `AppPasswordError`).
@@ -86,10 +87,7 @@ impl Operation {
             self.call.take().map(|call| if failed { Err(failure(&reply)) } else { read_reply(&call, reply) });
         loop {
             match self.machine.step(&self.service, reply.take())? {
-                Step::Done(output) => {
-                    self.output = output;
-                    return Ok(JsValue::UNDEFINED);
-                }
+                Step::Done(output) => return Ok(Array::of1(&output).into()),
                 // A store without an atomic add: the call is answered here, never made.
                 Step::Call(Call::Increment(..)) if !self.service.store().has_increment() => {
                     reply = Some(Err(Error::StoreLacksAtomic));
@@ -101,11 +99,6 @@ impl Operation {
                 }
             }
         }
-    }
-
-    /// What the operation answered (after `step` answered `undefined`).
-    pub fn output(&mut self) -> JsValue {
-        core::mem::replace(&mut self.output, JsValue::UNDEFINED)
     }
 }
 
