@@ -76,6 +76,7 @@ const OPERATIONS = Object.freeze({
   rotate: 5,
   setEnabled: 6,
   reportLeaked: 7,
+  verifyHeader: 8,
 });
 
 /** The app-password service over a host key-value store. */
@@ -108,8 +109,8 @@ export class AppPasswords {
   }
 
   /** Runs the core's operation `call` (one of OPERATIONS) against the store. */
-  #start(call, first, second, third) {
-    return drive(this.#store, this.#core.start(call, first, second, third));
+  #start(call, first, second, third, fourth, fifth) {
+    return drive(this.#store, this.#core.start(call, first, second, third, fourth, fifth));
   }
 
   /** Creates a password; the result holds it, the only time it is ever available. */
@@ -193,8 +194,8 @@ export class AppPasswords {
       const answered = this.#core.verifyHitNow(now, clientIp, method, path);
       if (answered !== undefined) return answered;
     }
-    const operation = this.#core.verifyHeader(header, require, clientIp, method, path);
-    const [result, followUp, canary] = await drive(this.#store, operation);
+    const answer = await this.#start(OPERATIONS.verifyHeader, header, require, clientIp, method, path);
+    const [result, followUp, canary] = answer;
     this.#background(followUp && drive(this.#store, followUp), options.waitUntil, canary);
     return result;
   }

@@ -107,10 +107,20 @@ impl AppPasswordsCore {
     /// Starts the operation `call` names (the package's `OPERATIONS` table in api.js) with its
     /// arguments: `create(options)`, `createFromHash(options)`, `list(user)`, `revoke(user, id)`,
     /// `revokeAll(user)`, `rotate(user, id, options)`, `setEnabled(user, id, enabled)`,
-    /// `reportLeaked(password)`. One export for the eight: each export costs its own shim of
-    /// argument and result glue (docs/BUILD-KNOBS.md, "Fifth round").
-    pub fn start(&self, call: u32, first: JsValue, second: JsValue, third: JsValue) -> Result<Operation, JsValue> {
+    /// `reportLeaked(password)`, and `verifyHeader(header, require?, clientIp?, method?, path?)`
+    /// (below). One export for the nine: each export costs its own shim of argument and result
+    /// glue (docs/BUILD-KNOBS.md, "Fifth round").
+    pub fn start(
+        &self,
+        call: u32,
+        first: JsValue,
+        second: JsValue,
+        third: JsValue,
+        fourth: JsValue,
+        fifth: JsValue,
+    ) -> Result<Operation, JsValue> {
         match call {
+            VERIFY_HEADER => self.verify_header(first, second, third, fourth, fifth),
             CREATE => self.create(first),
             CREATE_FROM_HASH => self.create_from_hash(first),
             LIST => self.list(first),
@@ -121,25 +131,6 @@ impl AppPasswordsCore {
             REPORT_LEAKED => self.report_leaked(first),
             _ => Err(invalid_argument("no such operation")),
         }
-    }
-
-    /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → an
-    /// operation answering `[result, followUp, canaryUse]`.
-    #[wasm_bindgen(js_name = verifyHeader)]
-    pub fn verify_header(
-        &self,
-        header: JsValue,
-        require: JsValue,
-        client_ip: JsValue,
-        method: JsValue,
-        path: JsValue,
-    ) -> Result<Operation, JsValue> {
-        let header = zeroize::Zeroizing::new(header.as_string());
-        let require = convert::strings(&require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let context = ContextArgs::read(&client_ip, &method, &path)?;
-        let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
-        Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
     }
 
     /// `verify(username, password, require?, purpose?, clientIp?, method?, path?)`: the answer
@@ -254,8 +245,27 @@ const REVOKE_ALL: u32 = 4;
 const ROTATE: u32 = 5;
 const SET_ENABLED: u32 = 6;
 const REPORT_LEAKED: u32 = 7;
+const VERIFY_HEADER: u32 = 8;
 
 impl AppPasswordsCore {
+    /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → an
+    /// operation answering `[result, followUp, canaryUse]`.
+    fn verify_header(
+        &self,
+        header: JsValue,
+        require: JsValue,
+        client_ip: JsValue,
+        method: JsValue,
+        path: JsValue,
+    ) -> Result<Operation, JsValue> {
+        let header = zeroize::Zeroizing::new(header.as_string());
+        let require = convert::strings(&require, "require", true)?;
+        let require: Vec<&str> = require.iter().map(String::as_str).collect();
+        let context = ContextArgs::read(&client_ip, &method, &path)?;
+        let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
+        Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
+    }
+
     /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
     /// paths?, maxUses?, canary? })` → an operation answering the new password, shown once.
     fn create(&self, options: JsValue) -> Result<Operation, JsValue> {
