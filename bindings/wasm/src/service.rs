@@ -121,8 +121,8 @@ impl AppPasswordsCore {
     ) -> Result<Operation, JsValue> {
         match call {
             VERIFY_HEADER => self.verify_header(first, second, third, fourth, fifth),
-            CREATE => self.create(first),
-            CREATE_FROM_HASH => self.create_from_hash(first),
+            CREATE => self.create(first, false),
+            CREATE_FROM_HASH => self.create(first, true),
             LIST => self.list(first),
             REVOKE => self.revoke(first, second),
             REVOKE_ALL => self.revoke_all(first),
@@ -267,30 +267,27 @@ impl AppPasswordsCore {
     }
 
     /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
-    /// paths?, maxUses?, canary? })` → an operation answering the new password, shown once.
-    fn create(&self, options: JsValue) -> Result<Operation, JsValue> {
+    /// paths?, maxUses?, canary? })` → an operation answering the new password, shown once; or
+    /// with `from_hash`, `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → an
+    /// operation answering the stored password as `list` shows it (the password itself was
+    /// minted, and stays, elsewhere). One function for both: their options are read the same way.
+    fn create(&self, options: JsValue, from_hash: bool) -> Result<Operation, JsValue> {
         let args = CreateArgs::read(&options)?;
         let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
         let new = args.new_app_password(&scopes);
+        if from_hash {
+            let id = convert::string(&options, "id")?;
+            let phc = convert::string(&options, "phc")?;
+            let minted = FromHash { id: &id, phc: &phc };
+            let machine = CreateFromHash::new(new, &args.caveats.spec(&caveats), minted);
+            return Ok(Operation::new(&self.inner, machine, |listed| Ok(listed_js(&listed))));
+        }
         // A canary never grants, so it takes no caveats.
         let machine = match convert::opt_bool(&options, "canary")? {
             Some(true) => Create::canary(new),
             _ => Create::new(new, &args.caveats.spec(&caveats)),
         };
         Ok(Operation::new(&self.inner, machine, |created| Ok(created_js(&created, None))))
-    }
-
-    /// `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → an operation answering
-    /// the stored password as `list` shows it; the password itself was minted (and stays)
-    /// elsewhere.
-    fn create_from_hash(&self, options: JsValue) -> Result<Operation, JsValue> {
-        let args = CreateArgs::read(&options)?;
-        let id = convert::string(&options, "id")?;
-        let phc = convert::string(&options, "phc")?;
-        let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
-        let minted = FromHash { id: &id, phc: &phc };
-        let machine = CreateFromHash::new(args.new_app_password(&scopes), &args.caveats.spec(&caveats), minted);
-        Ok(Operation::new(&self.inner, machine, |listed| Ok(listed_js(&listed))))
     }
 
     /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
