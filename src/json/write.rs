@@ -56,9 +56,8 @@ pub fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &digit in digits.get(start..).unwrap_or_default() {
-        out.push(char::from(digit));
-    }
+    // ASCII digits: one copy, not a char push per digit.
+    out.push_str(core::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// A JSON number or `null`.
