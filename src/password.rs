@@ -341,13 +341,10 @@ pub fn generate(prefix: &Prefix, rng: &mut impl RandomSource) -> Result<Password
     let mut text = String::with_capacity(prefix.password_len());
     text.push_str(prefix.as_str());
     text.push('_');
-    // Every byte of `random` and of the check is from ALPHABET (ASCII), so both are UTF-8 and
-    // are copied whole (no char push per byte); the refusals are unreachable.
-    let Ok(random) = core::str::from_utf8(random.as_slice()) else { return Err(Error::RandomUnavailable) };
-    text.push_str(random);
+    // Every byte of `random` is from ALPHABET (ASCII), so each maps to one char.
+    text.extend(random.iter().map(|&b| char::from(b)));
     let check = checksum_digits(text.as_bytes());
-    let Ok(check) = core::str::from_utf8(&check) else { return Err(Error::RandomUnavailable) };
-    text.push_str(check);
+    text.extend(check.iter().map(|&b| char::from(b)));
     Ok(Password { id_start: prefix.as_str().len() + 1, text })
 }
 

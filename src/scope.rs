@@ -280,7 +280,5 @@ impl Catalog {
 
 /// Scope names echoed into errors are cut short: a hostile caller controls them.
 fn truncate(name: &str) -> String {
-    // The byte offset of the 65th character, if any, is a character boundary: no char loop.
-    let end = name.char_indices().nth(64).map_or(name.len(), |(i, _)| i);
-    name.get(..end).unwrap_or(name).to_owned()
+    name.chars().take(64).collect()
 }

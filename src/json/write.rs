@@ -56,8 +56,9 @@ pub fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    // ASCII digits: one copy, not a char push per digit.
-    out.push_str(core::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default());
+    for &digit in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(digit));
+    }
 }
 
 /// A JSON number or `null`.

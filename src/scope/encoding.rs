@@ -84,30 +84,26 @@ impl Catalog {
 // differing characters swapped: the PHC code already links that codec, and a second alphabet
 // was 2 KB of wasm. Scope sets are not secret, so the swap need not be constant-time.
 fn base64url_encode(bytes: &[u8]) -> String {
-    swap_ascii(Base64Unpadded::encode_string(bytes).into_bytes(), |b| match b {
-        b'+' => b'-',
-        b'/' => b'_',
-        b => b,
-    })
-    .unwrap_or_default()
+    Base64Unpadded::encode_string(bytes)
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
 }
 
 fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     // Byte by byte: the alphabet is ASCII, and any other byte makes a character base64 refuses.
-    let standard = swap_ascii(text.as_bytes().to_vec(), |b| match b {
-        b'-' => b'+',
-        b'_' => b'/',
-        b'+' | b'/' => b'.', // standard-alphabet characters are not base64url
-        b => b,
-    })?;
+    let standard: String = text
+        .bytes()
+        .map(|b| match b {
+            b'-' => '+',
+            b'_' => '/',
+            b'+' | b'/' => '.', // standard-alphabet characters are not base64url
+            b => char::from(b),
+        })
+        .collect();
     Base64Unpadded::decode_vec(&standard).ok()
-}
-
-/// Maps ASCII bytes to ASCII bytes in place: UTF-8 text stays UTF-8, so the check never fails,
-/// and no String is rebuilt character by character.
-fn swap_ascii(mut bytes: Vec<u8>, map: fn(u8) -> u8) -> Option<String> {
-    for b in &mut bytes {
-        *b = map(*b);
-    }
-    String::from_utf8(bytes).ok()
 }
