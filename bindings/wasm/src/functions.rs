@@ -7,7 +7,21 @@ use crate::convert::{self, Obj, field};
 use crate::error::{OrJs, invalid_argument};
 use app_passwords_core::hash::{self, HashParams};
 use app_passwords_core::mint;
-use app_passwords_core::password::{self, PooledOsRandom, Prefix};
+use app_passwords_core::password::{self, PooledOsRandom, Prefix, RandomSource};
+
+/// The free functions' random source: the pooled generator, or the OS source directly while
+/// the pool is in use (a getRandomValues polyfill that called back in here must not trap).
+/// One type for both, so each caller is compiled once.
+struct GeneratorRandom;
+
+impl RandomSource for GeneratorRandom {
+    fn fill(&mut self, buf: &mut [u8]) -> app_passwords_core::Result<()> {
+        GENERATOR_RANDOM.with(|rng| match rng.try_borrow_mut() {
+            Ok(mut pooled) => pooled.fill(buf),
+            Err(_) => password::OsRandom.fill(buf),
+        })
+    }
+}
 
 /// The `prefix` option of the free functions (default `apw`).
 fn prefix_option(options: &JsValue) -> Result<Prefix, JsValue> {
@@ -17,12 +31,9 @@ fn prefix_option(options: &JsValue) -> Result<Prefix, JsValue> {
     }
 }
 
-/// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored. The free functions
-/// draw from a pool of their own per call (one OS read each): the random source type of the
-/// service, so the core's generators are compiled once, and no shared pool that a
-/// getRandomValues polyfill calling back in here could find borrowed.
+/// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
 fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
-    let password = password::generate(&prefix_option(&options)?, &mut PooledOsRandom::new()).js()?;
+    let password = password::generate(&prefix_option(&options)?, &mut GeneratorRandom).js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
@@ -31,7 +42,7 @@ fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
 fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
     let prefix = prefix_option(&options)?;
     let params = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
-    let minted = mint::mint(&prefix, &params, &mut PooledOsRandom::new()).js()?;
+    let minted = mint::mint(&prefix, &params, &mut GeneratorRandom).js()?;
     Ok(Obj::new()
         .set("id", minted.password.id())
         .set("password", minted.password.expose())
@@ -81,4 +92,8 @@ pub fn passwords(call: u32, first: JsValue, second: JsValue) -> Result<JsValue, 
         VERIFY_HASH => verify_password_hash(first, second).map(JsValue::from_bool),
         _ => Err(invalid_argument("no such password function")),
     }
+}
+
+thread_local! {
+    static GENERATOR_RANDOM: std::cell::RefCell<PooledOsRandom> = std::cell::RefCell::new(PooledOsRandom::new());
 }
