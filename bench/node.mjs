@@ -37,8 +37,11 @@ async function loadPackage() {
   const api = await import(pkgUrl("node.js"));
   // The same module instance node.js initialised: initSync returns its exports (memory too).
   const { initSync } = await import(pkgUrl("app_passwords.js"));
-  const wasm = initSync({ module: readFileSync(join(pkgDir, "app_passwords_bg.wasm")) });
-  return { api, wasm };
+  const exports = initSync({ module: readFileSync(join(pkgDir, "app_passwords_bg.wasm")) });
+  // The build minifies export names (scripts/minify-names.mjs): the memory is found by type.
+  const memory = Object.values(exports).find((e) => e instanceof WebAssembly.Memory);
+  if (!memory) throw new Error("the module exports no memory");
+  return { api, wasm: { memory } };
 }
 
 /** A memoryStore that counts every call. */
@@ -479,7 +482,7 @@ async function startup() {
         const bytes = readFileSync(${JSON.stringify(wasmPath)});
         const { initSync } = await import(${JSON.stringify(pkgUrl("app_passwords.js"))});
         const t0 = performance.now(); const w = initSync({ module: bytes }); const t1 = performance.now();
-        if (!w.memory) throw new Error("no memory export");
+        if (!Object.values(w).some((e) => e instanceof WebAssembly.Memory)) throw new Error("no memory export");
         console.log(t1 - t0);`,
       compile: `import { readFileSync } from "node:fs";
         const bytes = readFileSync(${JSON.stringify(wasmPath)});
