@@ -471,10 +471,15 @@ async function startup() {
   const wasmPath = join(pkgDir, "app_passwords_bg.wasm");
   const bytes = readFileSync(wasmPath);
   const raw = statSync(wasmPath).size;
-  const gz = gzipSync(bytes, { level: 9 }).length;
+  // The budget is stated for `gzip -9` (issue 11), and `make pkg` prints GNU gzip's size: the
+  // same command here. Node's zlib at level 9 writes about 0.8% more for this module, so it is
+  // only the fallback where no gzip is installed (and the log says which one counted).
+  const gnu = spawnSync("gzip", ["-9", "-c", wasmPath], { maxBuffer: 1 << 26 });
+  const gzipTool = gnu.status === 0 ? "GNU gzip -9" : "Node zlib level 9";
+  const gz = gnu.status === 0 ? gnu.stdout.length : gzipSync(bytes, { level: 9 }).length;
   const br = brotliCompressSync(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   const js = statSync(join(pkgDir, "app_passwords.js")).size;
-  log(`wasm size: ${raw} bytes raw, ${gz} gzip -9, ${br} brotli; app_passwords.js ${js} bytes`);
+  log(`wasm size: ${raw} bytes raw, ${gz} gzipped (${gzipTool}; Node zlib level 9: ${gzipSync(bytes, { level: 9 }).length}), ${br} brotli; app_passwords.js ${js} bytes`);
 
   const child = (mode) => {
     const code = {
@@ -500,7 +505,7 @@ async function startup() {
   const t = { initSync: [], compile: [], entry: [] };
   for (let r = 0; r < R; r++) for (const m of rotate(modes, r)) t[m].push(child(m));
   const out = {
-    raw, gz, br, js, children: R,
+    raw, gz, gzipTool, br, js, children: R,
     initSyncMedianMs: median(t.initSync), initSyncMinMs: min(t.initSync),
     compileMedianMs: median(t.compile), entryMedianMs: median(t.entry), entryMinMs: min(t.entry),
   };

@@ -103,7 +103,7 @@ export function writeReport(meta) {
   if (s) {
     // Issue 11's budget, with every feature in; its moonshot is 120 KB / 45 KB.
     add("startup", "wasm size, raw (pkg/app_passwords_bg.wasm)", "≤ 160 KB (moonshot 120)", kb(s.raw), s.raw <= 160_000);
-    add("startup", "wasm size, gzip -9", "≤ 64 KB (moonshot 45)", kb(s.gz), s.gz <= 64_000);
+    add("startup", `wasm size, gzip -9 (${s.gzipTool || "Node zlib level 9"})`, "≤ 64 KB (moonshot 45)", kb(s.gz), s.gz <= 64_000);
     add("startup", "Node: instantiation (initSync: compile + instantiate, fresh process each, median)", "≤ 10 ms", `${ms(s.initSyncMedianMs)} (min ${ms(s.initSyncMinMs)})`, s.initSyncMedianMs <= 10);
   } else rows.push(missing("startup"));
   const m = R.memory;
