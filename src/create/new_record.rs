@@ -229,30 +229,47 @@ pub(crate) struct NewRecord {
     /// The caveats as parsed from the request (no store, no service needed), until checked.
     caveats: Option<Result<Caveats>>,
     source: Source,
+    /// What the checks made of the arguments, once they passed (until the record is made).
+    checked: Option<Checked>,
+    /// The drawn password (zeroized on drop, as every [`Password`]); `None` when minted.
+    password: Option<Password>,
+    /// The record being written, and its closed scopes.
+    record: Option<(Box<Record>, ScopeSet)>,
     state: NewState,
 }
 
+/// Where a [`NewRecord`] is. Its sub-machines are stepped where they are (not moved out of the
+/// state and back at every call: each such move was a copy in the wasm); what the steps made
+/// waits in the machine's fields.
 enum NewState {
     Start,
     Checking(CheckNew),
     /// `create`: drawing an unused password.
-    Drawing(Checked, UnusedPassword),
+    Drawing(UnusedPassword),
     /// `create_from_hash`: the read of the minted id's record and tombstone.
-    Reading(Checked),
+    Reading,
     /// With `maxUses`: the use counter's add of zero.
-    Counting(Checked, Option<Password>),
-    Writing(Box<Record>, ScopeSet, Option<Password>, WriteNew),
+    Counting,
+    Writing(WriteNew),
     Over,
 }
 
 impl NewRecord {
     pub(crate) fn new(new: NewAppPassword<'_>, caveats: &CaveatSpec<'_>, source: Source) -> Self {
-        Self { fields: Fields::of(&new), caveats: Some(Caveats::parse(caveats)), source, state: NewState::Start }
+        Self {
+            fields: Fields::of(&new),
+            caveats: Some(Caveats::parse(caveats)),
+            source,
+            checked: None,
+            password: None,
+            record: None,
+            state: NewState::Start,
+        }
     }
 
     /// The new record's id: the drawn password's, or the minted one.
-    fn id<'a>(&'a self, password: Option<&'a Password>) -> &'a str {
-        match (&self.source, password) {
+    fn id(&self) -> &str {
+        match (&self.source, &self.password) {
             (Source::Minted { id, .. }, _) => id,
             (Source::Drawn { .. }, Some(password)) => password.id(),
             (Source::Drawn { .. }, None) => "",
@@ -263,37 +280,26 @@ impl NewRecord {
     /// counter (whether the store can count atomically: Workers KV cannot, refused here rather
     /// than a limit nobody enforces; and that the counter is unused); without, no store call:
     /// straight to the writes.
-    fn count_uses<S, C: Clock, R: RandomSource>(
-        &mut self,
-        service: &AppPasswords<S, C, R>,
-        checked: Checked,
-        password: Option<Password>,
-    ) -> Result<Option<Call>> {
-        if checked.caveats.max_uses().is_none() {
-            self.write(service, checked, password)?;
+    fn count_uses<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<Option<Call>> {
+        if self.checked.as_ref().is_none_or(|checked| checked.caveats.max_uses().is_none()) {
+            self.write(service)?;
             return Ok(None);
         }
-        let call = Call::Increment(uses_key(self.id(password.as_ref())), 0);
-        self.state = NewState::Counting(checked, password);
-        Ok(Some(call))
+        self.state = NewState::Counting;
+        Ok(Some(Call::Increment(uses_key(self.id()), 0)))
     }
 
     /// The record (hashing a drawn password here, synchronously) and its writes.
-    fn write<S, C: Clock, R: RandomSource>(
-        &mut self,
-        service: &AppPasswords<S, C, R>,
-        checked: Checked,
-        password: Option<Password>,
-    ) -> Result<()> {
-        let (hash, canary) = match (&self.source, &password) {
+    fn write<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<()> {
+        let (hash, canary) = match (&self.source, &self.password) {
             (Source::Drawn { canary }, Some(password)) => (hash_new(service, password.expose().as_bytes())?, *canary),
             (Source::Minted { phc, .. }, _) => (phc.clone(), false),
             (Source::Drawn { .. }, None) => return Err(io::stepped_after_end()),
         };
-        let Checked { granted, caveats, now } = checked;
+        let Checked { granted, caveats, now } = self.checked.take().ok_or_else(io::stepped_after_end)?;
         let record = Record {
             v: RECORD_VERSION,
-            id: self.id(password.as_ref()).to_owned(),
+            id: self.id().to_owned(),
             user: self.fields.user.clone(),
             label: self.fields.label.clone(),
             scopes: service.config.catalog.encode(&granted),
@@ -304,8 +310,8 @@ impl NewRecord {
             replaces: None,
             canary,
         };
-        let writes = WriteNew::new(&record)?;
-        self.state = NewState::Writing(Box::new(record), granted, password, writes);
+        self.state = NewState::Writing(WriteNew::new(&record)?);
+        self.record = Some((Box::new(record), granted));
         Ok(())
     }
 }
@@ -320,7 +326,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
         mut reply: Option<Result<Reply>>,
     ) -> Result<Step<Self::Output>> {
         loop {
-            match core::mem::replace(&mut self.state, NewState::Over) {
+            match &mut self.state {
                 NewState::Start => {
                     if let Source::Minted { id, phc } = &mut self.source {
                         // Nothing is read or written before the hash and the arguments pass.
@@ -329,53 +335,49 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
                     let caveats = self.caveats.take().ok_or_else(io::stepped_after_end)?;
                     self.state = NewState::Checking(CheckNew::new(service, &self.fields, caveats)?);
                 }
-                NewState::Checking(mut check) => {
-                    let checked = match check.step(service, reply.take())? {
-                        Step::Call(call) => {
-                            self.state = NewState::Checking(check);
-                            return Ok(Step::Call(call));
-                        }
-                        Step::Done(checked) => checked,
-                    };
+                NewState::Checking(check) => {
+                    match check.step(service, reply.take())? {
+                        Step::Call(call) => return Ok(Step::Call(call)),
+                        Step::Done(checked) => self.checked = Some(checked),
+                    }
                     if let Source::Minted { id, .. } = &self.source {
                         let call = Call::Read(record_keys(id, 2));
-                        self.state = NewState::Reading(checked);
+                        self.state = NewState::Reading;
                         return Ok(Step::Call(call));
                     }
-                    self.state = NewState::Drawing(checked, UnusedPassword::default());
+                    self.state = NewState::Drawing(UnusedPassword::default());
                 }
-                NewState::Drawing(checked, mut unused) => match unused.step(service, reply.take())? {
-                    Step::Call(call) => {
-                        self.state = NewState::Drawing(checked, unused);
+                NewState::Drawing(unused) => {
+                    match unused.step(service, reply.take())? {
+                        Step::Call(call) => return Ok(Step::Call(call)),
+                        Step::Done(password) => self.password = Some(password),
+                    }
+                    if let Some(call) = self.count_uses(service)? {
                         return Ok(Step::Call(call));
                     }
-                    Step::Done(password) => {
-                        if let Some(call) = self.count_uses(service, checked, Some(password))? {
-                            return Ok(Step::Call(call));
-                        }
-                    }
-                },
-                NewState::Reading(checked) => {
+                }
+                NewState::Reading => {
                     if !unused(reply.take())? {
                         return Err(Error::InvalidHash("id already in use"));
                     }
-                    if let Some(call) = self.count_uses(service, checked, None)? {
+                    if let Some(call) = self.count_uses(service)? {
                         return Ok(Step::Call(call));
                     }
                 }
-                NewState::Counting(checked, password) => {
+                NewState::Counting => {
                     if io::count(reply.take())? != 0 {
                         return Err(io::store_corrupt("the use counter of a new id is not zero"));
                     }
-                    self.write(service, checked, password)?;
+                    self.write(service)?;
                 }
-                NewState::Writing(record, granted, password, mut writes) => match writes.step(service, reply.take())? {
-                    Step::Call(call) => {
-                        self.state = NewState::Writing(record, granted, password, writes);
+                NewState::Writing(writes) => {
+                    if let Step::Call(call) = writes.step(service, reply.take())? {
                         return Ok(Step::Call(call));
                     }
-                    Step::Done(()) => return Ok(Step::Done((*record, granted, password))),
-                },
+                    self.state = NewState::Over;
+                    let (record, granted) = self.record.take().ok_or_else(io::stepped_after_end)?;
+                    return Ok(Step::Done((*record, granted, self.password.take())));
+                }
                 NewState::Over => return Err(io::stepped_after_end()),
             }
         }
