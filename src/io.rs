@@ -127,7 +127,8 @@ pub(crate) fn count(reply: Option<Result<Reply>>) -> Result<i64> {
     self::reply(reply)?.count()
 }
 
-/// The values of a [`Call::Read`], taken in the order of its keys.
+/// The values of a [`Call::Read`], taken in the order of its keys (none by default).
+#[derive(Default)]
 pub(crate) struct Values(std::vec::IntoIter<Option<String>>);
 
 impl Values {

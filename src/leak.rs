@@ -75,16 +75,20 @@ pub struct ReportLeaked {
     text: Zeroizing<String>,
     /// Its id, once parsed.
     id: String,
+    /// Its owner, once read.
+    user: String,
     state: LeakState,
 }
 
+/// Where a [`ReportLeaked`] is: the revoke is stepped where it is (not moved out of the state
+/// and back at every call).
 enum LeakState {
     Start,
     Reading,
-    /// The leak note's write in flight, for the owner.
-    Noting(String),
+    /// The leak note's write in flight.
+    Noting,
     /// The revoke of the owner's password (boxed: much larger than the other states).
-    Revoking(String, Box<Revoke>),
+    Revoking(Box<Revoke>),
     Over,
 }
 
@@ -92,11 +96,11 @@ impl ReportLeaked {
     /// Revokes `text` if it is a real password of this service.
     #[must_use]
     pub fn new(text: &str) -> Self {
-        Self { text: Zeroizing::new(text.to_owned()), id: String::new(), state: LeakState::Start }
+        Self { text: Zeroizing::new(text.to_owned()), id: String::new(), user: String::new(), state: LeakState::Start }
     }
 
-    fn found(&self, user: String, revoked: bool) -> LeakReport {
-        LeakReport { found: true, revoked, id: Some(self.id.clone()), user: Some(user) }
+    fn found(&mut self, revoked: bool) -> LeakReport {
+        LeakReport { found: true, revoked, id: Some(self.id.clone()), user: Some(core::mem::take(&mut self.user)) }
     }
 }
 
@@ -111,9 +115,25 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
     /// What was found.
     type Output = LeakReport;
 
-    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<LeakReport>> {
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>> {
+        let step = self.advance(service, reply);
+        // Done or failed: over (stepped again, it answers `stepped_after_end`).
+        if !matches!(step, Ok(Step::Call(_))) {
+            self.state = LeakState::Over;
+        }
+        step
+    }
+}
+
+impl ReportLeaked {
+    /// A step of the machine (see [`Machine::step`]).
+    fn advance<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        mut reply: Option<Result<Reply>>,
+    ) -> Result<Step<LeakReport>> {
         loop {
-            match core::mem::replace(&mut self.state, LeakState::Over) {
+            match &mut self.state {
                 LeakState::Start => {
                     let Ok(parsed) = password::parse(&self.text, &service.config.prefix) else {
                         return not_found();
@@ -150,25 +170,25 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for ReportLeaked {
                     if !service.hasher.verify(self.text.as_bytes(), &phc) {
                         return not_found();
                     }
+                    self.user = user;
                     if revoked {
-                        return Ok(Step::Done(self.found(user, false)));
+                        return Ok(Step::Done(self.found(false)));
                     }
-                    let note = leaked_json(&user, &hash, service.now());
-                    self.state = LeakState::Noting(user);
+                    let note = leaked_json(&self.user, &hash, service.now());
+                    self.state = LeakState::Noting;
                     return Ok(Step::Call(Call::Put(leaked_key(&self.id), note)));
                 }
-                LeakState::Noting(user) => {
+                LeakState::Noting => {
                     io::done(reply.take())?;
-                    let revoke = Box::new(Revoke::new(&user, &self.id));
-                    self.state = LeakState::Revoking(user, revoke);
+                    self.state = LeakState::Revoking(Box::new(Revoke::new(&self.user, &self.id)));
                 }
-                LeakState::Revoking(user, mut revoke) => match Machine::step(&mut *revoke, service, reply.take())? {
-                    Step::Call(call) => {
-                        self.state = LeakState::Revoking(user, revoke);
-                        return Ok(Step::Call(call));
-                    }
-                    Step::Done(revoked) => return Ok(Step::Done(self.found(user, revoked))),
-                },
+                LeakState::Revoking(revoke) => {
+                    let revoked = match Machine::step(&mut **revoke, service, reply.take())? {
+                        Step::Call(call) => return Ok(Step::Call(call)),
+                        Step::Done(revoked) => revoked,
+                    };
+                    return Ok(Step::Done(self.found(revoked)));
+                }
                 LeakState::Over => return Err(io::stepped_after_end()),
             }
         }

@@ -152,32 +152,43 @@ impl<S: Store, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
 /// corrupt record further on fails the call after the same deletes as before).
 pub struct List {
     user: String,
+    /// The ids listed, then those still to look at.
+    ids: std::vec::IntoIter<String>,
+    /// The sorted ids with a disabled marker.
+    disabled: Vec<String>,
+    /// What the bulk read answered of the ids still to look at.
+    values: io::Values,
+    out: Vec<Listed>,
     state: ListState,
 }
 
+/// Where a [`List`] is. Its sub-machines are stepped where they are (not moved out of the state
+/// and back at every call: each such move was a copy in the wasm); what the steps made waits
+/// in the machine's fields.
 enum ListState {
     Start,
     Listing(IndexListing),
-    /// The ids and the sorted ids with a disabled marker, their bulk read in flight.
-    Reading(Vec<String>, Vec<String>),
-    /// Going through the ids; the tidy-up deletes of a revoked one in flight, if any.
-    Sorting(Sorting, Option<Writes>),
+    /// The bulk read of the ids in flight.
+    Reading,
+    /// Going through the ids.
+    Sorting,
+    /// The tidy-up deletes of a revoked id in flight.
+    Tidying(Writes),
     Over,
-}
-
-/// The ids still to look at and what was read of them.
-struct Sorting {
-    ids: std::vec::IntoIter<String>,
-    values: io::Values,
-    disabled: Vec<String>,
-    out: Vec<Listed>,
 }
 
 impl List {
     /// Every password of `user`.
     #[must_use]
     pub fn new(user: &str) -> Self {
-        Self { user: user.to_owned(), state: ListState::Start }
+        Self {
+            user: user.to_owned(),
+            ids: Vec::new().into_iter(),
+            disabled: Vec::new(),
+            values: io::Values::default(),
+            out: Vec::new(),
+            state: ListState::Start,
+        }
     }
 }
 
@@ -185,53 +196,67 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for List {
     /// The passwords, oldest first.
     type Output = Vec<Listed>;
 
-    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<Vec<Listed>>> {
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>> {
+        let step = self.advance(service, reply);
+        // Done or failed: over (stepped again, it answers `stepped_after_end`).
+        if !matches!(step, Ok(Step::Call(_))) {
+            self.state = ListState::Over;
+        }
+        step
+    }
+}
+
+impl List {
+    /// A step of the machine (see [`Machine::step`]).
+    fn advance<S, C: Clock, R: RandomSource>(
+        &mut self,
+        service: &AppPasswords<S, C, R>,
+        mut reply: Option<Result<Reply>>,
+    ) -> Result<Step<Vec<Listed>>> {
         let user = self.user.as_str();
         loop {
-            match core::mem::replace(&mut self.state, ListState::Over) {
+            match &mut self.state {
                 ListState::Start => {
                     record::validate_user(user)?;
                     self.state = ListState::Listing(IndexListing::new(user, usize::MAX));
                 }
-                ListState::Listing(mut listing) => match Machine::step(&mut listing, service, reply.take())? {
-                    Step::Call(call) => {
-                        self.state = ListState::Listing(listing);
-                        return Ok(Step::Call(call));
+                ListState::Listing(listing) => {
+                    let (ids, mut disabled) = match Machine::step(listing, service, reply.take())? {
+                        Step::Call(call) => return Ok(Step::Call(call)),
+                        Step::Done(listed) => listed,
+                    };
+                    disabled.sort_unstable();
+                    let mut keys = Vec::with_capacity(3 * ids.len());
+                    for id in &ids {
+                        keys.push(record_key(id));
+                        keys.push(tombstone_key(id));
+                        keys.push(index_key(user, id));
                     }
-                    Step::Done((ids, mut disabled)) => {
-                        disabled.sort_unstable();
-                        let mut keys = Vec::with_capacity(3 * ids.len());
-                        for id in &ids {
-                            keys.push(record_key(id));
-                            keys.push(tombstone_key(id));
-                            keys.push(index_key(user, id));
-                        }
-                        self.state = ListState::Reading(ids, disabled);
-                        return Ok(Step::Call(Call::Read(keys)));
-                    }
-                },
-                ListState::Reading(ids, disabled) => {
-                    let values = io::values(reply.take(), 3 * ids.len())?;
-                    let out = Vec::with_capacity(ids.len());
-                    let sorting = Sorting { ids: ids.into_iter(), values, disabled, out };
-                    self.state = ListState::Sorting(sorting, None);
+                    self.ids = ids.into_iter();
+                    self.disabled = disabled;
+                    self.state = ListState::Reading;
+                    return Ok(Step::Call(Call::Read(keys)));
                 }
-                ListState::Sorting(sorting, Some(mut tidy)) => match Machine::step(&mut tidy, service, reply.take())? {
-                    Step::Call(call) => {
-                        self.state = ListState::Sorting(sorting, Some(tidy));
+                ListState::Reading => {
+                    self.values = io::values(reply.take(), 3 * self.ids.len())?;
+                    self.out = Vec::with_capacity(self.ids.len());
+                    self.state = ListState::Sorting;
+                }
+                ListState::Tidying(tidy) => {
+                    if let Step::Call(call) = Machine::step(tidy, service, reply.take())? {
                         return Ok(Step::Call(call));
                     }
-                    Step::Done(()) => self.state = ListState::Sorting(sorting, None),
-                },
-                ListState::Sorting(mut sorting, None) => {
-                    let Some(id) = sorting.ids.next() else {
-                        let mut out = sorting.out;
+                    self.state = ListState::Sorting;
+                }
+                ListState::Sorting => {
+                    let Some(id) = self.ids.next() else {
+                        let mut out = core::mem::take(&mut self.out);
                         crate::rotate::link_replacements(&mut out);
                         // Ids are unique, so the order is total and an unstable sort gives the same result.
                         out.sort_unstable_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
                         return Ok(Step::Done(out));
                     };
-                    let values = &mut sorting.values;
+                    let values = &mut self.values;
                     let (record, tombstone, entry) = (values.take(), values.take(), values.take());
                     if revoked(tombstone)? {
                         // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
@@ -240,14 +265,13 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for List {
                         if record.is_some() {
                             tidy = tidy.then_try(Call::Delete(record_key(&id)));
                         }
-                        self.state = ListState::Sorting(sorting, Some(tidy));
+                        self.state = ListState::Tidying(tidy);
                         continue;
                     }
                     if let Some(record) = record {
-                        let listed = listed(service, user, &id, &record, entry, &sorting.disabled)?;
-                        sorting.out.push(listed);
+                        let listed = listed(service, user, &id, &record, entry, &self.disabled)?;
+                        self.out.push(listed);
                     }
-                    self.state = ListState::Sorting(sorting, None);
                 }
                 ListState::Over => return Err(io::stepped_after_end()),
             }

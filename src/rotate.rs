@@ -126,19 +126,28 @@ pub struct Rotate {
     user: String,
     id: String,
     overlap_ms: Millis,
+    /// The time of the rotation, once the old record is read.
+    now: Millis,
+    /// The old record, once read; then, in its box, the replacement's.
+    record: Option<Box<Record>>,
+    /// The replacement's password, once drawn (zeroized on drop).
+    password: Option<Password>,
     state: RotateState,
 }
 
+/// Where a [`Rotate`] is. Its sub-machines are stepped where they are (not moved out of the
+/// state and back at every call: each such move was a copy in the wasm); what the steps made
+/// waits in the machine's fields.
 enum RotateState {
     Start,
     Reading,
-    /// The old record, the time of the rotation, the listing that counts the user's passwords.
-    Counting(Box<Record>, Millis, IndexListing),
-    Drawing(Box<Record>, Millis, UnusedPassword),
-    /// The replacement's record, its password (zeroized on drop), and its writes.
-    Writing(Box<Record>, Password, WriteNew),
+    /// The listing that counts the user's passwords.
+    Counting(IndexListing),
+    Drawing(UnusedPassword),
+    /// The replacement's record, index entry and rotation marker.
+    Writing(WriteNew),
     /// The old tombstone's read after the writes.
-    Confirming(Box<Record>, Password),
+    Confirming,
     /// The old password was revoked meanwhile: the replacement is revoked too.
     Revoking(Revoke),
     Over,
@@ -153,6 +162,9 @@ impl Rotate {
             user: user.to_owned(),
             id: id.to_owned(),
             overlap_ms: overlap_ms.unwrap_or(DEFAULT_OVERLAP_MS),
+            now: 0,
+            record: None,
+            password: None,
             state: RotateState::Start,
         }
     }
@@ -162,14 +174,26 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
     /// The replacement, or `None` when that user has no such password.
     type Output = Option<Created>;
 
-    fn step(
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>> {
+        let step = self.advance(service, reply);
+        // Done or failed: over (stepped again, it answers `stepped_after_end`).
+        if !matches!(step, Ok(Step::Call(_))) {
+            self.state = RotateState::Over;
+        }
+        step
+    }
+}
+
+impl Rotate {
+    /// A step of the machine (see [`Machine::step`]).
+    fn advance<S, C: Clock, R: RandomSource>(
         &mut self,
         service: &AppPasswords<S, C, R>,
         mut reply: Option<Result<Reply>>,
     ) -> Result<Step<Option<Created>>> {
         let (user, id) = (self.user.as_str(), self.id.as_str());
         loop {
-            match core::mem::replace(&mut self.state, RotateState::Over) {
+            match &mut self.state {
                 RotateState::Start => {
                     if self.overlap_ms > MAX_OVERLAP_MS {
                         return Err(Error::InvalidArgument("overlapMs must be from 0 to 30 days"));
@@ -195,52 +219,50 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                     if old.expires_at.is_some_and(|t| t <= now) {
                         return Err(Error::InvalidExpiry);
                     }
-                    let listing = IndexListing::new(user, service.config.max_per_user);
-                    self.state = RotateState::Counting(Box::new(old), now, listing);
+                    self.now = now;
+                    self.record = Some(Box::new(old));
+                    self.state = RotateState::Counting(IndexListing::new(user, service.config.max_per_user));
                 }
-                RotateState::Counting(old, now, mut listing) => match listing.step(service, reply.take())? {
-                    Step::Call(call) => {
-                        self.state = RotateState::Counting(old, now, listing);
-                        return Ok(Step::Call(call));
-                    }
+                RotateState::Counting(listing) => match listing.step(service, reply.take())? {
+                    Step::Call(call) => return Ok(Step::Call(call)),
                     Step::Done((ids, _)) if ids.len() >= service.config.max_per_user => {
                         return Err(Error::TooManyPasswords);
                     }
-                    Step::Done(_) => self.state = RotateState::Drawing(old, now, UnusedPassword::default()),
+                    Step::Done(_) => self.state = RotateState::Drawing(UnusedPassword::default()),
                 },
-                RotateState::Drawing(old, now, mut unused) => {
+                RotateState::Drawing(unused) => {
                     let password = match unused.step(service, reply.take())? {
-                        Step::Call(call) => {
-                            self.state = RotateState::Drawing(old, now, unused);
-                            return Ok(Step::Call(call));
-                        }
+                        Step::Call(call) => return Ok(Step::Call(call)),
                         Step::Done(password) => password,
                     };
                     let hash = hash_new(service, password.expose().as_bytes())?;
                     // The old record with a new id, hash, time and predecessor, in its box;
                     // everything else as it was (label, scopes, expiry, caveats, canary): S5
                     // holds across a rotation.
-                    let mut new = old;
+                    let new = self.record.as_mut().ok_or_else(io::stepped_after_end)?;
                     new.id = password.id().to_owned();
                     new.hash = hash;
-                    new.created_at = now;
+                    new.created_at = self.now;
                     new.replaces = Some(id.to_owned());
                     // The rotation marker after the index entry; its failure undoes the record
                     // and the entry too (never shown, so nobody holds it), best effort.
-                    let until = now.saturating_add(self.overlap_ms);
+                    let until = self.now.saturating_add(self.overlap_ms);
                     let marker = (marker_key(user, id, marker::ROTATED), marker::replaced_json(&new.id, until));
-                    let writes = WriteNew::new(&new)?.then_put(marker.0, marker.1);
-                    self.state = RotateState::Writing(new, password, writes);
+                    let writes = WriteNew::new(new)?.then_put(marker.0, marker.1);
+                    self.password = Some(password);
+                    self.state = RotateState::Writing(writes);
                 }
-                RotateState::Writing(new, password, mut writes) => {
+                RotateState::Writing(writes) => {
                     if let Step::Call(call) = writes.step(service, reply.take())? {
-                        self.state = RotateState::Writing(new, password, writes);
                         return Ok(Step::Call(call));
                     }
-                    self.state = RotateState::Confirming(new, password);
+                    self.state = RotateState::Confirming;
                     return Ok(Step::Call(Call::Get(tombstone_key(id))));
                 }
-                RotateState::Confirming(new, password) => {
+                RotateState::Confirming => {
+                    let (Some(new), Some(password)) = (self.record.take(), self.password.take()) else {
+                        return Err(io::stepped_after_end());
+                    };
                     // A revoke of the old password that ran meanwhile wins.
                     if revoked(io::value(reply.take())?)? {
                         self.state = RotateState::Revoking(Revoke::new(user, &new.id));
@@ -249,9 +271,8 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
                     let scopes = scope_names(service, &new.scopes)?;
                     return Ok(Step::Done(Some(Created::of(*new, password, scopes))));
                 }
-                RotateState::Revoking(mut revoke) => {
+                RotateState::Revoking(revoke) => {
                     if let Step::Call(call) = revoke.step(service, reply.take())? {
-                        self.state = RotateState::Revoking(revoke);
                         return Ok(Step::Call(call));
                     }
                     return Ok(Step::Done(None));

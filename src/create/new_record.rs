@@ -320,11 +320,23 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
     /// The record written, its closed scopes, and the drawn password (`None` when minted).
     type Output = (Record, ScopeSet, Option<Password>);
 
-    fn step(
+    fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>> {
+        let step = self.advance(service, reply);
+        // Done or failed: over (stepped again, it answers `stepped_after_end`).
+        if !matches!(step, Ok(Step::Call(_))) {
+            self.state = NewState::Over;
+        }
+        step
+    }
+}
+
+impl NewRecord {
+    /// A step of the machine (see [`Machine::step`]).
+    fn advance<S, C: Clock, R: RandomSource>(
         &mut self,
         service: &AppPasswords<S, C, R>,
         mut reply: Option<Result<Reply>>,
-    ) -> Result<Step<Self::Output>> {
+    ) -> Result<Step<(Record, ScopeSet, Option<Password>)>> {
         loop {
             match &mut self.state {
                 NewState::Start => {
@@ -374,7 +386,6 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for NewRecord {
                     if let Step::Call(call) = writes.step(service, reply.take())? {
                         return Ok(Step::Call(call));
                     }
-                    self.state = NewState::Over;
                     let (record, granted) = self.record.take().ok_or_else(io::stepped_after_end)?;
                     return Ok(Step::Done((*record, granted, self.password.take())));
                 }
