@@ -17,7 +17,9 @@ use crate::store::Store;
 /// drop, never in `Debug`.
 pub struct FollowUp {
     pub(crate) touch: Option<(String, Millis)>,
-    pub(crate) upgrade: Option<Upgrade>,
+    /// The re-hash upgrade. Boxed: it holds a whole record, and a follow-up is moved with
+    /// every answer of a verify.
+    pub(crate) upgrade: Option<Box<Upgrade>>,
     /// A canary's use, for the host's hook (no store write). Boxed: rare, and it would double
     /// the size of every follow-up.
     pub(crate) canary: Option<Box<CanaryUse>>,
@@ -98,7 +100,7 @@ pub struct Complete {
 
 enum CompleteState {
     /// Nothing asked yet; the re-hash to do, if any.
-    Start(Option<Upgrade>),
+    Start(Option<Box<Upgrade>>),
     /// The re-hashed record's write asked for (its id).
     Upgrading(String),
     /// The tombstone's read asked for.
@@ -132,7 +134,8 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<()>> {
         match core::mem::replace(&mut self.state, CompleteState::Over) {
             CompleteState::Start(None) => Ok(self.touch()),
-            CompleteState::Start(Some(Upgrade { mut record, password })) => {
+            CompleteState::Start(Some(upgrade)) => {
+                let Upgrade { mut record, password } = *upgrade;
                 record.hash = crate::create::hash_new(service, password.as_bytes())?;
                 drop(password);
                 let json = record.to_json()?;

@@ -335,7 +335,8 @@ impl Verify {
         }
         // The password moves to the follow-up: nothing after this step needs it.
         let mut follow_up = follow_up.unwrap_or_else(|| FollowUp { touch: None, upgrade: None, canary: None });
-        follow_up.upgrade = Some(Upgrade { record, password: Zeroizing::new(core::mem::take(&mut *self.password)) });
+        follow_up.upgrade =
+            Some(Box::new(Upgrade { record, password: Zeroizing::new(core::mem::take(&mut *self.password)) }));
         (result, Some(follow_up))
     }
 }
