@@ -98,6 +98,10 @@ pub struct Verify {
     required: ScopeSet,
     purpose: Purpose,
     context: Option<Context>,
+    /// The answer, once made (kept here, not moved from stage to stage).
+    answer: Option<Answer>,
+    /// The checks a record just read passed, for what follows a granted answer.
+    checked: Option<Box<Checked>>,
     stage: Stage,
 }
 
@@ -121,17 +125,9 @@ enum Stage {
         now: Millis,
     },
     /// `maxUses`' increment asked for; then, for a record just read, what follows a grant.
-    TakingUse {
-        max_uses: u64,
-        answer: Answer,
-        checked: Option<Box<Checked>>,
-    },
+    TakingUse(u64),
     /// The predecessor's supersession under way.
-    Superseding {
-        supersede: Supersede,
-        answer: Answer,
-        checked: Box<Checked>,
-    },
+    Superseding(Supersede),
     Over,
 }
 
@@ -153,7 +149,7 @@ impl Verify {
             },
         };
         let context = request.context.as_ref().map(Context::of);
-        Ok(Self { username, password, required, purpose: request.purpose, context, stage })
+        Ok(Self { username, password, required, purpose: request.purpose, context, answer: None, checked: None, stage })
     }
 
     fn context(&self) -> Option<RequestContext<'_>> {
@@ -179,8 +175,9 @@ impl Verify {
                     return invalid(Reason::Expired);
                 }
                 let uses = credential.caveats.max_uses();
-                let answer = service.authorize(credential, self.purpose, self.context(), &self.required, now, true);
-                return self.take_use(service, uses, answer, None);
+                self.answer =
+                    Some(service.authorize(credential, self.purpose, self.context(), &self.required, now, true));
+                return self.take_use(service, uses);
             }
         }
 
@@ -265,9 +262,10 @@ impl Verify {
                 cache.evict_id(&record.id);
             }
         }
-        let answer = service.authorize(credential, self.purpose, self.context(), &self.required, now, false);
+        self.answer = Some(service.authorize(credential, self.purpose, self.context(), &self.required, now, false));
         let stale_hash = !phc.is_current(&service.config.hashing);
-        self.take_use(service, uses, answer, Some(Box::new(Checked { record, stale_hash, now })))
+        self.checked = Some(Box::new(Checked { record, stale_hash, now }));
+        self.take_use(service, uses)
     }
 
     /// `maxUses`: a granted answer takes one use with the store's atomic increment, and past
@@ -278,29 +276,23 @@ impl Verify {
         &mut self,
         service: &AppPasswords<S, C, R>,
         max_uses: Option<u64>,
-        answer: Answer,
-        checked: Option<Box<Checked>>,
     ) -> Result<Step<Answer>> {
-        let (Some(max_uses), VerifyResult::Granted(granted)) = (max_uses, &answer.0) else {
-            return self.after_use(service, answer, checked);
+        let (Some(max_uses), Some((VerifyResult::Granted(granted), _))) = (max_uses, &self.answer) else {
+            return self.after_use(service);
         };
         let call = Call::Increment(uses_key(&granted.id), 1);
-        self.stage = Stage::TakingUse { max_uses, answer, checked };
+        self.stage = Stage::TakingUse(max_uses);
         Ok(Step::Call(call))
     }
 
     /// What follows a grant of a record just read: a replacement's first grant ends its
     /// predecessor's overlap, before the answer.
-    fn after_use<S, C: Clock, R: RandomSource>(
-        &mut self,
-        service: &AppPasswords<S, C, R>,
-        answer: Answer,
-        checked: Option<Box<Checked>>,
-    ) -> Result<Step<Answer>> {
-        let Some(checked) = checked.filter(|_| answer.0.is_ok()) else { return Ok(Step::Done(answer)) };
+    fn after_use<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<Step<Answer>> {
+        let granted = self.answer.as_ref().is_some_and(|answer| answer.0.is_ok());
+        let Some(checked) = self.checked.as_ref().filter(|_| granted) else { return self.answer() };
         match service.supersede_predecessor(&checked.record, checked.now) {
-            Some(supersede) => self.supersede(service, supersede, answer, checked, None),
-            None => Ok(Step::Done(self.upgrade(service, answer, *checked))),
+            Some(supersede) => self.supersede(service, supersede, None),
+            None => self.upgrade(service),
         }
     }
 
@@ -309,35 +301,38 @@ impl Verify {
         &mut self,
         service: &AppPasswords<S, C, R>,
         mut supersede: Supersede,
-        answer: Answer,
-        checked: Box<Checked>,
         reply: Option<Result<Reply>>,
     ) -> Result<Step<Answer>> {
         match Machine::step(&mut supersede, service, reply)? {
             Step::Call(call) => {
-                self.stage = Stage::Superseding { supersede, answer, checked };
+                self.stage = Stage::Superseding(supersede);
                 Ok(Step::Call(call))
             }
-            Step::Done(()) => Ok(Step::Done(self.upgrade(service, answer, *checked))),
+            Step::Done(()) => self.upgrade(service),
         }
     }
 
     /// A granted answer of a record whose hash is not of the current profile: re-hashed under
     /// it after the answer (upgrade in place), at most once per password per instance.
-    fn upgrade<S, C: Clock, R: RandomSource>(
-        &mut self,
-        service: &AppPasswords<S, C, R>,
-        (result, follow_up): Answer,
-        Checked { record, stale_hash, .. }: Checked,
-    ) -> Answer {
+    fn upgrade<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<Step<Answer>> {
+        let Some(Checked { record, stale_hash, .. }) = self.checked.take().map(|checked| *checked) else {
+            return self.answer();
+        };
         if !(stale_hash && service.first_upgrade(&record.id)) {
-            return (result, follow_up);
+            return self.answer();
         }
         // The password moves to the follow-up: nothing after this step needs it.
-        let mut follow_up = follow_up.unwrap_or_else(|| FollowUp { touch: None, upgrade: None, canary: None });
-        follow_up.upgrade =
-            Some(Box::new(Upgrade { record, password: Zeroizing::new(core::mem::take(&mut *self.password)) }));
-        (result, Some(follow_up))
+        let password = Zeroizing::new(core::mem::take(&mut *self.password));
+        if let Some((_, follow_up)) = &mut self.answer {
+            let follow_up = follow_up.get_or_insert_with(|| FollowUp { touch: None, upgrade: None, canary: None });
+            follow_up.upgrade = Some(Box::new(Upgrade { record, password }));
+        }
+        self.answer()
+    }
+
+    /// The answer made: the machine's output.
+    fn answer(&mut self) -> Result<Step<Answer>> {
+        self.answer.take().map(Step::Done).ok_or_else(io::stepped_after_end)
     }
 }
 
@@ -362,7 +357,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Verify {
             Stage::Start => self.start(service),
             Stage::Refused(refusal) => Ok(refuse(refusal)),
             Stage::Reading { id, tag, now } => self.checks(service, reply, (id, tag, now)),
-            Stage::TakingUse { max_uses, answer, checked } => {
+            Stage::TakingUse(max_uses) => {
                 let count = io::count(reply)?;
                 let count = u64::try_from(count)
                     .ok()
@@ -374,11 +369,9 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Verify {
                         Reason::Caveat(Unmet::MaxUsesReached),
                     )));
                 }
-                self.after_use(service, answer, checked)
+                self.after_use(service)
             }
-            Stage::Superseding { supersede, answer, checked } => {
-                self.supersede(service, supersede, answer, checked, reply)
-            }
+            Stage::Superseding(supersede) => self.supersede(service, supersede, reply),
             Stage::Over => Err(io::stepped_after_end()),
         }
     }
