@@ -25,6 +25,7 @@
 use crate::caveat::{Caveats, ParsedCaveats};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
+use crate::io::store_corrupt;
 use crate::json::{Fields, push_opt_u64, push_quoted, push_u64};
 use crate::password::is_id;
 
@@ -140,11 +141,11 @@ impl Record {
     }
 
     fn read(json: &str, expected_id: &str, parsed: Option<&ParsedCaveats>) -> Result<Self> {
-        let shape = || Error::StoreCorrupt("record is not valid JSON of the v1 shape".into());
+        let shape = || store_corrupt("record is not valid JSON of the v1 shape");
         let (fields, caveats) = Fields::parse_keeping(json, RECORD_FIELDS, "caveats").ok_or_else(shape)?;
         let v = fields.u64("v").ok_or_else(shape)?;
         if v != u64::from(RECORD_VERSION) {
-            return Err(Error::StoreCorrupt("unknown record version".into()));
+            return Err(store_corrupt("unknown record version"));
         }
         // Every field read in one closure, so that one error stands for any of them; the strings
         // borrowed until all are read (no copy to free when a later field is wrong).
@@ -179,9 +180,9 @@ impl Record {
             (Some(text), None) => Caveats::from_record(text)?,
         };
         if record.id != expected_id {
-            return Err(Error::StoreCorrupt("record id does not match its key".into()));
+            return Err(store_corrupt("record id does not match its key"));
         }
-        validate_user(&record.user).map_err(|_| Error::StoreCorrupt("bad user in record".into()))?;
+        validate_user(&record.user).map_err(|_| store_corrupt("bad user in record"))?;
         Ok(record)
     }
 }
@@ -207,10 +208,10 @@ impl IndexEntry {
     /// # Errors
     /// [`Error::StoreCorrupt`].
     pub fn from_json(json: &str) -> Result<Self> {
-        let bad = || Error::StoreCorrupt("index entry is not valid JSON of the v1 shape".into());
+        let bad = || store_corrupt("index entry is not valid JSON of the v1 shape");
         let fields = Fields::parse(json, &["v", "lastUsedAt"]).ok_or_else(bad)?;
         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
-            return Err(Error::StoreCorrupt("unknown index entry version".into()));
+            return Err(store_corrupt("unknown index entry version"));
         }
         Ok(Self { v: RECORD_VERSION, last_used_at: fields.opt_u64("lastUsedAt").ok_or_else(bad)? })
     }
@@ -238,7 +239,7 @@ impl Tombstone {
     /// # Errors
     /// [`Error::StoreCorrupt`].
     pub fn from_json(json: &str) -> Result<Self> {
-        let bad = || Error::StoreCorrupt("tombstone is not valid JSON of the v1 shape".into());
+        let bad = || store_corrupt("tombstone is not valid JSON of the v1 shape");
         let fields = Fields::parse(json, &["v", "revokedAt"]).ok_or_else(bad)?;
         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
             return Err(bad());
