@@ -8,7 +8,7 @@ use crate::caveat::{CaveatSpec, Caveats};
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
 use crate::hash::Hasher;
-use crate::io::{self, Call, Machine, Reply, Step, Writes};
+use crate::io::{self, Call, Machine, Reply, Step};
 use crate::list::IndexListing;
 use crate::marker::record_keys;
 use crate::password::{self, Password, RandomSource};
@@ -159,10 +159,10 @@ pub(crate) struct WriteNew {
     index_key: String,
     /// The puts not yet asked for, the next one last.
     pending: Vec<Call>,
-    /// How many puts were asked for.
+    /// How many calls were asked for.
     asked: usize,
-    /// The undo after a failed put, and that put's error.
-    undo: Option<(Writes, Error)>,
+    /// The error of a failed put, once its undo (the deletes then pending) has begun.
+    failed: Option<Error>,
 }
 
 impl WriteNew {
@@ -171,7 +171,7 @@ impl WriteNew {
         let entry = IndexEntry { v: RECORD_VERSION, last_used_at: None };
         let pending =
             vec![Call::Put(index_key.clone(), entry.to_json()), Call::Put(record_key.clone(), record.to_json()?)];
-        Ok(Self { record_key, index_key, pending, asked: 0, undo: None })
+        Ok(Self { record_key, index_key, pending, asked: 0, failed: None })
     }
 
     /// One put more after the index entry, undone as the index entry's would be.
@@ -184,32 +184,28 @@ impl WriteNew {
 impl<S, C, R> Machine<S, C, R> for WriteNew {
     type Output = ();
 
-    fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<()>> {
-        if self.undo.is_none() && self.asked > 0 {
-            match io::done(reply.take()) {
+    fn step(&mut self, _: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<()>> {
+        if self.asked > 0 {
+            // An undo's deletes are best effort: their failures are ignored.
+            if let (Err(err), None) = (io::done(reply), &self.failed) {
                 // The record's put: nothing was written.
-                Err(err) if self.asked == 1 => return Err(err),
-                Err(err) => {
-                    let undo = Writes::new()
-                        .then_try(Call::Delete(core::mem::take(&mut self.index_key)))
-                        .then_try(Call::Delete(core::mem::take(&mut self.record_key)));
-                    self.undo = Some((undo, err));
+                if self.asked == 1 {
+                    return Err(err);
                 }
-                Ok(()) => {}
+                // The puts left are dropped; the index entry's delete first (popped last).
+                self.pending = vec![
+                    Call::Delete(core::mem::take(&mut self.record_key)),
+                    Call::Delete(core::mem::take(&mut self.index_key)),
+                ];
+                self.failed = Some(err);
             }
-        }
-        if let Some((undo, _)) = &mut self.undo {
-            if let Step::Call(call) = undo.step(service, reply)? {
-                return Ok(Step::Call(call));
-            }
-            return Err(self.undo.take().map_or_else(io::stepped_after_end, |(_, err)| err));
         }
         match self.pending.pop() {
             Some(call) => {
                 self.asked += 1;
                 Ok(Step::Call(call))
             }
-            None => Ok(Step::Done(())),
+            None => self.failed.take().map_or(Ok(Step::Done(())), Err),
         }
     }
 }
