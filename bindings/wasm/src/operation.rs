@@ -190,18 +190,23 @@ fn bulk_values(keys: &[String], answer: &JsValue, values: &mut Vec<Option<String
 }
 
 /// What `list()` resolved to: `{ keys: string[], cursor?: string }`.
-fn page(value: &JsValue) -> Result<ListPage> {
-    let bad = || corrupt("list() must resolve to { keys: string[], cursor?: string }");
-    let keys = Reflect::get(value, &JsValue::from_str("keys")).map_err(|_| bad())?;
-    let array: Array = keys.dyn_into().map_err(|_| bad())?;
+fn page(answer: &JsValue) -> Result<ListPage> {
+    const BAD: &str = "list() must resolve to { keys: string[], cursor?: string }";
+    // `keys` read as `undefined` when reading it throws: no array either.
+    let array: Array = property(answer, "keys").dyn_into().map_err(|_| corrupt(BAD))?;
     let mut keys = Vec::new();
     for key in array.iter() {
-        keys.push(key.as_string().ok_or_else(bad)?);
+        keys.push(key.as_string().ok_or_else(|| corrupt(BAD))?);
     }
-    let cursor = Reflect::get(value, &JsValue::from_str("cursor")).map_err(|_| bad())?;
-    let cursor =
-        if cursor.is_null() || cursor.is_undefined() { None } else { Some(cursor.as_string().ok_or_else(bad)?) };
+    let cursor = Reflect::get(answer, &JsValue::from_str("cursor")).map_err(|_| corrupt(BAD))?;
+    let cursor = value(cursor, BAD)?;
     Ok(ListPage { keys, cursor: cursor.filter(|c| !c.is_empty()) })
+}
+
+/// A property of a JS value; `undefined` when it has none or reading it throws. One shared copy.
+#[inline(never)]
+fn property(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// What `increment()` resolved to: an integer within 2^53, or its decimal text.
@@ -251,6 +256,6 @@ fn describe(err: &JsValue) -> String {
 
 /// `store_timeout` when the package's timeout wrapper gave up, else `store_unavailable`.
 fn failure(err: &JsValue) -> Error {
-    let code = Reflect::get(err, &JsValue::from_str("code")).ok().and_then(|c| c.as_string());
+    let code = property(err, "code").as_string();
     if code.as_deref() == Some("store_timeout") { Error::StoreTimeout } else { Error::StoreUnavailable(describe(err)) }
 }
