@@ -232,18 +232,31 @@ struct Revoking {
     entry: bool,
     /// Where the next batch starts in `ids`.
     next: usize,
-    /// The marks of the batch being read.
-    reading: Option<Vec<RevokeMark>>,
-    /// The batch's passwords still to decide, the next one last.
-    batch: Vec<(String, RevokeMark, Read)>,
-    /// The password being written.
-    current: Option<(String, RevokeMark, Writes)>,
+    /// Whether the batch's bulk read is in flight.
+    reading: bool,
+    /// The marks of the batch's passwords still to decide, in the order of their ids (the
+    /// batch's last ids, up to `next`).
+    marks: std::vec::IntoIter<RevokeMark>,
+    /// What the bulk read answered of them, in the same order (read as each is decided).
+    values: io::Values,
+    /// The password being written: its place in `ids`, its mark, its writes.
+    current: Option<(usize, RevokeMark, Writes)>,
     count: usize,
 }
 
 impl Revoking {
     fn new(user: &str, ids: Vec<String>, entry: bool) -> Self {
-        Self { user: user.to_owned(), ids, entry, next: 0, reading: None, batch: Vec::new(), current: None, count: 0 }
+        Self {
+            user: user.to_owned(),
+            ids,
+            entry,
+            next: 0,
+            reading: false,
+            marks: Vec::new().into_iter(),
+            values: io::Values::default(),
+            current: None,
+            count: 0,
+        }
     }
 }
 
@@ -254,12 +267,12 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
     fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<usize>> {
         let per_id = if self.entry { 6 } else { 5 };
         loop {
-            if let Some((id, _, writes)) = &mut self.current {
+            if let Some((at, _, writes)) = &mut self.current {
                 // Stepped where it is (not moved out and back at each call); a failure drops it
                 // at once, and its mark with it (that password stays usable).
                 match Machine::step(writes, service, reply.take()) {
                     Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                    Ok(Step::Done(())) => service.forget_touch(id),
+                    Ok(Step::Done(())) => service.forget_touch(self.ids.get(*at).map_or("", String::as_str)),
                     Err(err) => {
                         self.current = None;
                         return Err(err);
@@ -269,17 +282,22 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
                     mark.keep();
                 }
                 self.count += 1;
-            } else if let Some(marks) = self.reading.take() {
-                let ids = self.ids.get(self.next.saturating_sub(marks.len())..self.next).unwrap_or_default();
-                let mut values = io::values(reply.take(), per_id * ids.len())?;
-                for (id, mark) in ids.iter().zip(marks) {
-                    self.batch.push((id.clone(), mark, Read::take(&mut values, self.entry)));
+            } else if core::mem::take(&mut self.reading) {
+                match io::values(reply.take(), per_id * self.marks.len()) {
+                    Ok(values) => self.values = values,
+                    // A failure drops the batch's marks (those passwords stay usable).
+                    Err(err) => {
+                        self.marks = Vec::new().into_iter();
+                        return Err(err);
+                    }
                 }
-                self.batch.reverse();
-            } else if let Some((id, mark, read)) = self.batch.pop() {
-                // A failure drops the marks not yet kept (those passwords stay usable).
-                if let Some(writes) = revoke_writes(&self.user, &id, read, service.now())? {
-                    self.current = Some((id, mark, writes));
+            } else if let Some(mark) = self.marks.next() {
+                // A failure drops this mark (the others when the machine is dropped).
+                let at = self.next.saturating_sub(self.marks.len() + 1);
+                let id = self.ids.get(at).map_or("", String::as_str);
+                let read = Read::take(&mut self.values, self.entry);
+                if let Some(writes) = revoke_writes(&self.user, id, read, service.now())? {
+                    self.current = Some((at, mark, writes));
                 } else {
                     mark.keep();
                 }
@@ -294,7 +312,8 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
                 for id in batch {
                     marks.push(service.mark_revoked(id, &self.user));
                 }
-                self.reading = Some(marks);
+                self.marks = marks.into_iter();
+                self.reading = true;
                 let mut keys = Vec::with_capacity(per_id * batch.len());
                 for id in batch {
                     keys.extend(password_keys(&self.user, id, self.entry));
