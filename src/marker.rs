@@ -96,10 +96,8 @@ pub(crate) fn read_live(values: &mut Values) -> Result<(Option<String>, State)> 
 /// `{"v":1,"at":ms}`: when it was disabled.
 #[must_use]
 pub fn disabled_json(at: Millis) -> String {
-    let mut json = String::from("{\"v\":1,\"at\":");
-    push_u64(&mut json, at);
-    json.push('}');
-    json
+    // The shape of a tombstone with another name: one writer for both.
+    crate::record::v_and_time(RECORD_VERSION, "at", Some(at))
 }
 
 /// `{"v":1,"by":"id","at":ms}`: the rotation marker (`at` = the end of the overlap) and the

@@ -249,7 +249,7 @@ impl Tombstone {
 }
 
 /// `{"v":..,"<name>":..}`, the JSON of an index entry and of a tombstone.
-fn v_and_time(v: u32, name: &str, time: Option<Millis>) -> String {
+pub(crate) fn v_and_time(v: u32, name: &str, time: Option<Millis>) -> String {
     let mut out = String::from("{\"v\":");
     push_u64(&mut out, u64::from(v));
     for piece in [",\"", name, "\":"] {
