@@ -40,9 +40,10 @@ where
         service: &Service,
         reply: Option<Result<Reply>>,
     ) -> core::result::Result<Step<JsValue>, JsValue> {
-        match self.machine.step(service, reply).map_err(to_js)? {
-            Step::Call(call) => Ok(Step::Call(call)),
-            Step::Done(output) => Ok(Step::Done((self.answer)(output)?)),
+        match self.machine.step(service, reply) {
+            Ok(Step::Call(call)) => Ok(Step::Call(call)),
+            Ok(Step::Done(output)) => (self.answer)(output).map(Step::Done),
+            Err(err) => Err(to_js(err)),
         }
     }
 }
