@@ -108,9 +108,10 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Create {
     type Output = Created;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Created>> {
-        let (record, granted, password) = match self.0.step(service, reply)? {
-            Step::Call(call) => return Ok(Step::Call(call)),
-            Step::Done(made) => made,
+        let (record, granted, password) = match self.0.step(service, reply) {
+            Ok(Step::Done(made)) => made,
+            Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+            Err(err) => return Err(err),
         };
         // A drawn source always has its password; its absence is a bug, reported, never a panic.
         let password = password.ok_or_else(io::stepped_after_end)?;

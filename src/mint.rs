@@ -161,9 +161,10 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for CreateFromHash {
     type Output = Listed;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Listed>> {
-        let (record, granted, _) = match self.0.step(service, reply)? {
-            Step::Call(call) => return Ok(Step::Call(call)),
-            Step::Done(made) => made,
+        let (record, granted, _) = match self.0.step(service, reply) {
+            Ok(Step::Done(made)) => made,
+            Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+            Err(err) => return Err(err),
         };
         // Just written: never used, enabled, replacing nothing.
         Ok(Step::Done(Listed::of(record, service.config.catalog.names(&granted), None, true)))

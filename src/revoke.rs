@@ -343,10 +343,11 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoke {
     type Output = bool;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<bool>> {
-        Ok(match self.0.step(service, reply)? {
-            Step::Call(call) => Step::Call(call),
-            Step::Done(count) => Step::Done(count > 0),
-        })
+        match self.0.step(service, reply) {
+            Ok(Step::Done(count)) => Ok(Step::Done(count > 0)),
+            Ok(Step::Call(call)) => Ok(Step::Call(call)),
+            Err(err) => Err(err),
+        }
     }
 }
 
