@@ -377,9 +377,10 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
             self.listing = Some(IndexListing::new(&self.revoking.user, usize::MAX));
         }
         if let Some(listing) = &mut self.listing {
-            match Machine::step(listing, service, reply.take())? {
-                Step::Call(call) => return Ok(Step::Call(call)),
-                Step::Done((ids, _)) => self.revoking.ids = ids,
+            match Machine::step(listing, service, reply.take()) {
+                Ok(Step::Done((ids, _))) => self.revoking.ids = ids,
+                Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                Err(err) => return Err(err),
             }
             self.listing = None;
         }

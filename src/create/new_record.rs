@@ -92,9 +92,10 @@ impl<S, C, R> Machine<S, C, R> for CheckNew {
     type Output = Checked;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Checked>> {
-        let (ids, _) = match self.listing.step(service, reply)? {
-            Step::Call(call) => return Ok(Step::Call(call)),
-            Step::Done(listed) => listed,
+        let (ids, _) = match self.listing.step(service, reply) {
+            Ok(Step::Done(listed)) => listed,
+            Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+            Err(err) => return Err(err),
         };
         if ids.len() >= self.max {
             return Err(Error::TooManyPasswords);
