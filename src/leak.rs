@@ -183,9 +183,10 @@ impl ReportLeaked {
                     self.state = LeakState::Revoking(Box::new(Revoke::new(&self.user, &self.id)));
                 }
                 LeakState::Revoking(revoke) => {
-                    let revoked = match Machine::step(&mut **revoke, service, reply.take())? {
-                        Step::Call(call) => return Ok(Step::Call(call)),
-                        Step::Done(revoked) => revoked,
+                    let revoked = match Machine::step(&mut **revoke, service, reply.take()) {
+                        Ok(Step::Done(revoked)) => revoked,
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Err(err) => return Err(err),
                     };
                     return Ok(Step::Done(self.found(revoked)));
                 }

@@ -221,9 +221,10 @@ impl List {
                     self.state = ListState::Listing(IndexListing::new(user, usize::MAX));
                 }
                 ListState::Listing(listing) => {
-                    let (ids, mut disabled) = match Machine::step(listing, service, reply.take())? {
-                        Step::Call(call) => return Ok(Step::Call(call)),
-                        Step::Done(listed) => listed,
+                    let (ids, mut disabled) = match Machine::step(listing, service, reply.take()) {
+                        Ok(Step::Done(listed)) => listed,
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Err(err) => return Err(err),
                     };
                     disabled.sort_unstable();
                     let mut keys = Vec::with_capacity(3 * ids.len());

@@ -231,9 +231,10 @@ impl Rotate {
                     Step::Done(_) => self.state = RotateState::Drawing(UnusedPassword::default()),
                 },
                 RotateState::Drawing(unused) => {
-                    let password = match unused.step(service, reply.take())? {
-                        Step::Call(call) => return Ok(Step::Call(call)),
-                        Step::Done(password) => password,
+                    let password = match unused.step(service, reply.take()) {
+                        Ok(Step::Done(password)) => password,
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Err(err) => return Err(err),
                     };
                     let hash = hash_new(service, password.expose().as_bytes())?;
                     // The old record with a new id, hash, time and predecessor, in its box;

@@ -345,9 +345,10 @@ impl NewRecord {
                     self.state = NewState::Checking(CheckNew::new(service, &self.fields, caveats)?);
                 }
                 NewState::Checking(check) => {
-                    match check.step(service, reply.take())? {
-                        Step::Call(call) => return Ok(Step::Call(call)),
-                        Step::Done(checked) => self.checked = Some(checked),
+                    match check.step(service, reply.take()) {
+                        Ok(Step::Done(checked)) => self.checked = Some(checked),
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Err(err) => return Err(err),
                     }
                     if let Source::Minted { id, .. } = &self.source {
                         let call = Call::Read(record_keys(id, 2));
@@ -357,9 +358,10 @@ impl NewRecord {
                     self.state = NewState::Drawing(UnusedPassword::default());
                 }
                 NewState::Drawing(unused) => {
-                    match unused.step(service, reply.take())? {
-                        Step::Call(call) => return Ok(Step::Call(call)),
-                        Step::Done(password) => self.password = Some(password),
+                    match unused.step(service, reply.take()) {
+                        Ok(Step::Done(password)) => self.password = Some(password),
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Err(err) => return Err(err),
                     }
                     if let Some(call) = self.count_uses(service)? {
                         return Ok(Step::Call(call));
