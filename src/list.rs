@@ -244,8 +244,10 @@ impl List {
                     self.state = ListState::Sorting;
                 }
                 ListState::Tidying(tidy) => {
-                    if let Step::Call(call) = Machine::step(tidy, service, reply.take())? {
-                        return Ok(Step::Call(call));
+                    match Machine::step(tidy, service, reply.take()) {
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Ok(Step::Done(_)) => {}
+                        Err(err) => return Err(err),
                     }
                     self.state = ListState::Sorting;
                 }

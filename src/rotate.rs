@@ -254,8 +254,10 @@ impl Rotate {
                     self.state = RotateState::Writing(writes);
                 }
                 RotateState::Writing(writes) => {
-                    if let Step::Call(call) = writes.step(service, reply.take())? {
-                        return Ok(Step::Call(call));
+                    match writes.step(service, reply.take()) {
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Ok(Step::Done(_)) => {}
+                        Err(err) => return Err(err),
                     }
                     self.state = RotateState::Confirming;
                     return Ok(Step::Call(Call::Get(tombstone_key(id))));
@@ -273,8 +275,10 @@ impl Rotate {
                     return Ok(Step::Done(Some(Created::of(*new, password, scopes))));
                 }
                 RotateState::Revoking(revoke) => {
-                    if let Step::Call(call) = revoke.step(service, reply.take())? {
-                        return Ok(Step::Call(call));
+                    match revoke.step(service, reply.take()) {
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Ok(Step::Done(_)) => {}
+                        Err(err) => return Err(err),
                     }
                     return Ok(Step::Done(None));
                 }

@@ -382,8 +382,10 @@ impl NewRecord {
                     self.write(service)?;
                 }
                 NewState::Writing(writes) => {
-                    if let Step::Call(call) = writes.step(service, reply.take())? {
-                        return Ok(Step::Call(call));
+                    match writes.step(service, reply.take()) {
+                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                        Ok(Step::Done(_)) => {}
+                        Err(err) => return Err(err),
                     }
                     let (record, granted) = self.record.take().ok_or_else(io::stepped_after_end)?;
                     return Ok(Step::Done((*record, granted, self.password.take())));
