@@ -223,12 +223,13 @@ impl Rotate {
                     self.record = Some(Box::new(old));
                     self.state = RotateState::Counting(IndexListing::new(user, service.config.max_per_user));
                 }
-                RotateState::Counting(listing) => match listing.step(service, reply.take())? {
-                    Step::Call(call) => return Ok(Step::Call(call)),
-                    Step::Done((ids, _)) if ids.len() >= service.config.max_per_user => {
+                RotateState::Counting(listing) => match listing.step(service, reply.take()) {
+                    Ok(Step::Call(call)) => return Ok(Step::Call(call)),
+                    Ok(Step::Done((ids, _))) if ids.len() >= service.config.max_per_user => {
                         return Err(Error::TooManyPasswords);
                     }
-                    Step::Done(_) => self.state = RotateState::Drawing(UnusedPassword::default()),
+                    Ok(Step::Done(_)) => self.state = RotateState::Drawing(UnusedPassword::default()),
+                    Err(err) => return Err(err),
                 },
                 RotateState::Drawing(unused) => {
                     let password = match unused.step(service, reply.take()) {

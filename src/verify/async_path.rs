@@ -303,12 +303,13 @@ impl Verify {
         mut supersede: Supersede,
         reply: Option<Result<Reply>>,
     ) -> Result<Step<Answer>> {
-        match Machine::step(&mut supersede, service, reply)? {
-            Step::Call(call) => {
+        match Machine::step(&mut supersede, service, reply) {
+            Ok(Step::Call(call)) => {
                 self.stage = Stage::Superseding(supersede);
                 Ok(Step::Call(call))
             }
-            Step::Done(()) => self.upgrade(service),
+            Ok(Step::Done(())) => self.upgrade(service),
+            Err(err) => Err(err),
         }
     }
 
