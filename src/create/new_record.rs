@@ -363,16 +363,20 @@ impl NewRecord {
                         Ok(Step::Call(call)) => return Ok(Step::Call(call)),
                         Err(err) => return Err(err),
                     }
-                    if let Some(call) = self.count_uses(service)? {
-                        return Ok(Step::Call(call));
+                    match self.count_uses(service) {
+                        Ok(Some(call)) => return Ok(Step::Call(call)),
+                        Ok(None) => {}
+                        Err(err) => return Err(err),
                     }
                 }
                 NewState::Reading => {
                     if !unused(reply.take())? {
                         return Err(Error::InvalidHash("id already in use"));
                     }
-                    if let Some(call) = self.count_uses(service)? {
-                        return Ok(Step::Call(call));
+                    match self.count_uses(service) {
+                        Ok(Some(call)) => return Ok(Step::Call(call)),
+                        Ok(None) => {}
+                        Err(err) => return Err(err),
                     }
                 }
                 NewState::Counting => {
