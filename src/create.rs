@@ -10,6 +10,7 @@ use crate::clock::{Clock, Millis};
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
+use crate::io::ok;
 use crate::io::{self, Machine, Reply, Step};
 use crate::password::{Password, RandomSource};
 use crate::record::Record;
@@ -114,7 +115,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Create {
             Err(err) => return Err(err),
         };
         // A drawn source always has its password; its absence is a bug, reported, never a panic.
-        let password = password.ok_or_else(io::stepped_after_end)?;
+        let password = ok!(password.ok_or_else(io::stepped_after_end));
         Ok(Step::Done(Created::of(record, password, service.config.catalog.names(&granted))))
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::clock::Clock;
 use crate::error::Result;
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::marker::{self, could_exist, marker_key, record_keys};
 use crate::password::RandomSource;
@@ -55,7 +56,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for SetEnabled {
         let (user, id) = (self.user.as_str(), self.id.as_str());
         if self.read {
             // The marker's write or delete is done.
-            io::done(reply)?;
+            ok!(io::done(reply));
             if !self.enabled {
                 if let Some(cache) = &service.cache {
                     cache.evict_id(id);
@@ -71,9 +72,9 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for SetEnabled {
             keys.push(index_key(user, id));
             return Ok(Step::Call(Call::Read(keys)));
         }
-        let mut values = io::values(reply, 3)?;
+        let mut values = ok!(io::values(reply, 3));
         let (stored, tombstone, entry) = (values.take(), values.take(), values.take());
-        if revoked(tombstone)? || owned(stored.as_deref(), entry.is_some(), user, id)?.is_none() {
+        if ok!(revoked(tombstone)) || ok!(owned(stored.as_deref(), entry.is_some(), user, id)).is_none() {
             return Ok(Step::Done(false));
         }
         self.read = true;

@@ -5,6 +5,7 @@
 use crate::canary::CanaryUse;
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::password::RandomSource;
 use crate::record::{IndexEntry, RECORD_VERSION, Record, record_key, tombstone_key};
@@ -136,16 +137,16 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
             CompleteState::Start(None) => Ok(self.touch()),
             CompleteState::Start(Some(upgrade)) => {
                 let Upgrade { mut record, password } = *upgrade;
-                record.hash = crate::create::hash_new(service, password.as_bytes())?;
+                record.hash = ok!(crate::create::hash_new(service, password.as_bytes()));
                 drop(password);
-                let json = record.to_json()?;
+                let json = ok!(record.to_json());
                 // The id cloned and the record dropped whole (one shared drop, not each of its
                 // other fields inlined here).
                 self.state = CompleteState::Upgrading(record.id.clone());
                 Ok(Step::Call(Call::Put(record_key(&record.id), json)))
             }
             CompleteState::Upgrading(id) => {
-                io::done(reply)?;
+                ok!(io::done(reply));
                 // A revoke writes its tombstone before deleting the record, so if it ran
                 // concurrently we see the tombstone here and remove what we just wrote.
                 let key = tombstone_key(&id);
@@ -153,14 +154,14 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Complete {
                 Ok(Step::Call(Call::Get(key)))
             }
             CompleteState::Checking(id) => {
-                if io::value(reply)?.is_some() {
+                if ok!(io::value(reply)).is_some() {
                     self.state = CompleteState::Undoing;
                     return Ok(Step::Call(Call::Delete(record_key(&id))));
                 }
                 Ok(self.touch())
             }
             CompleteState::Undoing | CompleteState::Touching => {
-                io::done(reply)?;
+                ok!(io::done(reply));
                 Ok(Step::Done(()))
             }
             CompleteState::Over => Err(io::stepped_after_end()),

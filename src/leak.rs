@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
 use crate::hash::PhcHash;
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::json::{Fields, push_quoted, push_u64};
 use crate::marker::record_keys;
@@ -146,26 +147,26 @@ impl ReportLeaked {
                     return Ok(Step::Call(Call::Read(keys)));
                 }
                 LeakState::Reading => {
-                    let mut values = io::values(reply.take(), 3)?;
+                    let mut values = ok!(io::values(reply.take(), 3));
                     let (stored, tombstone, note) = (values.take(), values.take(), values.take());
                     // The owner and hash to check the text against: a live password's record's,
                     // or, revoked before, its leak note's (the same real password if the note's
                     // hash says so).
-                    let revoked = revoked(tombstone)?;
+                    let revoked = ok!(revoked(tombstone));
                     let (user, hash) = if revoked {
                         let Some(note) = note else { return not_found() };
                         let bad = || io::store_corrupt("leak note is not valid JSON of the v1 shape");
-                        let fields = Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad)?;
+                        let fields = ok!(Fields::parse(&note, &["v", "user", "hash", "at"]).ok_or_else(bad));
                         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
                             return Err(bad());
                         }
-                        (fields.string("user").ok_or_else(bad)?, fields.string("hash").ok_or_else(bad)?)
+                        (ok!(fields.string("user").ok_or_else(bad)), ok!(fields.string("hash").ok_or_else(bad)))
                     } else {
                         let Some(stored) = stored else { return not_found() };
-                        let record = Record::from_json(&stored, &self.id)?;
+                        let record = ok!(Record::from_json(&stored, &self.id));
                         (record.user, record.hash)
                     };
-                    let phc = PhcHash::parse(&hash).map_err(corrupt)?;
+                    let phc = ok!(PhcHash::parse(&hash).map_err(corrupt));
                     // The text parsed in the first step: it is the whole password (what is hashed).
                     if !service.hasher.verify(self.text.as_bytes(), &phc) {
                         return not_found();
@@ -179,7 +180,7 @@ impl ReportLeaked {
                     return Ok(Step::Call(Call::Put(leaked_key(&self.id), note)));
                 }
                 LeakState::Noting => {
-                    io::done(reply.take())?;
+                    ok!(io::done(reply.take()));
                     self.state = LeakState::Revoking(Box::new(Revoke::new(&self.user, &self.id)));
                 }
                 LeakState::Revoking(revoke) => {

@@ -10,6 +10,7 @@ use crate::config::MAX_PER_USER_LIMIT;
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::marker;
 use crate::password::{RandomSource, is_id};
@@ -101,7 +102,7 @@ impl<S, C, R> Machine<S, C, R> for IndexListing {
             self.pages = 1;
             return Ok(self.call());
         }
-        let page = io::reply(reply)?.page()?;
+        let page = ok!(io::reply(reply)).page()?;
         for key in page.keys {
             let id = key.strip_prefix(&self.prefix).unwrap_or_default();
             if is_id(id) {
@@ -217,7 +218,7 @@ impl List {
         loop {
             match &mut self.state {
                 ListState::Start => {
-                    record::validate_user(user)?;
+                    ok!(record::validate_user(user));
                     self.state = ListState::Listing(IndexListing::new(user, usize::MAX));
                 }
                 ListState::Listing(listing) => {
@@ -239,7 +240,7 @@ impl List {
                     return Ok(Step::Call(Call::Read(keys)));
                 }
                 ListState::Reading => {
-                    self.values = io::values(reply.take(), 3 * self.ids.len())?;
+                    self.values = ok!(io::values(reply.take(), 3 * self.ids.len()));
                     self.out = Vec::with_capacity(self.ids.len());
                     self.state = ListState::Sorting;
                 }
@@ -261,7 +262,7 @@ impl List {
                     };
                     let values = &mut self.values;
                     let (record, tombstone, entry) = (values.take(), values.take(), values.take());
-                    if revoked(tombstone)? {
+                    if ok!(revoked(tombstone)) {
                         // Revoked (the revoke stopped before its deletes, or a lastUsedAt write raced
                         // it): not a password any more. Tidy up, best effort.
                         let mut tidy = Writes::new().then_try(Call::Delete(index_key(user, &id)));
@@ -272,7 +273,7 @@ impl List {
                         continue;
                     }
                     if let Some(record) = record {
-                        let listed = listed(service, user, &id, &record, entry, &self.disabled)?;
+                        let listed = ok!(listed(service, user, &id, &record, entry, &self.disabled));
                         self.out.push(listed);
                     }
                 }
@@ -291,15 +292,15 @@ fn listed<S, C, R>(
     entry: Option<String>,
     disabled: &[String],
 ) -> Result<Listed> {
-    let record = Record::from_json(record, id)?;
+    let record = ok!(Record::from_json(record, id));
     if record.user != user {
         return Err(io::store_corrupt("index entry points at another user's record"));
     }
     let last_used_at = match entry {
-        Some(json) => IndexEntry::from_json(&json)?.last_used_at,
+        Some(json) => ok!(IndexEntry::from_json(&json)).last_used_at,
         None => None,
     };
-    let scopes = scope_names(service, &record.scopes)?;
+    let scopes = ok!(scope_names(service, &record.scopes));
     let enabled = disabled.binary_search_by(|d| d.as_str().cmp(id)).is_err();
     Ok(Listed::of(record, scopes, last_used_at, enabled))
 }
@@ -308,5 +309,5 @@ fn listed<S, C, R>(
 #[inline(never)]
 pub(crate) fn scope_names<S, C, R>(service: &AppPasswords<S, C, R>, scopes: &str) -> Result<Vec<String>> {
     let catalog = &service.config.catalog;
-    Ok(catalog.names(&catalog.decode(scopes).map_err(corrupt)?))
+    Ok(catalog.names(&ok!(catalog.decode(scopes).map_err(corrupt))))
 }

@@ -18,6 +18,7 @@
 
 use crate::clock::Millis;
 use crate::error::Result;
+use crate::io::ok;
 use crate::io::{Values, store_corrupt};
 use crate::json::{Fields, push_quoted, push_u64};
 use crate::password::is_id;
@@ -88,8 +89,8 @@ pub(crate) fn password_keys(user: &str, id: &str, entry: bool) -> Vec<String> {
 pub(crate) fn read_live(values: &mut Values) -> Result<(Option<String>, State)> {
     let (record, tombstone) = (values.take(), values.take());
     let (disabled, rotated, superseded) = (values.take(), values.take(), values.take());
-    let state = State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref())?;
-    let record = if revoked(tombstone)? { None } else { record };
+    let state = ok!(State::read(disabled.as_deref(), rotated.as_deref(), superseded.as_deref()));
+    let record = if ok!(revoked(tombstone)) { None } else { record };
     Ok((record, state))
 }
 
@@ -116,7 +117,7 @@ pub fn replaced_json(by: &str, at: Millis) -> String {
 /// never taken as "no marker").
 fn marker_at(json: &str, with_by: bool) -> Result<Millis> {
     let bad = || store_corrupt("lifecycle marker is not valid JSON of the v1 shape");
-    let fields = Fields::parse(json, &["v", "by", "at"]).ok_or_else(bad)?;
+    let fields = ok!(Fields::parse(json, &["v", "by", "at"]).ok_or_else(bad));
     if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
         return Err(bad());
     }
@@ -142,10 +143,10 @@ impl State {
     /// Reads the values of [`marker_keys`], in that order.
     pub(crate) fn read(disabled: Option<&str>, rotated: Option<&str>, superseded: Option<&str>) -> Result<Self> {
         if let Some(json) = disabled {
-            marker_at(json, false)?;
+            ok!(marker_at(json, false));
         }
-        let rotated_at = rotated.map(|json| marker_at(json, true)).transpose()?;
-        let superseded_at = superseded.map(|json| marker_at(json, true)).transpose()?;
+        let rotated_at = ok!(rotated.map(|json| marker_at(json, true)).transpose());
+        let superseded_at = ok!(superseded.map(|json| marker_at(json, true)).transpose());
         let superseded_from = match (rotated_at, superseded_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step, Writes};
 use crate::list::IndexListing;
 #[cfg(doc)]
@@ -172,7 +173,7 @@ impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
 pub(crate) fn owned(record: Option<&str>, has_entry: bool, user: &str, id: &str) -> Result<Option<bool>> {
     Ok(match record {
         Some(json) => {
-            let record = Record::from_json(json, id)?;
+            let record = ok!(Record::from_json(json, id));
             (record.user == user).then(|| record.caveats.max_uses().is_some())
         }
         None => has_entry.then_some(false),
@@ -183,8 +184,8 @@ pub(crate) fn owned(record: Option<&str>, has_entry: bool, user: &str, id: &str)
 /// nothing to revoke there.
 fn revoke_writes(user: &str, id: &str, read: Read, now: Millis) -> Result<Option<Writes>> {
     let Read { record, tombstone, has_entry, markers } = read;
-    let revoked = revoked(tombstone)?;
-    let Some(counted) = owned(record.as_deref(), has_entry, user, id)? else { return Ok(None) };
+    let revoked = ok!(revoked(tombstone));
+    let Some(counted) = ok!(owned(record.as_deref(), has_entry, user, id)) else { return Ok(None) };
     // Revoked already: what a revoke that stopped halfway left of this user's password is
     // removed (the record and the entry, when read), and then this call is the one that
     // finished it (true). Else the tombstone, then the record and the entry.
@@ -296,7 +297,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Revoking {
                 let at = self.next.saturating_sub(self.marks.len() + 1);
                 let id = self.ids.get(at).map_or("", String::as_str);
                 let read = Read::take(&mut self.values, self.entry);
-                if let Some(writes) = revoke_writes(&self.user, id, read, service.now())? {
+                if let Some(writes) = ok!(revoke_writes(&self.user, id, read, service.now())) {
                     self.current = Some((at, mark, writes));
                 } else {
                     mark.keep();
@@ -373,7 +374,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, mut reply: Option<Result<Reply>>) -> Result<Step<usize>> {
         if !core::mem::replace(&mut self.started, true) {
-            record::validate_user(&self.revoking.user)?;
+            ok!(record::validate_user(&self.revoking.user));
             self.listing = Some(IndexListing::new(&self.revoking.user, usize::MAX));
         }
         if let Some(listing) = &mut self.listing {

@@ -20,6 +20,7 @@
 use crate::clock::{Clock, Millis};
 use crate::create::{UnusedPassword, WriteNew, hash_new};
 use crate::error::{Error, Result};
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::list::{IndexListing, scope_names};
 use crate::marker::{self, could_exist, marker_key, password_keys, read_live};
@@ -93,7 +94,7 @@ impl<S, C, R> Machine<S, C, R> for Supersede {
         if let Some(put) = self.put.take() {
             return Ok(Step::Call(put));
         }
-        io::done(reply)?;
+        ok!(io::done(reply));
         if let Some(cache) = &service.cache {
             cache.evict_id(&self.old);
         }
@@ -206,9 +207,9 @@ impl Rotate {
                 }
                 RotateState::Reading => {
                     // Revoked or missing: nothing of `user`'s to rotate.
-                    let (stored, state) = read_live(&mut io::values(reply.take(), 5)?)?;
+                    let (stored, state) = ok!(read_live(&mut ok!(io::values(reply.take(), 5))));
                     let Some(stored) = stored else { return Ok(Step::Done(None)) };
-                    let old = Record::from_json(&stored, id)?;
+                    let old = ok!(Record::from_json(&stored, id));
                     if old.user != user {
                         return Ok(Step::Done(None));
                     }
@@ -237,11 +238,11 @@ impl Rotate {
                         Ok(Step::Call(call)) => return Ok(Step::Call(call)),
                         Err(err) => return Err(err),
                     };
-                    let hash = hash_new(service, password.expose().as_bytes())?;
+                    let hash = ok!(hash_new(service, password.expose().as_bytes()));
                     // The old record with a new id, hash, time and predecessor, in its box;
                     // everything else as it was (label, scopes, expiry, caveats, canary): S5
                     // holds across a rotation.
-                    let new = self.record.as_mut().ok_or_else(io::stepped_after_end)?;
+                    let new = ok!(self.record.as_mut().ok_or_else(io::stepped_after_end));
                     new.id = password.id().to_owned();
                     new.hash = hash;
                     new.created_at = self.now;
@@ -250,7 +251,7 @@ impl Rotate {
                     // and the entry too (never shown, so nobody holds it), best effort.
                     let until = self.now.saturating_add(self.overlap_ms);
                     let marker = (marker_key(user, id, marker::ROTATED), marker::replaced_json(&new.id, until));
-                    let writes = WriteNew::new(new)?.then_put(marker.0, marker.1);
+                    let writes = ok!(WriteNew::new(new)).then_put(marker.0, marker.1);
                     self.password = Some(password);
                     self.state = RotateState::Writing(writes);
                 }
@@ -268,11 +269,11 @@ impl Rotate {
                         return Err(io::stepped_after_end());
                     };
                     // A revoke of the old password that ran meanwhile wins.
-                    if revoked(io::value(reply.take())?)? {
+                    if ok!(revoked(ok!(io::value(reply.take())))) {
                         self.state = RotateState::Revoking(Revoke::new(user, &new.id));
                         continue;
                     }
-                    let scopes = scope_names(service, &new.scopes)?;
+                    let scopes = ok!(scope_names(service, &new.scopes));
                     return Ok(Step::Done(Some(Created::of(*new, password, scopes))));
                 }
                 RotateState::Revoking(revoke) => {

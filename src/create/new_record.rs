@@ -8,6 +8,7 @@ use crate::caveat::{CaveatSpec, Caveats};
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
 use crate::hash::Hasher;
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::list::IndexListing;
 use crate::marker::record_keys;
@@ -60,8 +61,8 @@ impl CheckNew {
         new: &Fields,
         caveats: Result<Caveats>,
     ) -> Result<Self> {
-        record::validate_user(&new.user)?;
-        record::validate_label(&new.label)?;
+        ok!(record::validate_user(&new.user));
+        ok!(record::validate_label(&new.label));
         let caveats = caveats?;
         if let (Some(start), Some(end)) = (caveats.not_before(), new.expires_at) {
             if start >= end {
@@ -69,7 +70,7 @@ impl CheckNew {
             }
         }
         let catalog = &service.config.catalog;
-        let chosen = catalog.parse_names(new.scopes.iter().map(String::as_str))?;
+        let chosen = ok!(catalog.parse_names(new.scopes.iter().map(String::as_str)));
         if chosen.is_empty() {
             return Err(Error::NoScopes);
         }
@@ -111,13 +112,13 @@ pub(crate) fn hash_new<S, C: Clock, R: RandomSource>(
     service: &AppPasswords<S, C, R>,
     password: &[u8],
 ) -> Result<String> {
-    let salt = service.with_rng(|rng| Hasher::salt(rng))?;
+    let salt = ok!(service.with_rng(|rng| Hasher::salt(rng)));
     service.hasher.hash_with_salt(password, &service.config.hashing, &salt)
 }
 
 /// Whether the read of an id's record and tombstone found neither.
 fn unused(reply: Option<Result<Reply>>) -> Result<bool> {
-    let mut values = io::values(reply, 2)?;
+    let mut values = ok!(io::values(reply, 2));
     Ok(values.take().is_none() && values.take().is_none())
 }
 
@@ -135,14 +136,14 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for UnusedPassword {
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Password>> {
         if let Some(password) = self.password.take() {
-            if unused(reply)? {
+            if ok!(unused(reply)) {
                 return Ok(Step::Done(password));
             }
             if self.draws >= 4 {
                 return Err(Error::IdCollision);
             }
         }
-        let password = service.with_rng(|rng| password::generate(&service.config.prefix, rng))?;
+        let password = ok!(service.with_rng(|rng| password::generate(&service.config.prefix, rng)));
         self.draws += 1;
         let id = password.id();
         let call = Call::Read(record_keys(id, 2));
@@ -171,7 +172,7 @@ impl WriteNew {
         let (record_key, index_key) = (record_key(&record.id), index_key(&record.user, &record.id));
         let entry = IndexEntry { v: RECORD_VERSION, last_used_at: None };
         let pending =
-            vec![Call::Put(index_key.clone(), entry.to_json()), Call::Put(record_key.clone(), record.to_json()?)];
+            vec![Call::Put(index_key.clone(), entry.to_json()), Call::Put(record_key.clone(), ok!(record.to_json()))];
         Ok(Self { record_key, index_key, pending, asked: 0, failed: None })
     }
 
@@ -279,7 +280,7 @@ impl NewRecord {
     /// straight to the writes.
     fn count_uses<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<Option<Call>> {
         if self.checked.as_ref().is_none_or(|checked| checked.caveats.max_uses().is_none()) {
-            self.write(service)?;
+            ok!(self.write(service));
             return Ok(None);
         }
         self.state = NewState::Counting;
@@ -289,11 +290,13 @@ impl NewRecord {
     /// The record (hashing a drawn password here, synchronously) and its writes.
     fn write<S, C: Clock, R: RandomSource>(&mut self, service: &AppPasswords<S, C, R>) -> Result<()> {
         let (hash, canary) = match (&self.source, &self.password) {
-            (Source::Drawn { canary }, Some(password)) => (hash_new(service, password.expose().as_bytes())?, *canary),
+            (Source::Drawn { canary }, Some(password)) => {
+                (ok!(hash_new(service, password.expose().as_bytes())), *canary)
+            }
             (Source::Minted { phc, .. }, _) => (phc.clone(), false),
             (Source::Drawn { .. }, None) => return Err(io::stepped_after_end()),
         };
-        let Checked { granted, caveats, now } = self.checked.take().ok_or_else(io::stepped_after_end)?;
+        let Checked { granted, caveats, now } = ok!(self.checked.take().ok_or_else(io::stepped_after_end));
         let record = Record {
             v: RECORD_VERSION,
             id: self.id().to_owned(),
@@ -307,7 +310,7 @@ impl NewRecord {
             replaces: None,
             canary,
         };
-        self.state = NewState::Writing(WriteNew::new(&record)?);
+        self.state = NewState::Writing(ok!(WriteNew::new(&record)));
         self.record = Some((Box::new(record), granted));
         Ok(())
     }
@@ -339,10 +342,10 @@ impl NewRecord {
                 NewState::Start => {
                     if let Source::Minted { id, phc } = &mut self.source {
                         // Nothing is read or written before the hash and the arguments pass.
-                        *phc = crate::mint::check_minted(service, id, phc)?;
+                        *phc = ok!(crate::mint::check_minted(service, id, phc));
                     }
-                    let caveats = self.caveats.take().ok_or_else(io::stepped_after_end)?;
-                    self.state = NewState::Checking(CheckNew::new(service, &self.fields, caveats)?);
+                    let caveats = ok!(self.caveats.take().ok_or_else(io::stepped_after_end));
+                    self.state = NewState::Checking(ok!(CheckNew::new(service, &self.fields, caveats)));
                 }
                 NewState::Checking(check) => {
                     match check.step(service, reply.take()) {
@@ -370,7 +373,7 @@ impl NewRecord {
                     }
                 }
                 NewState::Reading => {
-                    if !unused(reply.take())? {
+                    if !ok!(unused(reply.take())) {
                         return Err(Error::InvalidHash("id already in use"));
                     }
                     match self.count_uses(service) {
@@ -380,10 +383,10 @@ impl NewRecord {
                     }
                 }
                 NewState::Counting => {
-                    if io::count(reply.take())? != 0 {
+                    if ok!(io::count(reply.take())) != 0 {
                         return Err(io::store_corrupt("the use counter of a new id is not zero"));
                     }
-                    self.write(service)?;
+                    ok!(self.write(service));
                 }
                 NewState::Writing(writes) => {
                     match writes.step(service, reply.take()) {
@@ -391,7 +394,7 @@ impl NewRecord {
                         Ok(Step::Done(_)) => {}
                         Err(err) => return Err(err),
                     }
-                    let (record, granted) = self.record.take().ok_or_else(io::stepped_after_end)?;
+                    let (record, granted) = ok!(self.record.take().ok_or_else(io::stepped_after_end));
                     return Ok(Step::Done((*record, granted, self.password.take())));
                 }
                 NewState::Over => return Err(io::stepped_after_end()),

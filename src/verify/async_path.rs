@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::error::Result;
 use crate::follow_up::{Complete, FollowUp, Upgrade};
 use crate::hash::PhcHash;
+use crate::io::ok;
 use crate::io::{self, Call, Machine, Reply, Step};
 use crate::marker::{password_keys, read_live};
 use crate::password::{self, RandomSource};
@@ -138,7 +139,7 @@ impl Verify {
     /// # Errors
     /// [`Error::UnknownScope`] for a `require` name not in the catalogue.
     pub fn new<S, C, R>(service: &AppPasswords<S, C, R>, request: &VerifyRequest<'_>) -> Result<Self> {
-        let required = service.config.catalog.parse_names(request.require.iter().copied())?;
+        let required = ok!(service.config.catalog.parse_names(request.require.iter().copied()));
         let (username, password, stage) = match request.credentials {
             Credentials::Password { username, password } => {
                 (username.to_owned(), Zeroizing::new(password.to_owned()), Stage::Start)
@@ -199,15 +200,15 @@ impl Verify {
         (id, tag, now): (String, Option<[u8; 32]>, Millis),
     ) -> Result<Step<Answer>> {
         let catalog = &service.config.catalog;
-        let (stored, markers) = read_live(&mut io::values(reply, 5)?)?;
+        let (stored, markers) = ok!(read_live(&mut ok!(io::values(reply, 5))));
         let known = stored.is_some();
         let (json, id) = match &stored {
             Some(json) => (json.as_str(), id.as_str()),
             None => (service.dummy_record.as_str(), DUMMY_ID),
         };
-        let record = Record::from_json_with(json, id, &service.parsed_caveats)?;
-        let phc = PhcHash::parse(&record.hash).map_err(corrupt)?;
-        let granted = catalog.decode(&record.scopes).map_err(corrupt)?;
+        let record = ok!(Record::from_json_with(json, id, &service.parsed_caveats));
+        let phc = ok!(PhcHash::parse(&record.hash).map_err(corrupt));
+        let granted = ok!(catalog.decode(&record.scopes).map_err(corrupt));
         if granted.is_empty() {
             // create never stores an empty set (docs/design.md#scopes-are-fixed-at-creation): this record was not written by us.
             return Err(io::store_corrupt("record has no scopes"));
@@ -359,7 +360,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Verify {
             Stage::Refused(refusal) => Ok(refuse(refusal)),
             Stage::Reading { id, tag, now } => self.checks(service, reply, (id, tag, now)),
             Stage::TakingUse(max_uses) => {
-                let count = io::count(reply)?;
+                let count = ok!(io::count(reply));
                 let count = u64::try_from(count)
                     .ok()
                     .filter(|c| *c >= 1)
