@@ -120,25 +120,25 @@ pub(crate) fn reply(reply: Option<Result<Reply>>) -> Result<Reply> {
 /// The values of a [`Call::Read`] of `len` keys, in the step's `reply`.
 #[inline(never)]
 pub(crate) fn values(reply: Option<Result<Reply>>, len: usize) -> Result<Values> {
-    Ok(Values(self::reply(reply)?.values(len)?.into_iter()))
+    Ok(Values(ok!(self::reply(reply)).values(len)?.into_iter()))
 }
 
 /// The acknowledgement of a [`Call::Put`] or [`Call::Delete`], in the step's `reply`.
 #[inline(never)]
 pub(crate) fn done(reply: Option<Result<Reply>>) -> Result<()> {
-    self::reply(reply)?.done()
+    ok!(self::reply(reply)).done()
 }
 
 /// The value of a [`Call::Get`], in the step's `reply`.
 #[inline(never)]
 pub(crate) fn value(reply: Option<Result<Reply>>) -> Result<Option<String>> {
-    self::reply(reply)?.value()
+    ok!(self::reply(reply)).value()
 }
 
 /// The count of a [`Call::Increment`], in the step's `reply`.
 #[inline(never)]
 pub(crate) fn count(reply: Option<Result<Reply>>) -> Result<i64> {
-    self::reply(reply)?.count()
+    ok!(self::reply(reply)).count()
 }
 
 /// The values of a [`Call::Read`], taken in the order of its keys (none by default).

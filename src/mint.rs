@@ -12,6 +12,7 @@ use crate::caveat::CaveatSpec;
 use crate::create::{NewRecord, Source};
 use crate::error::{Error, Result};
 use crate::hash::{HashParams, Hasher, OUTPUT_LEN, PhcHash, SALT_LEN};
+use crate::io::ok;
 use crate::io::{Machine, Reply, Step};
 use crate::password::{self, Password, Prefix, RandomSource, is_id};
 use crate::service::{AppPasswords, Clock, DUMMY_ID, Listed, NewAppPassword};
@@ -38,10 +39,10 @@ impl core::fmt::Debug for Minted {
 /// # Errors
 /// [`Error::InvalidHashParams`]; [`Error::RandomUnavailable`].
 pub fn mint(prefix: &Prefix, params: &HashParams, rng: &mut impl RandomSource) -> Result<Minted> {
-    params.validate()?;
-    let password = password::generate(prefix, rng)?;
-    let salt = Hasher::salt(rng)?;
-    let phc = Hasher::default().hash_with_salt(password.expose().as_bytes(), params, &salt)?;
+    ok!(params.validate());
+    let password = ok!(password::generate(prefix, rng));
+    let salt = ok!(Hasher::salt(rng));
+    let phc = ok!(Hasher::default().hash_with_salt(password.expose().as_bytes(), params, &salt));
     Ok(Minted { password, phc })
 }
 
@@ -65,7 +66,7 @@ pub fn ceiling(profile: &HashParams) -> HashParams {
 /// # Errors
 /// [`Error::InvalidHash`], saying which rule failed.
 pub fn check_minted_hash(phc: &str, profile: &HashParams) -> Result<PhcHash> {
-    let parsed = PhcHash::parse(phc)?;
+    let parsed = ok!(PhcHash::parse(phc));
     if !parsed.is_plain_argon2id_v19() {
         return Err(Error::InvalidHash("must be argon2id, v=19, without keyid or data"));
     }
@@ -140,7 +141,7 @@ pub(crate) fn check_minted<S, C: Clock, R: RandomSource>(
     if !is_id(id) || id == DUMMY_ID {
         return Err(Error::InvalidHash("id must be 12 base62 characters"));
     }
-    Ok(check_minted_hash(phc, &service.config.hashing)?.to_phc())
+    Ok(ok!(check_minted_hash(phc, &service.config.hashing)).to_phc())
 }
 
 /// [`AppPasswords::create_from_hash`] and [`AppPasswords::create_from_hash_with_caveats`] as a

@@ -25,6 +25,7 @@
 use crate::caveat::{Caveats, ParsedCaveats};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
+use crate::io::ok;
 use crate::io::store_corrupt;
 use crate::json::{Fields, push_opt_u64, push_quoted, push_u64};
 use crate::password::is_id;
@@ -142,8 +143,8 @@ impl Record {
 
     fn read(json: &str, expected_id: &str, parsed: Option<&ParsedCaveats>) -> Result<Self> {
         let shape = || store_corrupt("record is not valid JSON of the v1 shape");
-        let (fields, caveats) = Fields::parse_keeping(json, RECORD_FIELDS, "caveats").ok_or_else(shape)?;
-        let v = fields.u64("v").ok_or_else(shape)?;
+        let (fields, caveats) = ok!(Fields::parse_keeping(json, RECORD_FIELDS, "caveats").ok_or_else(shape));
+        let v = ok!(fields.u64("v").ok_or_else(shape));
         if v != u64::from(RECORD_VERSION) {
             return Err(store_corrupt("unknown record version"));
         }
@@ -173,16 +174,16 @@ impl Record {
                 canary,
             })
         };
-        let mut record = read().ok_or_else(shape)?;
+        let mut record = ok!(read().ok_or_else(shape));
         record.caveats = match (caveats, parsed) {
             (None, _) => Caveats::default(),
-            (Some(text), Some(parsed)) => parsed.get(expected_id, text)?,
-            (Some(text), None) => Caveats::from_record(text)?,
+            (Some(text), Some(parsed)) => ok!(parsed.get(expected_id, text)),
+            (Some(text), None) => ok!(Caveats::from_record(text)),
         };
         if record.id != expected_id {
             return Err(store_corrupt("record id does not match its key"));
         }
-        validate_user(&record.user).map_err(|_| store_corrupt("bad user in record"))?;
+        ok!(validate_user(&record.user).map_err(|_| store_corrupt("bad user in record")));
         Ok(record)
     }
 }
@@ -209,11 +210,11 @@ impl IndexEntry {
     /// [`Error::StoreCorrupt`].
     pub fn from_json(json: &str) -> Result<Self> {
         let bad = || store_corrupt("index entry is not valid JSON of the v1 shape");
-        let fields = Fields::parse(json, &["v", "lastUsedAt"]).ok_or_else(bad)?;
+        let fields = ok!(Fields::parse(json, &["v", "lastUsedAt"]).ok_or_else(bad));
         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
             return Err(store_corrupt("unknown index entry version"));
         }
-        Ok(Self { v: RECORD_VERSION, last_used_at: fields.opt_u64("lastUsedAt").ok_or_else(bad)? })
+        Ok(Self { v: RECORD_VERSION, last_used_at: ok!(fields.opt_u64("lastUsedAt").ok_or_else(bad)) })
     }
 }
 
@@ -240,11 +241,11 @@ impl Tombstone {
     /// [`Error::StoreCorrupt`].
     pub fn from_json(json: &str) -> Result<Self> {
         let bad = || store_corrupt("tombstone is not valid JSON of the v1 shape");
-        let fields = Fields::parse(json, &["v", "revokedAt"]).ok_or_else(bad)?;
+        let fields = ok!(Fields::parse(json, &["v", "revokedAt"]).ok_or_else(bad));
         if fields.u64("v") != Some(u64::from(RECORD_VERSION)) {
             return Err(bad());
         }
-        Ok(Self { v: RECORD_VERSION, revoked_at: fields.u64("revokedAt").ok_or_else(bad)? })
+        Ok(Self { v: RECORD_VERSION, revoked_at: ok!(fields.u64("revokedAt").ok_or_else(bad)) })
     }
 }
 
