@@ -16,6 +16,16 @@ use app_passwords_core::io::{Call, Machine, Reply, Step};
 use app_passwords_core::store::{ListPage, MAX_GET_MANY};
 use app_passwords_core::{Error, Result};
 
+/// `expr?`, without the `Try` conversions `?` leaves in the wasm (the core's `io::ok!`).
+macro_rules! ok {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(err) => return Err(err),
+        }
+    };
+}
+
 /// A machine whose output becomes a JS value when it is done.
 trait Stepper {
     fn step(&mut self, service: &Service, reply: Option<Result<Reply>>)
@@ -148,17 +158,17 @@ fn corrupt(message: &'static str) -> Error {
 fn read_reply(call: &Call, answer: JsValue) -> Result<Reply> {
     Ok(match call {
         Call::Read(keys) => {
-            let answers: Array = answer.dyn_into().map_err(|_| corrupt("getMany() answers are missing"))?;
+            let answers: Array = ok!(answer.dyn_into().map_err(|_| corrupt("getMany() answers are missing")));
             let mut values = Vec::with_capacity(keys.len());
             for (chunk, answer) in keys.chunks(MAX_GET_MANY).zip(answers.iter()) {
-                bulk_values(chunk, &answer, &mut values)?;
+                ok!(bulk_values(chunk, &answer, &mut values));
             }
             Reply::Values(values)
         }
-        Call::Get(_) => Reply::Value(value(answer, "get() resolved to something other than a string or null")?),
+        Call::Get(_) => Reply::Value(ok!(value(answer, "get() resolved to something other than a string or null"))),
         Call::Put(..) | Call::Delete(_) => Reply::Done,
-        Call::List { .. } => Reply::Page(page(&answer)?),
-        Call::Increment(..) => Reply::Count(count(&answer)?),
+        Call::List { .. } => Reply::Page(ok!(page(&answer))),
+        Call::Increment(..) => Reply::Count(ok!(count(&answer))),
     })
 }
 
@@ -183,9 +193,9 @@ fn bulk_values(keys: &[String], answer: &JsValue, values: &mut Vec<Option<String
         let k = JsValue::from_str(key);
         let v = match map {
             Some(map) => map.get(&k),
-            None => Reflect::get(answer, &k).map_err(|_| bad())?,
+            None => ok!(Reflect::get(answer, &k).map_err(|_| bad())),
         };
-        values.push(value(v, "getMany() resolved to something other than a string or null")?);
+        values.push(ok!(value(v, "getMany() resolved to something other than a string or null")));
     }
     Ok(())
 }
@@ -194,13 +204,13 @@ fn bulk_values(keys: &[String], answer: &JsValue, values: &mut Vec<Option<String
 fn page(answer: &JsValue) -> Result<ListPage> {
     const BAD: &str = "list() must resolve to { keys: string[], cursor?: string }";
     // `keys` read as `undefined` when reading it throws: no array either.
-    let array: Array = property(answer, "keys").dyn_into().map_err(|_| corrupt(BAD))?;
+    let array: Array = ok!(property(answer, "keys").dyn_into().map_err(|_| corrupt(BAD)));
     let mut keys = Vec::new();
     for key in array.iter() {
-        keys.push(key.as_string().ok_or_else(|| corrupt(BAD))?);
+        keys.push(ok!(key.as_string().ok_or_else(|| corrupt(BAD))));
     }
-    let cursor = Reflect::get(answer, &JsValue::from_str("cursor")).map_err(|_| corrupt(BAD))?;
-    let cursor = value(cursor, BAD)?;
+    let cursor = ok!(Reflect::get(answer, &JsValue::from_str("cursor")).map_err(|_| corrupt(BAD)));
+    let cursor = ok!(value(cursor, BAD));
     Ok(ListPage { keys, cursor: cursor.filter(|c| !c.is_empty()) })
 }
 
@@ -218,7 +228,7 @@ fn count(answer: &JsValue) -> Result<i64> {
     if let Some(text) = answer.as_string() {
         return integer(&text).ok_or_else(bad);
     }
-    let number = answer.as_f64().filter(|n| n.fract() == 0.0 && n.abs() <= MAX_SAFE as f64).ok_or_else(bad)?;
+    let number = ok!(answer.as_f64().filter(|n| n.fract() == 0.0 && n.abs() <= MAX_SAFE as f64).ok_or_else(bad));
     #[allow(clippy::cast_possible_truncation)] // an integer within 2^53, checked above
     Ok(number as i64)
 }
