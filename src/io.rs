@@ -120,7 +120,7 @@ pub(crate) fn reply(reply: Option<Result<Reply>>) -> Result<Reply> {
 /// The values of a [`Call::Read`] of `len` keys, in the step's `reply`.
 #[inline(never)]
 pub(crate) fn values(reply: Option<Result<Reply>>, len: usize) -> Result<Values> {
-    Ok(Values(ok!(self::reply(reply)).values(len)?.into_iter()))
+    Ok(Values(ok!(ok!(self::reply(reply)).values(len)).into_iter()))
 }
 
 /// The acknowledgement of a [`Call::Put`] or [`Call::Delete`], in the step's `reply`.

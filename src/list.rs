@@ -102,7 +102,7 @@ impl<S, C, R> Machine<S, C, R> for IndexListing {
             self.pages = 1;
             return Ok(self.call());
         }
-        let page = ok!(io::reply(reply)).page()?;
+        let page = ok!(ok!(io::reply(reply)).page());
         for key in page.keys {
             let id = key.strip_prefix(&self.prefix).unwrap_or_default();
             if is_id(id) {

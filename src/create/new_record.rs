@@ -63,7 +63,7 @@ impl CheckNew {
     ) -> Result<Self> {
         ok!(record::validate_user(&new.user));
         ok!(record::validate_label(&new.label));
-        let caveats = caveats?;
+        let caveats = ok!(caveats);
         if let (Some(start), Some(end)) = (caveats.not_before(), new.expires_at) {
             if start >= end {
                 return Err(Error::InvalidCaveat("notBefore must be before expiresAt"));

@@ -361,10 +361,10 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Verify {
             Stage::Reading { id, tag, now } => self.checks(service, reply, (id, tag, now)),
             Stage::TakingUse(max_uses) => {
                 let count = ok!(io::count(reply));
-                let count = u64::try_from(count)
+                let count = ok!(u64::try_from(count)
                     .ok()
                     .filter(|c| *c >= 1)
-                    .ok_or_else(|| io::store_corrupt("a use counter is below one after an increment"))?;
+                    .ok_or_else(|| io::store_corrupt("a use counter is below one after an increment")));
                 if count > max_uses {
                     return Ok(refuse(Refusal::new(
                         RefusalCode::RequestNotAllowed,
