@@ -25,7 +25,8 @@ use app_passwords_core::password::{PooledOsRandom, Prefix};
 use app_passwords_core::revoke::{Revoke, RevokeAll};
 use app_passwords_core::rotate::Rotate;
 use app_passwords_core::service::{
-    AppPasswords, CachedHit, Clock, Config, Create, FollowUp, Millis, Now, Purpose, VerifyRequest,
+    AppPasswords, CachedHit, Clock, Config, Create, DEFAULT_MAX_PER_USER, DEFAULT_TOUCH_INTERVAL_MS, FollowUp, Millis,
+    Now, Purpose, VerifyRequest,
 };
 use app_passwords_core::verify::{Complete, Verify};
 
@@ -62,13 +63,21 @@ impl AppPasswordsCore {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<AppPasswordsCore, JsValue> {
         let store = JsStore::new(&field(&options, "store")).map_err(|m| invalid_argument(&m))?;
-        let mut config = Config::new().js()?;
-        if let Some(prefix) = convert::opt_string(&options, "prefix")? {
-            config.prefix = Prefix::new(&prefix).js()?;
-        }
-        config.catalog = catalog_option(&field(&options, "catalog"))?;
-        config.hashing = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
-        config.pepper = convert::bytes(&field(&options, "pepper"), "pepper")?;
+        let prefix = match convert::opt_string(&options, "prefix")? {
+            Some(prefix) => Prefix::new(&prefix).js()?,
+            None => Prefix::default(),
+        };
+        // Field by field rather than `Config::new()` and then overwriting: that would read the
+        // default catalogue even when the options give one (twice when they do not).
+        let mut config = Config {
+            prefix,
+            catalog: catalog_option(&field(&options, "catalog"))?,
+            hashing: convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?,
+            pepper: convert::bytes(&field(&options, "pepper"), "pepper")?,
+            touch_interval_ms: DEFAULT_TOUCH_INTERVAL_MS,
+            cache: None,
+            max_per_user: DEFAULT_MAX_PER_USER,
+        };
         let interval = field(&options, "touchIntervalMs");
         if !interval.is_undefined() {
             config.touch_interval_ms = interval
