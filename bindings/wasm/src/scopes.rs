@@ -1,6 +1,8 @@
 //! The `scopes.*` free functions over a catalogue (the embedded default unless one is given),
 //! and reading a catalogue option.
 
+use std::sync::OnceLock;
+
 use wasm_bindgen::prelude::*;
 
 use crate::answers::scopes_js;
@@ -22,18 +24,18 @@ pub(crate) fn catalog_option(value: &JsValue) -> Result<Catalog, JsValue> {
     Catalog::from_json(&json).js()
 }
 
-thread_local! {
-    static DEFAULT_CATALOG: Option<Catalog> = Catalog::bitbucket().ok();
-}
+/// The embedded default, read once. A `static` rather than a thread-local: its `&'static` lets
+/// [`scopes`] run straight through, without a closure over the catalogue (smaller wasm).
+static DEFAULT_CATALOG: OnceLock<Option<Catalog>> = OnceLock::new();
 
-fn with_catalog<T>(catalog: &JsValue, f: impl FnOnce(&Catalog) -> Result<T, JsValue>) -> Result<T, JsValue> {
-    if catalog.is_undefined() || catalog.is_null() {
-        DEFAULT_CATALOG.with(|c| match c {
-            Some(c) => f(c),
-            None => Err(crate::error::to_js(app_passwords_core::Error::InvalidCatalog("embedded catalogue".into()))),
-        })
-    } else {
-        f(&catalog_option(catalog)?)
+/// The catalogue option, or the embedded default when absent; `owned` holds one read from the option.
+fn catalog_or_default<'a>(catalog: &JsValue, owned: &'a mut Option<Catalog>) -> Result<&'a Catalog, JsValue> {
+    if !(catalog.is_undefined() || catalog.is_null()) {
+        return Ok(owned.insert(catalog_option(catalog)?));
+    }
+    match DEFAULT_CATALOG.get_or_init(|| Catalog::bitbucket().ok()) {
+        Some(c) => Ok(c),
+        None => Err(crate::error::to_js(app_passwords_core::Error::InvalidCatalog("embedded catalogue".into()))),
     }
 }
 
@@ -67,24 +69,24 @@ pub fn scopes(call: u32, first: JsValue, second: JsValue, catalog: JsValue) -> R
         DECODE => Some(first.as_string().ok_or_else(|| invalid_argument("encoded must be a string"))?),
         _ => None,
     };
-    with_catalog(&catalog, |c| {
-        let pair = || Ok::<_, JsValue>((names_arg(c, &first, "granted")?, names_arg(c, &second, "required")?));
-        Ok(match call {
-            CATALOG => scopes_js(c),
-            NORMALIZE => string_array(&c.names(&c.close(&names_arg(c, &first, "names")?))),
-            ENCODE => JsValue::from_str(&c.encode(&c.close(&names_arg(c, &first, "names")?))),
-            SATISFIES => {
-                let (granted, required) = pair()?;
-                JsValue::from_bool(c.satisfies(&granted, &required))
-            }
-            MISSING => {
-                let (granted, required) = pair()?;
-                string_array(&c.names(&c.missing(&granted, &required)))
-            }
-            _ => match &encoded {
-                Some(text) => string_array(&c.names(&c.decode(text).js()?)),
-                None => return Err(invalid_argument("no such scopes function")),
-            },
-        })
+    let mut owned = None;
+    let c = catalog_or_default(&catalog, &mut owned)?;
+    let pair = || Ok::<_, JsValue>((names_arg(c, &first, "granted")?, names_arg(c, &second, "required")?));
+    Ok(match call {
+        CATALOG => scopes_js(c),
+        NORMALIZE => string_array(&c.names(&c.close(&names_arg(c, &first, "names")?))),
+        ENCODE => JsValue::from_str(&c.encode(&c.close(&names_arg(c, &first, "names")?))),
+        SATISFIES => {
+            let (granted, required) = pair()?;
+            JsValue::from_bool(c.satisfies(&granted, &required))
+        }
+        MISSING => {
+            let (granted, required) = pair()?;
+            string_array(&c.names(&c.missing(&granted, &required)))
+        }
+        _ => match &encoded {
+            Some(text) => string_array(&c.names(&c.decode(text).js()?)),
+            None => return Err(invalid_argument("no such scopes function")),
+        },
     })
 }
