@@ -129,32 +129,52 @@ impl Catalog {
     /// # Errors
     /// As [`Catalog::from_json`].
     pub fn new(entries: Vec<ScopeDef>) -> Result<Self> {
-        if entries.is_empty() {
+        let mut catalog = Self::for_len(entries.len())?;
+        for def in entries {
+            catalog.push(def)?;
+        }
+        catalog.closed()
+    }
+
+    /// An empty catalogue with room for `len` scopes, or the error for a length out of range.
+    /// [`Catalog::new`] is this, [`Catalog::push`] for each definition, then [`Catalog::closed`]:
+    /// three steps so that [`Catalog::from_json`] pushes each definition as it reads it, without
+    /// a list of them in between.
+    pub(super) fn for_len(len: usize) -> Result<Self> {
+        if len == 0 {
             return Err(Error::InvalidCatalog("no scopes".into()));
         }
-        if entries.len() > MAX_SCOPES {
+        if len > MAX_SCOPES {
             const _: () = assert!(MAX_SCOPES == 256, "the message below names the limit");
             return Err(Error::InvalidCatalog("more than 256 scopes".into()));
         }
-        // Built in place (closures empty at first), so that the checks below are the
-        // catalogue's own lookups (`position`, `close`) rather than copies of them.
-        let mut catalog =
-            Self { scopes: Vec::with_capacity(entries.len()), grantable: ScopeSet::EMPTY, all: ScopeSet::EMPTY };
-        for (i, def) in entries.into_iter().enumerate() {
-            let name = def.name.as_str();
-            if name.is_empty() || name.chars().any(char::is_whitespace) {
-                return Err(Error::InvalidCatalog(["bad scope name \"", name, "\""].concat()));
-            }
-            if catalog.position(name).is_some() {
-                return Err(Error::InvalidCatalog(["duplicate scope \"", name, "\""].concat()));
-            }
-            catalog.all.insert(i);
-            if def.grantable {
-                catalog.grantable.insert(i);
-            }
-            let ScopeDef { name, group, level, implies, grantable } = def;
-            catalog.scopes.push(Scope { name, group, level, implies, grantable, closure: ScopeSet::EMPTY });
+        // Built in place (closures empty at first), so that the checks are the catalogue's
+        // own lookups (`position`, `close`) rather than copies of them.
+        Ok(Self { scopes: Vec::with_capacity(len), grantable: ScopeSet::EMPTY, all: ScopeSet::EMPTY })
+    }
+
+    /// Adds the next definition (its closure not computed yet).
+    pub(super) fn push(&mut self, def: ScopeDef) -> Result<()> {
+        let name = def.name.as_str();
+        if name.is_empty() || name.chars().any(char::is_whitespace) {
+            return Err(Error::InvalidCatalog(["bad scope name \"", name, "\""].concat()));
         }
+        if self.position(name).is_some() {
+            return Err(Error::InvalidCatalog(["duplicate scope \"", name, "\""].concat()));
+        }
+        let i = self.scopes.len();
+        self.all.insert(i);
+        if def.grantable {
+            self.grantable.insert(i);
+        }
+        let ScopeDef { name, group, level, implies, grantable } = def;
+        self.scopes.push(Scope { name, group, level, implies, grantable, closure: ScopeSet::EMPTY });
+        Ok(())
+    }
+
+    /// The closures of the pushed definitions, and the checks that need them all.
+    pub(super) fn closed(self) -> Result<Self> {
+        let mut catalog = self;
         // Direct implication sets, then a fixed point: at most n rounds, cycles are harmless.
         for i in 0..catalog.scopes.len() {
             let mut set = ScopeSet::EMPTY;

@@ -71,7 +71,7 @@ impl Catalog {
         let Some(Value::Array(scopes)) = file.take("scopes") else {
             return Err(bad("needs a \"scopes\" array"));
         };
-        let mut defs = Vec::with_capacity(scopes.len());
+        let mut catalog = Self::for_len(scopes.len())?;
         for (i, value) in scopes.into_iter().enumerate() {
             let Some(def) = ScopeDef::from_value(value) else {
                 let mut why = String::from("scope ");
@@ -81,9 +81,9 @@ impl Catalog {
                 );
                 return Err(Error::InvalidCatalog(why));
             };
-            defs.push(def);
+            catalog.push(def)?;
         }
-        Self::new(defs)
+        catalog.closed()
     }
 }
 
