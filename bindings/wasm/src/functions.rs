@@ -32,14 +32,14 @@ fn prefix_option(options: &JsValue) -> Result<Prefix, JsValue> {
 }
 
 /// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
-fn generate_password(options: JsValue) -> Result<JsValue, JsValue> {
+fn generate_password(options: &JsValue) -> Result<JsValue, JsValue> {
     let password = password::generate(&prefix_option(&options)?, &mut GeneratorRandom).js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
 /// `mintAppPassword({ prefix?, hashing? })` → `{ id, password, phc }`: a password and its
 /// Argon2id PHC string at `hashing` (default the light app-password profile); nothing stored.
-fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
+fn mint_app_password(options: &JsValue) -> Result<JsValue, JsValue> {
     let prefix = prefix_option(&options)?;
     let params = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
     let minted = mint::mint(&prefix, &params, &mut GeneratorRandom).js()?;
@@ -51,12 +51,12 @@ fn mint_app_password(options: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// `looksLikeAppPassword(s)`: prefix, length, alphabet and checksum; no store.
-fn looks_like_app_password(candidate: JsValue) -> bool {
+fn looks_like_app_password(candidate: &JsValue) -> bool {
     candidate.as_string().is_some_and(|s| password::looks_like_app_password(&s))
 }
 
 /// `hashPassword(password, params?)` → Argon2id PHC string; OWASP profile by default.
-fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsValue> {
+fn hash_password(password: &JsValue, params: &JsValue) -> Result<String, JsValue> {
     let password =
         zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
     let params = convert::hash_params(&params, HashParams::OWASP)?;
@@ -64,7 +64,7 @@ fn hash_password(password: JsValue, params: JsValue) -> Result<String, JsValue> 
 }
 
 /// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
-fn verify_password_hash(password: JsValue, phc: JsValue) -> Result<bool, JsValue> {
+fn verify_password_hash(password: &JsValue, phc: &JsValue) -> Result<bool, JsValue> {
     let password =
         zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
     let phc = phc.as_string().ok_or_else(|| invalid_argument("phc must be a string"))?;
@@ -83,7 +83,7 @@ const VERIFY_HASH: u32 = 4;
 /// `generatePassword(options?)`, `mintAppPassword(options?)`, `looksLikeAppPassword(candidate)`,
 /// `hashPassword(password, params?)`, `verifyPasswordHash(password, phc)`.
 #[wasm_bindgen]
-pub fn passwords(call: u32, first: JsValue, second: JsValue) -> Result<JsValue, JsValue> {
+pub fn passwords(call: u32, first: &JsValue, second: &JsValue) -> Result<JsValue, JsValue> {
     match call {
         GENERATE => generate_password(first),
         MINT => mint_app_password(first),

@@ -63,7 +63,7 @@ const MISSING: u32 = 5;
 /// - `satisfies(granted, required, catalog?)`;
 /// - `missing(granted, required, catalog?)`.
 #[wasm_bindgen]
-pub fn scopes(call: u32, first: JsValue, second: JsValue, catalog: JsValue) -> Result<JsValue, JsValue> {
+pub fn scopes(call: u32, first: &JsValue, second: &JsValue, catalog: &JsValue) -> Result<JsValue, JsValue> {
     // decode's argument is checked before the catalogue is read, as its own function did.
     let encoded = match call {
         DECODE => Some(first.as_string().ok_or_else(|| invalid_argument("encoded must be a string"))?),

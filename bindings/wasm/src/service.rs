@@ -61,7 +61,7 @@ pub struct AppPasswordsCore {
 impl AppPasswordsCore {
     /// `new AppPasswordsCore({ store, prefix?, catalog?, hashing?, pepper?, now?, touchIntervalMs?, cache?, maxPerUser? })`
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<AppPasswordsCore, JsValue> {
+    pub fn new(options: &JsValue) -> Result<AppPasswordsCore, JsValue> {
         let store = JsStore::new(&field(&options, "store")).map_err(|m| invalid_argument(&m))?;
         let prefix = match convert::opt_string(&options, "prefix")? {
             Some(prefix) => Prefix::new(&prefix).js()?,
@@ -122,11 +122,11 @@ impl AppPasswordsCore {
     pub fn start(
         &self,
         call: u32,
-        first: JsValue,
-        second: JsValue,
-        third: JsValue,
-        fourth: JsValue,
-        fifth: JsValue,
+        first: &JsValue,
+        second: &JsValue,
+        third: &JsValue,
+        fourth: &JsValue,
+        fifth: &JsValue,
     ) -> Result<Operation, JsValue> {
         match call {
             VERIFY_HEADER => self.verify_header(first, second, third, fourth, fifth),
@@ -150,13 +150,13 @@ impl AppPasswordsCore {
     #[allow(clippy::too_many_arguments)] // plain arguments on purpose: see above
     pub fn verify(
         &self,
-        username: JsValue,
-        password: JsValue,
-        require: JsValue,
-        purpose: JsValue,
-        client_ip: JsValue,
-        method: JsValue,
-        path: JsValue,
+        username: &JsValue,
+        password: &JsValue,
+        require: &JsValue,
+        purpose: &JsValue,
+        client_ip: &JsValue,
+        method: &JsValue,
+        path: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let purpose = match convert::opt_string_value(&purpose, "purpose")?.as_deref() {
             None | Some("api") => Purpose::Api,
@@ -182,7 +182,7 @@ impl AppPasswordsCore {
     /// `verifyHeader`), or for a cache hit of a password with caveats a ticket number: then
     /// `verifyHitNow(ticket, clientIp, method, path)`.
     #[wasm_bindgen(js_name = verifyHeaderNow)]
-    pub fn verify_header_now(&self, header: JsValue, require: JsValue) -> Result<JsValue, JsValue> {
+    pub fn verify_header_now(&self, header: &JsValue, require: &JsValue) -> Result<JsValue, JsValue> {
         let header = zeroize::Zeroizing::new(header.as_string());
         let require = convert::strings(&require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
@@ -261,11 +261,11 @@ impl AppPasswordsCore {
     /// operation answering `[result, followUp, canaryUse]`.
     fn verify_header(
         &self,
-        header: JsValue,
-        require: JsValue,
-        client_ip: JsValue,
-        method: JsValue,
-        path: JsValue,
+        header: &JsValue,
+        require: &JsValue,
+        client_ip: &JsValue,
+        method: &JsValue,
+        path: &JsValue,
     ) -> Result<Operation, JsValue> {
         let header = zeroize::Zeroizing::new(header.as_string());
         let require = convert::strings(&require, "require", true)?;
@@ -280,7 +280,7 @@ impl AppPasswordsCore {
     /// with `from_hash`, `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → an
     /// operation answering the stored password as `list` shows it (the password itself was
     /// minted, and stays, elsewhere). One function for both: their options are read the same way.
-    fn create(&self, options: JsValue, from_hash: bool) -> Result<Operation, JsValue> {
+    fn create(&self, options: &JsValue, from_hash: bool) -> Result<Operation, JsValue> {
         let args = CreateArgs::read(&options)?;
         let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
         let new = args.new_app_password(&scopes);
@@ -300,7 +300,7 @@ impl AppPasswordsCore {
     }
 
     /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
-    fn list(&self, user: JsValue) -> Result<Operation, JsValue> {
+    fn list(&self, user: &JsValue) -> Result<Operation, JsValue> {
         let machine = List::new(&string_arg(&user, "user")?);
         Ok(Operation::new(&self.inner, machine, |listed| {
             let out: Array = listed.iter().map(listed_js).collect();
@@ -309,13 +309,13 @@ impl AppPasswordsCore {
     }
 
     /// `revoke(user, id)` → an operation answering `true` if that user had it.
-    fn revoke(&self, user: JsValue, id: JsValue) -> Result<Operation, JsValue> {
+    fn revoke(&self, user: &JsValue, id: &JsValue) -> Result<Operation, JsValue> {
         let machine = Revoke::new(&string_arg(&user, "user")?, &string_arg(&id, "id")?);
         Ok(Operation::new(&self.inner, machine, |revoked| Ok(JsValue::from_bool(revoked))))
     }
 
     /// `revokeAll(user)` → an operation answering the number of passwords revoked.
-    fn revoke_all(&self, user: JsValue) -> Result<Operation, JsValue> {
+    fn revoke_all(&self, user: &JsValue) -> Result<Operation, JsValue> {
         let machine = RevokeAll::new(&string_arg(&user, "user")?);
         Ok(Operation::new(&self.inner, machine, |count| {
             Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
@@ -324,7 +324,7 @@ impl AppPasswordsCore {
 
     /// `rotate(user, id, { overlapMs? })` → an operation answering the replacement (with
     /// `replaces`), or `null` when that user has no such password.
-    fn rotate(&self, user: JsValue, id: JsValue, options: JsValue) -> Result<Operation, JsValue> {
+    fn rotate(&self, user: &JsValue, id: &JsValue, options: &JsValue) -> Result<Operation, JsValue> {
         let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
         let overlap = field(&options, "overlapMs");
         let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
@@ -344,14 +344,14 @@ impl AppPasswordsCore {
     }
 
     /// `setEnabled(user, id, enabled)` → an operation answering `true` if that user had it.
-    fn set_enabled(&self, user: JsValue, id: JsValue, enabled: JsValue) -> Result<Operation, JsValue> {
+    fn set_enabled(&self, user: &JsValue, id: &JsValue, enabled: &JsValue) -> Result<Operation, JsValue> {
         let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
         let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
         Ok(Operation::new(&self.inner, SetEnabled::new(&user, &id, enabled), |done| Ok(JsValue::from_bool(done))))
     }
 
     /// `reportLeaked(password)` → an operation answering `{ found, revoked, id?, user? }`.
-    fn report_leaked(&self, password: JsValue) -> Result<Operation, JsValue> {
+    fn report_leaked(&self, password: &JsValue) -> Result<Operation, JsValue> {
         let password = zeroize::Zeroizing::new(string_arg(&password, "password")?);
         Ok(Operation::new(&self.inner, ReportLeaked::new(&password), |report| {
             let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
