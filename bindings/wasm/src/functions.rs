@@ -57,17 +57,15 @@ fn looks_like_app_password(candidate: &JsValue) -> bool {
 
 /// `hashPassword(password, params?)` → Argon2id PHC string; OWASP profile by default.
 fn hash_password(password: &JsValue, params: &JsValue) -> Result<String, JsValue> {
-    let password =
-        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
-    let params = convert::hash_params(&params, HashParams::OWASP)?;
+    let password = zeroize::Zeroizing::new(convert::string_arg(password, "password")?);
+    let params = convert::hash_params(params, HashParams::OWASP)?;
     hash::hash_password(&password, &params).js()
 }
 
 /// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
 fn verify_password_hash(password: &JsValue, phc: &JsValue) -> Result<bool, JsValue> {
-    let password =
-        zeroize::Zeroizing::new(password.as_string().ok_or_else(|| invalid_argument("password must be a string"))?);
-    let phc = phc.as_string().ok_or_else(|| invalid_argument("phc must be a string"))?;
+    let password = zeroize::Zeroizing::new(convert::string_arg(password, "password")?);
+    let phc = convert::string_arg(phc, "phc")?;
     hash::verify_password_hash(&password, &phc).js()
 }
 
