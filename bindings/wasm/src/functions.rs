@@ -33,15 +33,15 @@ fn prefix_option(options: &JsValue) -> Result<Prefix, JsValue> {
 
 /// `generatePassword({ prefix? })` → `{ id, password }`; nothing stored.
 fn generate_password(options: &JsValue) -> Result<JsValue, JsValue> {
-    let password = password::generate(&prefix_option(&options)?, &mut GeneratorRandom).js()?;
+    let password = password::generate(&prefix_option(options)?, &mut GeneratorRandom).js()?;
     Ok(Obj::new().set("id", password.id()).set("password", password.expose()).build())
 }
 
 /// `mintAppPassword({ prefix?, hashing? })` → `{ id, password, phc }`: a password and its
 /// Argon2id PHC string at `hashing` (default the light app-password profile); nothing stored.
 fn mint_app_password(options: &JsValue) -> Result<JsValue, JsValue> {
-    let prefix = prefix_option(&options)?;
-    let params = convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?;
+    let prefix = prefix_option(options)?;
+    let params = convert::hash_params(&field(options, "hashing"), HashParams::APP_PASSWORD)?;
     let minted = mint::mint(&prefix, &params, &mut GeneratorRandom).js()?;
     Ok(Obj::new()
         .set("id", minted.password.id())

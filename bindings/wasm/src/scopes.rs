@@ -70,12 +70,12 @@ pub fn scopes(call: u32, first: &JsValue, second: &JsValue, catalog: &JsValue) -
         _ => None,
     };
     let mut owned = None;
-    let c = catalog_or_default(&catalog, &mut owned)?;
-    let pair = || Ok::<_, JsValue>((names_arg(c, &first, "granted")?, names_arg(c, &second, "required")?));
+    let c = catalog_or_default(catalog, &mut owned)?;
+    let pair = || Ok::<_, JsValue>((names_arg(c, first, "granted")?, names_arg(c, second, "required")?));
     Ok(match call {
         CATALOG => scopes_js(c),
-        NORMALIZE => string_array(&c.names(&c.close(&names_arg(c, &first, "names")?))),
-        ENCODE => JsValue::from_str(&c.encode(&c.close(&names_arg(c, &first, "names")?))),
+        NORMALIZE => string_array(&c.names(&c.close(&names_arg(c, first, "names")?))),
+        ENCODE => JsValue::from_str(&c.encode(&c.close(&names_arg(c, first, "names")?))),
         SATISFIES => {
             let (granted, required) = pair()?;
             JsValue::from_bool(c.satisfies(&granted, &required))

@@ -62,8 +62,8 @@ impl AppPasswordsCore {
     /// `new AppPasswordsCore({ store, prefix?, catalog?, hashing?, pepper?, now?, touchIntervalMs?, cache?, maxPerUser? })`
     #[wasm_bindgen(constructor)]
     pub fn new(options: &JsValue) -> Result<AppPasswordsCore, JsValue> {
-        let store = JsStore::new(&field(&options, "store")).map_err(|m| invalid_argument(&m))?;
-        let prefix = match convert::opt_string(&options, "prefix")? {
+        let store = JsStore::new(&field(options, "store")).map_err(|m| invalid_argument(&m))?;
+        let prefix = match convert::opt_string(options, "prefix")? {
             Some(prefix) => Prefix::new(&prefix).js()?,
             None => Prefix::default(),
         };
@@ -71,21 +71,21 @@ impl AppPasswordsCore {
         // default catalogue even when the options give one (twice when they do not).
         let mut config = Config {
             prefix,
-            catalog: catalog_option(&field(&options, "catalog"))?,
-            hashing: convert::hash_params(&field(&options, "hashing"), HashParams::APP_PASSWORD)?,
-            pepper: convert::bytes(&field(&options, "pepper"), "pepper")?,
+            catalog: catalog_option(&field(options, "catalog"))?,
+            hashing: convert::hash_params(&field(options, "hashing"), HashParams::APP_PASSWORD)?,
+            pepper: convert::bytes(&field(options, "pepper"), "pepper")?,
             touch_interval_ms: DEFAULT_TOUCH_INTERVAL_MS,
             cache: None,
             max_per_user: DEFAULT_MAX_PER_USER,
         };
-        let interval = field(&options, "touchIntervalMs");
+        let interval = field(options, "touchIntervalMs");
         if !interval.is_undefined() {
             config.touch_interval_ms = interval
                 .as_f64()
                 .and_then(convert::millis)
                 .ok_or_else(|| invalid_argument("touchIntervalMs must be a non-negative number"))?;
         }
-        let max_per_user = field(&options, "maxPerUser");
+        let max_per_user = field(options, "maxPerUser");
         if !max_per_user.is_undefined() {
             config.max_per_user = max_per_user
                 .as_f64()
@@ -94,7 +94,7 @@ impl AppPasswordsCore {
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| invalid_argument("maxPerUser must be an integer from 1 to 1000"))?;
         }
-        let cache = field(&options, "cache");
+        let cache = field(options, "cache");
         if !cache.is_undefined() && !cache.is_null() {
             let number = |name: &str| field(&cache, name).as_f64().and_then(convert::millis);
             let (Some(ttl_ms), Some(max_entries)) = (number("ttlMs"), number("maxEntries")) else {
@@ -103,7 +103,7 @@ impl AppPasswordsCore {
             let max_entries = usize::try_from(max_entries).unwrap_or(usize::MAX);
             config.cache = Some(app_passwords_core::cache::CacheConfig { ttl_ms, max_entries });
         }
-        let now = field(&options, "now");
+        let now = field(options, "now");
         let clock = if now.is_undefined() {
             JsClock(None)
         } else {
@@ -158,16 +158,16 @@ impl AppPasswordsCore {
         method: &JsValue,
         path: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        let purpose = match convert::opt_string_value(&purpose, "purpose")?.as_deref() {
+        let purpose = match convert::opt_string_value(purpose, "purpose")?.as_deref() {
             None | Some("api") => Purpose::Api,
             Some("login") => Purpose::Login,
             Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
         };
-        let username = string_arg(&username, "username")?;
-        let password = zeroize::Zeroizing::new(string_arg(&password, "password")?);
-        let require = convert::strings(&require, "require", true)?;
+        let username = string_arg(username, "username")?;
+        let password = zeroize::Zeroizing::new(string_arg(password, "password")?);
+        let require = convert::strings(require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let context = ContextArgs::read(&client_ip, &method, &path)?;
+        let context = ContextArgs::read(client_ip, method, path)?;
         let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) }
             .with_context(context.context());
         match self.inner.verify_now(&request).js()? {
@@ -184,7 +184,7 @@ impl AppPasswordsCore {
     #[wasm_bindgen(js_name = verifyHeaderNow)]
     pub fn verify_header_now(&self, header: &JsValue, require: &JsValue) -> Result<JsValue, JsValue> {
         let header = zeroize::Zeroizing::new(header.as_string());
-        let require = convert::strings(&require, "require", true)?;
+        let require = convert::strings(require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
         match self.inner.verify_now_lazily(&VerifyRequest::basic(header.as_deref(), &require)).js()? {
             Now::Answered(result) => answered(Some(result)),
@@ -268,9 +268,9 @@ impl AppPasswordsCore {
         path: &JsValue,
     ) -> Result<Operation, JsValue> {
         let header = zeroize::Zeroizing::new(header.as_string());
-        let require = convert::strings(&require, "require", true)?;
+        let require = convert::strings(require, "require", true)?;
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let context = ContextArgs::read(&client_ip, &method, &path)?;
+        let context = ContextArgs::read(client_ip, method, path)?;
         let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
         Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
     }
@@ -281,27 +281,27 @@ impl AppPasswordsCore {
     /// operation answering the stored password as `list` shows it (the password itself was
     /// minted, and stays, elsewhere). One function for both: their options are read the same way.
     fn create(&self, options: &JsValue, from_hash: bool) -> Result<Operation, JsValue> {
-        let args = CreateArgs::read(&options)?;
+        let args = CreateArgs::read(options)?;
         let (scopes, caveats) = (args.scope_refs(), args.caveats.refs());
-        let new = args.new_app_password(&scopes);
+        let (new, spec) = (args.new_app_password(&scopes), args.caveats.spec(&caveats));
         if from_hash {
-            let id = convert::string(&options, "id")?;
-            let phc = convert::string(&options, "phc")?;
+            let id = convert::string(options, "id")?;
+            let phc = convert::string(options, "phc")?;
             let minted = FromHash { id: &id, phc: &phc };
-            let machine = CreateFromHash::new(new, &args.caveats.spec(&caveats), minted);
+            let machine = CreateFromHash::new(new, &spec, minted);
             return Ok(Operation::new(&self.inner, machine, |listed| Ok(listed_js(&listed))));
         }
         // A canary never grants, so it takes no caveats.
-        let machine = match convert::opt_bool(&options, "canary")? {
+        let machine = match convert::opt_bool(options, "canary")? {
             Some(true) => Create::canary(new),
-            _ => Create::new(new, &args.caveats.spec(&caveats)),
+            _ => Create::new(new, &spec),
         };
         Ok(Operation::new(&self.inner, machine, |created| Ok(created_js(&created, None))))
     }
 
     /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
     fn list(&self, user: &JsValue) -> Result<Operation, JsValue> {
-        let machine = List::new(&string_arg(&user, "user")?);
+        let machine = List::new(&string_arg(user, "user")?);
         Ok(Operation::new(&self.inner, machine, |listed| {
             let out: Array = listed.iter().map(listed_js).collect();
             Ok(out.into())
@@ -310,13 +310,13 @@ impl AppPasswordsCore {
 
     /// `revoke(user, id)` → an operation answering `true` if that user had it.
     fn revoke(&self, user: &JsValue, id: &JsValue) -> Result<Operation, JsValue> {
-        let machine = Revoke::new(&string_arg(&user, "user")?, &string_arg(&id, "id")?);
+        let machine = Revoke::new(&string_arg(user, "user")?, &string_arg(id, "id")?);
         Ok(Operation::new(&self.inner, machine, |revoked| Ok(JsValue::from_bool(revoked))))
     }
 
     /// `revokeAll(user)` → an operation answering the number of passwords revoked.
     fn revoke_all(&self, user: &JsValue) -> Result<Operation, JsValue> {
-        let machine = RevokeAll::new(&string_arg(&user, "user")?);
+        let machine = RevokeAll::new(&string_arg(user, "user")?);
         Ok(Operation::new(&self.inner, machine, |count| {
             Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
         }))
@@ -325,8 +325,8 @@ impl AppPasswordsCore {
     /// `rotate(user, id, { overlapMs? })` → an operation answering the replacement (with
     /// `replaces`), or `null` when that user has no such password.
     fn rotate(&self, user: &JsValue, id: &JsValue, options: &JsValue) -> Result<Operation, JsValue> {
-        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
-        let overlap = field(&options, "overlapMs");
+        let (user, id) = (string_arg(user, "user")?, string_arg(id, "id")?);
+        let overlap = field(options, "overlapMs");
         let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
             None
         } else {
@@ -345,14 +345,14 @@ impl AppPasswordsCore {
 
     /// `setEnabled(user, id, enabled)` → an operation answering `true` if that user had it.
     fn set_enabled(&self, user: &JsValue, id: &JsValue, enabled: &JsValue) -> Result<Operation, JsValue> {
-        let (user, id) = (string_arg(&user, "user")?, string_arg(&id, "id")?);
+        let (user, id) = (string_arg(user, "user")?, string_arg(id, "id")?);
         let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
         Ok(Operation::new(&self.inner, SetEnabled::new(&user, &id, enabled), |done| Ok(JsValue::from_bool(done))))
     }
 
     /// `reportLeaked(password)` → an operation answering `{ found, revoked, id?, user? }`.
     fn report_leaked(&self, password: &JsValue) -> Result<Operation, JsValue> {
-        let password = zeroize::Zeroizing::new(string_arg(&password, "password")?);
+        let password = zeroize::Zeroizing::new(string_arg(password, "password")?);
         Ok(Operation::new(&self.inner, ReportLeaked::new(&password), |report| {
             let out = Obj::new().set("found", report.found).set("revoked", report.revoked);
             Ok(match (&report.id, &report.user) {
