@@ -55,12 +55,11 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn literal(&mut self, word: &str, value: Value) -> Option<Value> {
-        let rest = self.text.get(self.at..)?;
-        rest.starts_with(word).then(|| {
-            self.at += word.len();
-            value
-        })
+    /// Moves past `word` when the text goes on with it.
+    fn literal(&mut self, word: &str) -> Option<()> {
+        let found = self.text.get(self.at..)?.starts_with(word);
+        self.at += if found { word.len() } else { 0 };
+        found.then_some(())
     }
 
     fn value(&mut self, depth: usize) -> Option<Value> {
@@ -69,9 +68,9 @@ impl Reader<'_, '_> {
         }
         self.skip_whitespace();
         match self.peek()? {
-            b'n' => self.literal("null", Value::Null),
-            b't' => self.literal("true", Value::Bool(true)),
-            b'f' => self.literal("false", Value::Bool(false)),
+            b'n' => self.literal("null").map(|()| Value::Null),
+            b't' => self.literal("true").map(|()| Value::Bool(true)),
+            b'f' => self.literal("false").map(|()| Value::Bool(false)),
             b'"' => self.string().map(Value::String),
             b'[' => self.array(depth),
             b'{' => self.object(depth),
