@@ -71,22 +71,21 @@ pub fn scopes(call: u32, first: &JsValue, second: &JsValue, catalog: &JsValue) -
     };
     let mut owned = None;
     let c = catalog_or_default(catalog, &mut owned)?;
-    let pair = || Ok::<_, JsValue>((names_arg(c, first, "granted")?, names_arg(c, second, "required")?));
-    Ok(match call {
-        CATALOG => scopes_js(c),
-        NORMALIZE => string_array(&c.names(&c.close(&names_arg(c, first, "names")?))),
-        ENCODE => JsValue::from_str(&c.encode(&c.close(&names_arg(c, first, "names")?))),
-        SATISFIES => {
-            let (granted, required) = pair()?;
-            JsValue::from_bool(c.satisfies(&granted, &required))
-        }
-        MISSING => {
-            let (granted, required) = pair()?;
-            string_array(&c.names(&c.missing(&granted, &required)))
+    // The set each function answers with (as names, or encoded), computed in one place.
+    let set = match call {
+        CATALOG => return Ok(scopes_js(c)),
+        NORMALIZE | ENCODE => c.close(&names_arg(c, first, "names")?),
+        SATISFIES | MISSING => {
+            let (granted, required) = (names_arg(c, first, "granted")?, names_arg(c, second, "required")?);
+            if call == SATISFIES {
+                return Ok(JsValue::from_bool(c.satisfies(&granted, &required)));
+            }
+            c.missing(&granted, &required)
         }
         _ => match &encoded {
-            Some(text) => string_array(&c.names(&c.decode(text).js()?)),
+            Some(text) => c.decode(text).js()?,
             None => return Err(invalid_argument("no such scopes function")),
         },
-    })
+    };
+    Ok(if call == ENCODE { JsValue::from_str(&c.encode(&set)) } else { string_array(&c.names(&set)) })
 }
