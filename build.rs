@@ -29,6 +29,7 @@ fn main() {
         .concat()
         .replace(",\"implies\":[]", "")
         .replace(",\"grantable\":true", "");
+    let defaults = group_first(&defaults);
     let out_dir = env::var("OUT_DIR").unwrap_or_default();
     for (name, text) in [("catalog.min.json", out), ("catalog.default.json", defaults)] {
         let dest = Path::new(&out_dir).join(name);
@@ -36,6 +37,30 @@ fn main() {
             println!("cargo:warning=could not write {}: {err}", dest.display());
         }
     }
+}
+
+/// Each scope's `group` moved before its `name` (the file writes `name` first): the reader
+/// looks members up by name, and `{"group":"Repositories","name":"repository` repeats for
+/// gzip where `{"name":"repository","group":"Repositories"` did not: 30 bytes less.
+fn group_first(json: &str) -> String {
+    let (name, group) = ("{\"name\":", ",\"group\":");
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(at) = rest.find(name) {
+        out.push_str(&rest[..at]);
+        let after_name = &rest[at + name.len()..];
+        let name_value = &after_name[..value_len(after_name)];
+        let Some(after_group) = after_name[name_value.len()..].strip_prefix(group) else {
+            out.push_str(&rest[at..at + name.len()]);
+            rest = after_name;
+            continue;
+        };
+        let group_value = &after_group[..value_len(after_group)];
+        out.push_str(&["{\"group\":", group_value, ",\"name\":", name_value].concat());
+        rest = &after_group[group_value.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `json` without every member named `key` (given with its quotes and colon) and the comma
