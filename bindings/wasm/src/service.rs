@@ -130,14 +130,24 @@ impl AppPasswordsCore {
     ) -> Result<Operation, JsValue> {
         match call {
             VERIFY_HEADER => self.verify_header(first, second, third, fourth, fifth),
-            CREATE => self.create(first, false),
-            CREATE_FROM_HASH => self.create(first, true),
-            LIST => self.list(first),
-            REVOKE => self.revoke(first, second),
-            REVOKE_ALL => self.revoke_all(first),
-            ROTATE => self.rotate(first, second, third),
-            SET_ENABLED => self.set_enabled(first, second, third),
+            CREATE | CREATE_FROM_HASH => self.create(first, call == CREATE_FROM_HASH),
             REPORT_LEAKED => self.report_leaked(first),
+            LIST | REVOKE_ALL | REVOKE | ROTATE | SET_ENABLED => {
+                // The others name a user first, and most an id second: read here, once for all.
+                let user = string_arg(first, "user")?;
+                match call {
+                    LIST => self.list(&user),
+                    REVOKE_ALL => self.revoke_all(&user),
+                    _ => {
+                        let id = string_arg(second, "id")?;
+                        match call {
+                            REVOKE => self.revoke(&user, &id),
+                            ROTATE => self.rotate(&user, id, third),
+                            _ => self.set_enabled(&user, &id, third),
+                        }
+                    }
+                }
+            }
             _ => Err(invalid_argument("no such operation")),
         }
     }
@@ -300,8 +310,8 @@ impl AppPasswordsCore {
     }
 
     /// `list(user)` → an operation answering `[{ id, label, scopes, createdAt, expiresAt, lastUsedAt }]`.
-    fn list(&self, user: &JsValue) -> Result<Operation, JsValue> {
-        let machine = List::new(&string_arg(user, "user")?);
+    fn list(&self, user: &str) -> Result<Operation, JsValue> {
+        let machine = List::new(user);
         Ok(Operation::new(&self.inner, machine, |listed| {
             let out: Array = listed.iter().map(listed_js).collect();
             Ok(out.into())
@@ -309,14 +319,14 @@ impl AppPasswordsCore {
     }
 
     /// `revoke(user, id)` → an operation answering `true` if that user had it.
-    fn revoke(&self, user: &JsValue, id: &JsValue) -> Result<Operation, JsValue> {
-        let machine = Revoke::new(&string_arg(user, "user")?, &string_arg(id, "id")?);
+    fn revoke(&self, user: &str, id: &str) -> Result<Operation, JsValue> {
+        let machine = Revoke::new(user, id);
         Ok(Operation::new(&self.inner, machine, |revoked| Ok(JsValue::from_bool(revoked))))
     }
 
     /// `revokeAll(user)` → an operation answering the number of passwords revoked.
-    fn revoke_all(&self, user: &JsValue) -> Result<Operation, JsValue> {
-        let machine = RevokeAll::new(&string_arg(user, "user")?);
+    fn revoke_all(&self, user: &str) -> Result<Operation, JsValue> {
+        let machine = RevokeAll::new(user);
         Ok(Operation::new(&self.inner, machine, |count| {
             Ok(JsValue::from_f64(f64::from(u32::try_from(count).unwrap_or(u32::MAX))))
         }))
@@ -324,8 +334,7 @@ impl AppPasswordsCore {
 
     /// `rotate(user, id, { overlapMs? })` → an operation answering the replacement (with
     /// `replaces`), or `null` when that user has no such password.
-    fn rotate(&self, user: &JsValue, id: &JsValue, options: &JsValue) -> Result<Operation, JsValue> {
-        let (user, id) = (string_arg(user, "user")?, string_arg(id, "id")?);
+    fn rotate(&self, user: &str, id: String, options: &JsValue) -> Result<Operation, JsValue> {
         let overlap = field(options, "overlapMs");
         let overlap_ms = if overlap.is_undefined() || overlap.is_null() {
             None
@@ -337,17 +346,16 @@ impl AppPasswordsCore {
                     .ok_or_else(|| invalid_argument("overlapMs must be a non-negative number"))?,
             )
         };
-        let machine = Rotate::new(&user, &id, overlap_ms);
+        let machine = Rotate::new(user, &id, overlap_ms);
         Ok(Operation::new(&self.inner, machine, move |created| {
             Ok(created.map_or(JsValue::NULL, |created| created_js(&created, Some(&id))))
         }))
     }
 
     /// `setEnabled(user, id, enabled)` → an operation answering `true` if that user had it.
-    fn set_enabled(&self, user: &JsValue, id: &JsValue, enabled: &JsValue) -> Result<Operation, JsValue> {
-        let (user, id) = (string_arg(user, "user")?, string_arg(id, "id")?);
+    fn set_enabled(&self, user: &str, id: &str, enabled: &JsValue) -> Result<Operation, JsValue> {
         let enabled = enabled.as_bool().ok_or_else(|| invalid_argument("enabled must be a boolean"))?;
-        Ok(Operation::new(&self.inner, SetEnabled::new(&user, &id, enabled), |done| Ok(JsValue::from_bool(done))))
+        Ok(Operation::new(&self.inner, SetEnabled::new(user, id, enabled), |done| Ok(JsValue::from_bool(done))))
     }
 
     /// `reportLeaked(password)` → an operation answering `{ found, revoked, id?, user? }`.
