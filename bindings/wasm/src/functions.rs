@@ -55,18 +55,17 @@ fn looks_like_app_password(candidate: &JsValue) -> bool {
     candidate.as_string().is_some_and(|s| password::looks_like_app_password(&s))
 }
 
-/// `hashPassword(password, params?)` → Argon2id PHC string; OWASP profile by default.
-fn hash_password(password: &JsValue, params: &JsValue) -> Result<String, JsValue> {
+/// `hashPassword(password, params?)` → Argon2id PHC string, OWASP profile by default; with
+/// `verify`, `verifyPasswordHash(password, phc)` → boolean, reading any Argon2 PHC string. One
+/// function for both, as both read the password first.
+fn hash_or_verify(password: &JsValue, second: &JsValue, verify: bool) -> Result<JsValue, JsValue> {
     let password = zeroize::Zeroizing::new(convert::string_arg(password, "password")?);
-    let params = convert::hash_params(params, HashParams::OWASP)?;
-    hash::hash_password(&password, &params).js()
-}
-
-/// `verifyPasswordHash(password, phc)` → boolean; reads any Argon2 PHC string.
-fn verify_password_hash(password: &JsValue, phc: &JsValue) -> Result<bool, JsValue> {
-    let password = zeroize::Zeroizing::new(convert::string_arg(password, "password")?);
-    let phc = convert::string_arg(phc, "phc")?;
-    hash::verify_password_hash(&password, &phc).js()
+    if verify {
+        let phc = convert::string_arg(second, "phc")?;
+        return hash::verify_password_hash(&password, &phc).js().map(JsValue::from_bool);
+    }
+    let params = convert::hash_params(second, HashParams::OWASP)?;
+    hash::hash_password(&password, &params).js().map(JsValue::from)
 }
 
 /// The functions [`passwords`] runs, by number (the package's `PASSWORDS` table in api.js).
@@ -86,8 +85,7 @@ pub fn passwords(call: u32, first: &JsValue, second: &JsValue) -> Result<JsValue
         GENERATE => generate_password(first),
         MINT => mint_app_password(first),
         LOOKS_LIKE => Ok(JsValue::from_bool(looks_like_app_password(first))),
-        HASH => hash_password(first, second).map(JsValue::from),
-        VERIFY_HASH => verify_password_hash(first, second).map(JsValue::from_bool),
+        HASH | VERIFY_HASH => hash_or_verify(first, second, call == VERIFY_HASH),
         _ => Err(invalid_argument("no such password function")),
     }
 }
