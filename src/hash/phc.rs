@@ -84,20 +84,20 @@ pub(crate) fn decode_b64(text: &str, url: bool) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
-    let mut bad = 0i16;
-    for chunk in text.chunks(4) {
-        let mut block = 0u32;
-        for &c in chunk {
-            let six = decode_6bits(c, plus, slash);
-            bad |= six & -64; // nonzero only for -1, a character outside the alphabet
-            block = (block << 6) | u32::from(six.to_le_bytes()[0] & 63);
+    // Six bits in per character, a byte out whenever eight are waiting (where depends only on
+    // the position); the 2 or 4 bits left at the end must be zero.
+    let (mut bad, mut bits, mut waiting) = (0i16, 0u32, 0u32);
+    for &c in text {
+        let six = decode_6bits(c, plus, slash);
+        bad |= six & -64; // nonzero only for -1, a character outside the alphabet
+        bits = (bits << 6) | u32::from(six.to_le_bytes()[0] & 63);
+        waiting += 6;
+        if waiting >= 8 {
+            waiting -= 8;
+            out.push((bits >> waiting).to_le_bytes()[0]);
         }
-        // 2, 3 or 4 characters make 1, 2 or 3 bytes; what is left of the block must be zero.
-        let [_, bytes @ ..] = (block << (6 * (4 - chunk.len()))).to_be_bytes();
-        let (kept, rest) = bytes.split_at_checked(chunk.len() - 1)?;
-        out.extend_from_slice(kept);
-        bad |= rest.iter().fold(0, |acc, b| acc | i16::from(*b));
     }
+    bad |= i16::from(bits & ((1 << waiting) - 1) != 0);
     (bad == 0).then_some(out)
 }
 
