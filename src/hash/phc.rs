@@ -62,13 +62,19 @@ fn required<T>(value: Option<T>, what: &'static str) -> Result<T> {
 /// which was 1 KB of wasm; branch-free as that one is (no lookup indexed by a byte of the hash).
 pub(crate) fn push_b64(out: &mut String, bytes: &[u8], url: bool) {
     let (plus, slash) = if url { (b'-', b'_') } else { (b'+', b'/') };
-    for chunk in bytes.chunks(3) {
-        let byte = |i: usize| chunk.get(i).map_or(0, |b| u32::from(*b));
-        let block = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        // 1, 2 or 3 bytes make 2, 3 or 4 characters, the first from the top six bits.
-        for shift in [18, 12, 6, 0].into_iter().take(chunk.len() + 1) {
-            out.push(char::from(encode_6bits((block >> shift) & 63, plus, slash)));
+    // Eight bits in per byte, a character out whenever six are waiting; the last 2 or 4 bits
+    // padded with zeros to a character of their own.
+    let (mut bits, mut waiting) = (0u32, 0u32);
+    for &byte in bytes {
+        bits = (bits << 8) | u32::from(byte);
+        waiting += 8;
+        while waiting >= 6 {
+            waiting -= 6;
+            out.push(char::from(encode_6bits((bits >> waiting) & 63, plus, slash)));
         }
+    }
+    if waiting > 0 {
+        out.push(char::from(encode_6bits((bits << (6 - waiting)) & 63, plus, slash)));
     }
 }
 
