@@ -182,7 +182,7 @@ impl AppPasswordsCore {
             .with_context(context.context());
         match self.inner.verify_now(&request).js()? {
             Some(result) => answered(Some(result)),
-            None => Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?).into()),
+            None => Ok(verify_operation(&self.inner, &request)?.into()),
         }
     }
 
@@ -282,7 +282,7 @@ impl AppPasswordsCore {
         let require: Vec<&str> = require.iter().map(String::as_str).collect();
         let context = ContextArgs::read(client_ip, method, path)?;
         let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
-        Ok(verify_operation(&self.inner, Verify::new(&self.inner, &request).js()?))
+        verify_operation(&self.inner, &request)
     }
 
     /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
@@ -372,14 +372,16 @@ impl AppPasswordsCore {
     }
 }
 
-/// A verify as an operation answering `[result, followUp, canaryUse]`: `followUp` is the
+/// A verify of `request` that needs the store (its machine built here, once for both callers),
+/// as an operation answering `[result, followUp, canaryUse]`: `followUp` is the
 /// operation of the follow-up writes, or `undefined` when there are none (a canary's use alone
 /// writes nothing, so it answers in an unknown id's time); `canaryUse` is `{ id, user, label,
 /// at }` when the verify saw a canary's right secret, else `undefined` (the package hands it to
 /// its `onCanary` hook).
-fn verify_operation(service: &Rc<Service>, machine: Verify) -> Operation {
+fn verify_operation(service: &Rc<Service>, request: &VerifyRequest<'_>) -> Result<Operation, JsValue> {
+    let machine = Verify::new(service, request).js()?;
     let inner = Rc::clone(service);
-    Operation::new(service, machine, move |(result, follow_up)| {
+    Ok(Operation::new(service, machine, move |(result, follow_up)| {
         let canary = match follow_up.as_ref().and_then(FollowUp::canary_use) {
             Some(used) => Obj::new()
                 .set("id", used.id.as_str())
@@ -396,5 +398,5 @@ fn verify_operation(service: &Rc<Service>, machine: Verify) -> Operation {
             _ => JsValue::UNDEFINED,
         };
         Ok(Array::of3(&answered(Some(result))?, &follow_up, &canary).into())
-    })
+    }))
 }
