@@ -200,9 +200,17 @@ impl Obj {
     }
 
     /// Sets a field (setting a property on a fresh plain object cannot fail).
+    #[inline]
     pub fn set(self, name: &str, value: impl Into<JsValue>) -> Self {
-        let _ = Reflect::set(&self.0, &JsValue::from_str(name), &value.into());
+        self.put(name, value.into());
         self
+    }
+
+    /// [`Obj::set`]'s work, apart and not inlined: that one is built once per value type, and
+    /// each copy is now only the conversion.
+    #[inline(never)]
+    fn put(&self, name: &str, value: JsValue) {
+        let _ = Reflect::set(&self.0, &JsValue::from_str(name), &value);
     }
 
     /// The object.
