@@ -3,7 +3,8 @@
 //! `implied_by_observation`): the core reads neither, and both would be in every wasm download.
 //! Also writes the copy that `Catalog::bitbucket` reads (`catalog.default.json`): the scopes
 //! only, without the members that say what the reader assumes anyway (`"implies":[]`,
-//! `"grantable":true`), a quarter fewer bytes.
+//! `"grantable":true`), a quarter fewer bytes, and with each scope's `group` before its `name`
+//! (gzip then finds longer repeats).
 
 use std::{env, fs, path::Path};
 

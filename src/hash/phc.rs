@@ -4,7 +4,9 @@
 //! Apart from the hashing (`hash.rs`) because it is a text format, not a computation: this
 //! file knows the grammar and our bounds on it and never runs Argon2; [`super::Hasher`] runs
 //! Argon2 on what this file parsed. The reader is our own, small and bounded, so a stored
-//! string with absurd parameters is refused before any memory is asked for.
+//! string with absurd parameters is refused before any memory is asked for. Its base64 codec
+//! ([`push_b64`], [`decode_b64`]) is also the scope encoding's (base64url) and the Basic
+//! header's: one small codec in the wasm.
 
 use core::fmt;
 

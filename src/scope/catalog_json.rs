@@ -2,8 +2,9 @@
 //! [`Catalog::from_json`] and the embedded default ([`Catalog::bitbucket`]).
 //!
 //! Apart from `scope.rs` because it is input handling, not the scope model: it turns an
-//! untrusted document into definitions and explains what is wrong with a bad one;
-//! [`Catalog::new`] then checks the definitions and computes the closures.
+//! untrusted document into definitions and explains what is wrong with a bad one; the
+//! catalogue checks each definition as it is pushed and computes the closures (the steps of
+//! [`Catalog::new`]).
 
 use super::Catalog;
 use crate::error::{Error, Result};
