@@ -24,7 +24,6 @@ use crate::password::RandomSource;
 mod phc;
 
 pub use phc::{MAX_PHC_LEN, PhcHash};
-pub(crate) use phc::{decode_b64, push_b64};
 
 /// Largest memory cost accepted (KiB): 256 MiB, above RFC 9106's second recommendation.
 pub const MAX_MEMORY_KIB: u32 = 256 * 1024;

@@ -4,13 +4,12 @@
 //! Apart from the hashing (`hash.rs`) because it is a text format, not a computation: this
 //! file knows the grammar and our bounds on it and never runs Argon2; [`super::Hasher`] runs
 //! Argon2 on what this file parsed. The reader is our own, small and bounded, so a stored
-//! string with absurd parameters is refused before any memory is asked for. Its base64 codec
-//! ([`push_b64`], [`decode_b64`]) is also the scope encoding's (base64url) and the Basic
-//! header's: one small codec in the wasm.
+//! string with absurd parameters is refused before any memory is asked for.
 
 use core::fmt;
 
 use argon2::{Algorithm, Params, Version};
+use base64ct::{Base64Unpadded, Encoding};
 
 use super::HashParams;
 use crate::error::{Error, Result};
@@ -44,10 +43,7 @@ impl fmt::Debug for PhcHash {
 fn b64_decode(field: &str, what: &'static str) -> Result<Vec<u8>> {
     // The PHC format is unpadded; tolerate padding some writers add.
     let trimmed = field.trim_end_matches('=');
-    match decode_b64(trimmed, false) {
-        Some(bytes) => Ok(bytes),
-        None => Err(Error::InvalidHash(what)),
-    }
+    Base64Unpadded::decode_vec(trimmed).map_err(|_| Error::InvalidHash(what))
 }
 
 /// `value`, or [`Error::InvalidHash`] naming what is missing. Not `ok_or`: that builds the error
@@ -59,81 +55,9 @@ fn required<T>(value: Option<T>, what: &'static str) -> Result<T> {
     }
 }
 
-/// Appends the unpadded base64 of `bytes`: the standard alphabet, or with `url` base64url's,
-/// `-` and `_` for `+` and `/` (the scope encoding). Our own rather than base64ct's encoder,
-/// which was 1 KB of wasm; branch-free as that one is (no lookup indexed by a byte of the hash).
-pub(crate) fn push_b64(out: &mut String, bytes: &[u8], url: bool) {
-    let (plus, slash) = if url { (b'-', b'_') } else { (b'+', b'/') };
-    // Eight bits in per byte, a character out whenever six are waiting; the last 2 or 4 bits
-    // padded with zeros to a character of their own.
-    let (mut bits, mut waiting) = (0u32, 0u32);
-    for &byte in bytes {
-        bits = (bits << 8) | u32::from(byte);
-        waiting += 8;
-        while waiting >= 6 {
-            waiting -= 6;
-            out.push(char::from(encode_6bits((bits >> waiting) & 63, plus, slash)));
-        }
-    }
-    if waiting > 0 {
-        out.push(char::from(encode_6bits((bits << (6 - waiting)) & 63, plus, slash)));
-    }
-}
-
-/// Strict unpadded base64 (`url`: base64url) to bytes: `None` for a character outside the
-/// alphabet, a length of 1 mod 4, or bits set after the last byte (so each byte string has one
-/// text). Our own, with [`push_b64`], rather than base64ct's codec (2 KB of wasm: its decoder
-/// re-encodes to check); constant-time in the text as that one is, since it decodes the
-/// password of a Basic header too. The capacity is reserved first, so no copy is left behind.
-pub(crate) fn decode_b64(text: &str, url: bool) -> Option<Vec<u8>> {
-    let (plus, slash) = if url { (b'-', b'_') } else { (b'+', b'/') };
-    let text = text.as_bytes();
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
-    // Six bits in per character, a byte out whenever eight are waiting (where depends only on
-    // the position); the 2 or 4 bits left at the end must be zero.
-    let (mut bad, mut bits, mut waiting) = (0i16, 0u32, 0u32);
-    for &c in text {
-        let six = decode_6bits(c, plus, slash);
-        bad |= six & -64; // nonzero only for -1, a character outside the alphabet
-        bits = (bits << 6) | u32::from(six.to_le_bytes()[0] & 63);
-        waiting += 6;
-        if waiting >= 8 {
-            waiting -= 8;
-            out.push((bits >> waiting).to_le_bytes()[0]);
-        }
-    }
-    bad |= i16::from(bits & ((1 << waiting) - 1) != 0);
-    (bad == 0).then_some(out)
-}
-
-/// The 6-bit value of a character of the alphabet with `plus` and `slash` for 62 and 63, or
-/// -1. Arithmetic only: each `((low - 1 - c) & (c - high - 1)) >> 8` is all ones when `c` is
-/// in `low..=high`, else zero; the matching range adds its offset to the -1.
-fn decode_6bits(c: u8, plus: u8, slash: u8) -> i16 {
-    let within = |low: u8, high: u8, offset: i16| {
-        let c = i16::from(c);
-        (((i16::from(low) - 1 - c) & (c - i16::from(high) - 1)) >> 8) & offset
-    };
-    -1 + within(b'A', b'Z', i16::from(c) - 64)
-        + within(b'a', b'z', i16::from(c) - 70)
-        + within(b'0', b'9', i16::from(c) + 5)
-        + within(plus, plus, 63)
-        + within(slash, slash, 64)
-}
-
-/// The character of a 6-bit value: `A`-`Z`, `a`-`z`, `0`-`9`, `plus`, `slash`. Arithmetic
-/// only: each `(edge - x) >> 8` is all ones once `x` is past `edge`, else zero.
-fn encode_6bits(six: u32, plus: u8, slash: u8) -> u8 {
-    let x = i32::try_from(six).unwrap_or(0);
-    let mut c = x + i32::from(b'A');
-    c += ((25 - x) >> 8) & 6; // 26.. -> 'a'..
-    c -= ((51 - x) >> 8) & 75; // 52.. -> '0'..
-    c += ((61 - x) >> 8) & (i32::from(plus) - i32::from(b'9') - 1); // 62 -> plus
-    c += ((62 - x) >> 8) & (i32::from(slash) - i32::from(plus) - 1); // 63 -> slash
-    u8::try_from(c).unwrap_or(b'=')
+/// Appends the unpadded base64 of `bytes` (one copy of this for the four fields of a PHC string).
+fn push_b64(out: &mut String, bytes: &[u8]) {
+    out.push_str(&Base64Unpadded::encode_string(bytes));
 }
 
 fn parse_u32(value: &str, what: &'static str) -> Result<u32> {
@@ -297,92 +221,16 @@ impl PhcHash {
         }
         if !self.keyid.is_empty() {
             out.push_str(",keyid=");
-            push_b64(&mut out, &self.keyid, false);
+            push_b64(&mut out, &self.keyid);
         }
         if !self.data.is_empty() {
             out.push_str(",data=");
-            push_b64(&mut out, &self.data, false);
+            push_b64(&mut out, &self.data);
         }
         out.push('$');
-        push_b64(&mut out, &self.salt, false);
+        push_b64(&mut out, &self.salt);
         out.push('$');
-        push_b64(&mut out, &self.hash, false);
+        push_b64(&mut out, &self.hash);
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use base64ct::{Base64Unpadded, Encoding};
-
-    use super::{decode_b64, push_b64};
-
-    #[test]
-    fn push_b64_writes_what_base64ct_writes() {
-        // Every 6-bit value in every position, and every length of remainder.
-        let bytes: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
-        for start in 0..3 {
-            for len in 0..=bytes.len() - start {
-                let input = bytes.get(start..start + len).unwrap_or_default();
-                let expected = Base64Unpadded::encode_string(input);
-                let mut standard = String::from("x");
-                push_b64(&mut standard, input, false);
-                assert_eq!(standard, ["x", &expected].concat());
-                let mut url = String::new();
-                push_b64(&mut url, input, true);
-                assert_eq!(url, expected.replace('+', "-").replace('/', "_"));
-            }
-        }
-    }
-
-    /// What base64ct's strict unpadded decoder answers, with `url`'s alphabet mapped to its.
-    fn reference(text: &str, url: bool) -> Option<Vec<u8>> {
-        let standard: String = text
-            .chars()
-            .map(|c| match (url, c) {
-                (true, '-') => '+',
-                (true, '_') => '/',
-                (true, '+' | '/') => '.',
-                (_, c) => c,
-            })
-            .collect();
-        Base64Unpadded::decode_vec(&standard).ok()
-    }
-
-    #[test]
-    fn decode_b64_answers_what_base64ct_answers() {
-        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=. @[`{\x7f";
-        // Every text of up to 3 characters over the alphabets and their neighbours...
-        let mut texts = vec![String::new()];
-        for _ in 0..3 {
-            let longer: Vec<String> = texts
-                .iter()
-                .filter(|t| t.len() == texts.last().map_or(0, String::len))
-                .flat_map(|t| CHARS.iter().map(move |&c| [t.as_str(), &char::from(c).to_string()].concat()))
-                .collect();
-            texts.extend(longer);
-        }
-        // ...and pseudo-random ones up to 16, mostly valid (a small LCG, no dependency).
-        let mut state = 0x2545_f491_u64;
-        let mut next = |n: usize| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            usize::try_from(state >> 33).unwrap_or(0) % n
-        };
-        for _ in 0..200_000 {
-            let len = next(17);
-            let alphabet = if next(8) == 0 { CHARS.len() } else { 66 };
-            texts.push((0..len).map(|_| char::from(*CHARS.get(next(alphabet)).unwrap_or(&b'A'))).collect());
-        }
-        texts.push("é".into());
-        texts.push("QUJDé".into());
-        let mut valid = 0;
-        for text in &texts {
-            for url in [false, true] {
-                let ours = decode_b64(text, url);
-                assert_eq!(ours, reference(text, url), "{text:?} url={url}");
-                valid += usize::from(ours.is_some());
-            }
-        }
-        assert!(valid > 50_000, "the test reaches valid texts ({valid})");
     }
 }
