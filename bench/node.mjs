@@ -302,8 +302,14 @@ async function app() {
     const R = rounds(5, 3);
     const rates = [];
     const sync = [];
+    // One untimed round first, as for the cache hits below: V8 tiers the wasm and the glue up
+    // over the first tens of thousands of calls; the rounds measure the steady state a server
+    // runs in, and the warm-up's own rate is kept as `coldRatePerSec`.
+    let t0 = now();
+    for (let i = 0; i < N; i++) await svc.verify({ username: "alice", password: inputs[i % inputs.length].password });
+    const coldRatePerSec = N / ((now() - t0) / 1000);
     for (let r = 0; r < R; r++) {
-      let t0 = now();
+      t0 = now();
       for (let i = 0; i < N; i++) await svc.verify({ username: "alice", password: inputs[i % inputs.length].password });
       rates.push(N / ((now() - t0) / 1000));
       t0 = now();
@@ -311,10 +317,10 @@ async function app() {
       sync.push(N / ((now() - t0) / 1000));
     }
     out.reject = {
-      inputs: inputs.length, reasons, perRound: N, rounds: R, ratePerSec: median(rates), minRate: min(rates),
+      inputs: inputs.length, reasons, perRound: N, rounds: R, ratePerSec: median(rates), minRate: min(rates), coldRatePerSec,
       storeCalls: { ...counts }, storeReads: counts.get + counts.list, looksLikeRatePerSec: median(sync),
     };
-    log(`rejection: ${Math.round(out.reject.ratePerSec).toLocaleString("en")}/s (verify, awaited one by one); store calls ${JSON.stringify(counts)}; looksLikeAppPassword ${Math.round(out.reject.looksLikeRatePerSec).toLocaleString("en")}/s`);
+    log(`rejection: ${Math.round(out.reject.ratePerSec).toLocaleString("en")}/s (verify, awaited one by one; the untimed warm-up round ${Math.round(coldRatePerSec).toLocaleString("en")}/s); store calls ${JSON.stringify(counts)}; looksLikeAppPassword ${Math.round(out.reject.looksLikeRatePerSec).toLocaleString("en")}/s`);
   }
 
   // ---- generation
@@ -345,16 +351,21 @@ async function app() {
     const N = rounds(20_000, 5_000);
     const R = rounds(5, 3);
     const rates = [];
+    const once = async () => {
+      const res = await svc.verify({ username: "dave", password: c.password, require: ["repository"] });
+      if (!res.cached) throw new Error("a cache miss");
+    };
+    // An untimed round first (see the refusals above): its rate is kept as `coldRatePerSec`.
+    const tc = now();
+    for (let i = 0; i < N; i++) await once();
+    const coldRatePerSec = N / ((now() - tc) / 1000);
     for (let r = 0; r < R; r++) {
       const t0 = now();
-      for (let i = 0; i < N; i++) {
-        const res = await svc.verify({ username: "dave", password: c.password, require: ["repository"] });
-        if (!res.cached) throw new Error("a cache miss");
-      }
+      for (let i = 0; i < N; i++) await once();
       rates.push(N / ((now() - t0) / 1000));
     }
-    out.cached = { perRound: N, rounds: R, ratePerSec: median(rates), minRate: min(rates) };
-    log(`cached verify: ${Math.round(out.cached.ratePerSec).toLocaleString("en")}/s (awaited one by one)`);
+    out.cached = { perRound: N, rounds: R, ratePerSec: median(rates), minRate: min(rates), coldRatePerSec };
+    log(`cached verify: ${Math.round(out.cached.ratePerSec).toLocaleString("en")}/s (awaited one by one; the untimed warm-up round ${Math.round(coldRatePerSec).toLocaleString("en")}/s)`);
   }
 
   // ---- list of 50
