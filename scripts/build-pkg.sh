@@ -20,11 +20,6 @@ chmod 755 "$stage"
 # expect, indexing and panic in the crates), and with panic=abort they trapped before too.
 # WASM_TOOLCHAIN=stable builds the same code on stable (bigger, same behaviour).
 #
-# Argon2 and BLAKE2b at opt-level "s" here (3 in Cargo.toml, for native builds): in this module
-# fat LTO optimizes them again at the module crate's level 3, which vectorizes the block function
-# either way; "s" only keeps the first pass from unrolling. 1.1 KB smaller, hashing within 1%
-# (docs/BUILD-KNOBS.md, "Fifth round").
-#
 # Without the reference-types and multivalue features (on by default since Rust 1.82):
 # wasm-bindgen then keeps JS values in the glue's array instead of a wasm table, and every
 # export shim is smaller. 1.9 KB raw and 1.1 KB gzip less; a cache hit 1-6% slower
@@ -40,8 +35,7 @@ else
   # Its own target dir: the stable builds of the tests keep theirs.
   RUSTFLAGS="-Ctarget-feature=+simd128,-reference-types,-multivalue -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
     cargo "+$nightly" build -p app-passwords-wasm-module --lib --release --target wasm32-unknown-unknown \
-    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir "$target_dir/wasm-nightly" \
-    --config 'profile.release.package.argon2.opt-level="s"' --config 'profile.release.package.blake2.opt-level="s"'
+    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir "$target_dir/wasm-nightly"
   wasm="$target_dir/wasm-nightly/wasm32-unknown-unknown/release/app_passwords.wasm"
 fi
 wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name app_passwords "$wasm"
