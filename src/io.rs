@@ -91,6 +91,12 @@ macro_rules! ok {
 }
 pub(crate) use ok;
 
+/// Whether a step ends its machine: its output or its error. The machines with a state of their
+/// own go `Over` then, so that a step after the end answers `stepped_after_end`.
+pub(crate) fn ends<O>(step: &Result<Step<O>>) -> bool {
+    !matches!(step, Ok(Step::Call(_)))
+}
+
 /// [`Error::StoreCorrupt`] with a fixed message: one shared copy of the error's construction
 /// (built inline, each of the many places that report the store's corruption had its own).
 #[inline(never)]

@@ -177,8 +177,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Rotate {
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Self::Output>> {
         let step = self.advance(service, reply);
-        // Done or failed: over (stepped again, it answers `stepped_after_end`).
-        if !matches!(step, Ok(Step::Call(_))) {
+        if io::ends(&step) {
             self.state = RotateState::Over;
         }
         step
