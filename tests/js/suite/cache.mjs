@@ -120,4 +120,30 @@ export function define(ctx) {
     equal(await h.ap.revoke("alice", c.id), false); // nothing left here...
     sameResult(await h.ap.verify(creds), invalid("unknown_id"), "...and the cached credential is gone");
   });
+
+  t(`[${runtime}] cache: every answer is a new object; changing one changes no later answer`, async () => {
+    const h = harness({ config: { hashing: FAST, cache: { ttlMs: 3_600_000, maxEntries: 100 } } });
+    const c = await h.ap.create({ user: "alice", label: "x", scopes: ["email"] });
+    const creds = { username: "alice", password: c.password };
+    equal((await h.ap.verify(creds)).cached, false);
+    const hit = await h.ap.verify(creds);
+    sameResult(hit, { ok: true, user: "alice", id: c.id, label: "x", scopes: ["email"], cached: true }, "the first hit");
+    hit.user = "mallory";
+    hit.scopes.push("account:admin");
+    hit.ok = false;
+    const again = await h.ap.verify(creds);
+    ok(again !== hit && again.scopes !== hit.scopes, "a new object and a new scope list");
+    sameResult(again, { ok: true, user: "alice", id: c.id, label: "x", scopes: ["email"], cached: true }, "the next hit, as it was");
+    // Refusals too (the same text each time: the one most often answered).
+    const mistyped = { username: "alice", password: mistype(c.password, 30) };
+    const refused = await h.ap.verify(mistyped);
+    sameResult(refused, invalid("bad_checksum"));
+    refused.code = "ok";
+    refused.status = 200;
+    sameResult(await h.ap.verify(mistyped), invalid("bad_checksum"), "the next refusal, as it was");
+    const missing = await h.ap.verify({ ...creds, require: ["issue"] });
+    sameResult(missing, refusal(403, "insufficient_scope", "missing_scopes", ["issue"]));
+    missing.missing.length = 0;
+    sameResult(await h.ap.verify({ ...creds, require: ["issue"] }), refusal(403, "insufficient_scope", "missing_scopes", ["issue"]), "its missing list, as it was");
+  });
 }
