@@ -109,9 +109,9 @@ impl<S, C: Clock, R: RandomSource> AppPasswords<S, C, R> {
         .to_json()?;
         let cache = match config.cache {
             Some(cache_config) => {
-                let mut key = [0u8; 32];
-                rng.fill(&mut key)?;
-                Some(VerifiedCache::new(cache_config, key))
+                let mut key = zeroize::Zeroizing::new([0u8; 32]);
+                rng.fill(key.as_mut_slice())?;
+                Some(VerifiedCache::new(cache_config, *key))
             }
             None => None,
         };
