@@ -115,11 +115,11 @@ extern "C" {
 /// The object of a synchronous answer, or `undefined`. Built as JSON text and made an object
 /// by `answers.js`: one string across the boundary instead of a property set per field, which
 /// dominated the cost of a cache hit.
-pub(crate) fn answered(result: Option<VerifyResult>) -> Result<JsValue, JsValue> {
-    Ok(match result {
+pub(crate) fn answered(result: Option<VerifyResult>) -> JsValue {
+    match result {
         Some(result) => answer(&verify_json(&result)),
         None => JsValue::UNDEFINED,
-    })
+    }
 }
 
 /// A new password as `create` and `rotate` answer it: `{ id, password, label, scopes,
