@@ -1,5 +1,5 @@
-//! The core's answers as JS values: verify results (as JSON text, parsed by the engine: one
-//! string across the boundary), created and listed passwords with their caveats, the catalogue.
+//! The core's answers as JS values: verify results (as JSON text, made objects by the
+//! package's answers.js: one string across the boundary), created and listed passwords with their caveats, the catalogue.
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
