@@ -65,7 +65,7 @@ function pathOf(request) {
 
 /**
  * The answer of a synchronous verify export, which returns its error rather than throw (the
- * glue of a throwing export costs a few percent of a cache hit: bindings/wasm/src/service.rs).
+ * glue of a throwing export costs a few percent of a cache hit: bindings/wasm/src/verify.rs).
  */
 function answerOrThrow(answer) {
   if (answer instanceof AppPasswordError) throw answer;

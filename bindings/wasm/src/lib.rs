@@ -14,3 +14,4 @@ mod operation;
 mod scopes;
 mod service;
 mod store;
+mod verify;

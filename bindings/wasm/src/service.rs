@@ -1,7 +1,7 @@
 //! The exported class `AppPasswordsCore`: its constructor reads the options into a core
 //! `Config`, and each method reads its arguments into a core machine, returned as an
-//! [`Operation`] that the package's driver runs, or answers at once (the synchronous verify path,
-//! the getters). Nothing here decides anything about passwords.
+//! [`Operation`] that the package's driver runs, or answers at once (the getters; the verify
+//! exports are in verify.rs). Nothing here decides anything about passwords.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -9,9 +9,9 @@ use std::rc::Rc;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use crate::answers::{answered, created_js, listed_js, scopes_js};
-use crate::args::{ContextArgs, CreateArgs};
-use crate::convert::{self, Obj, field, ms, string_arg};
+use crate::answers::{created_js, listed_js, scopes_js};
+use crate::args::CreateArgs;
+use crate::convert::{self, Obj, field, string_arg};
 use crate::error::{OrJs, invalid_argument};
 use crate::operation::Operation;
 use crate::scopes::catalog_option;
@@ -25,10 +25,8 @@ use app_passwords_core::password::{PooledOsRandom, Prefix};
 use app_passwords_core::revoke::{Revoke, RevokeAll};
 use app_passwords_core::rotate::Rotate;
 use app_passwords_core::service::{
-    AppPasswords, CachedHit, Clock, Config, Create, DEFAULT_MAX_PER_USER, DEFAULT_TOUCH_INTERVAL_MS, FollowUp, Millis,
-    Now, Purpose, VerifyRequest,
+    AppPasswords, CachedHit, Clock, Config, Create, DEFAULT_MAX_PER_USER, DEFAULT_TOUCH_INTERVAL_MS, Millis,
 };
-use app_passwords_core::verify::{Complete, Verify};
 
 /// `Date.now()`, or the host's `now()` option.
 pub(crate) struct JsClock(Option<Function>);
@@ -49,12 +47,12 @@ pub(crate) type Service = AppPasswords<JsStore, JsClock, PooledOsRandom>;
 /// The service over a host store. The package's `AppPasswords` class wraps it.
 #[wasm_bindgen]
 pub struct AppPasswordsCore {
-    inner: Rc<Service>,
+    pub(crate) inner: Rc<Service>,
     /// The cache hit `verifyHeaderNow` left for `verifyHitNow`, and the ticket it answered for
     /// it: a hit is only ever answered for its own ticket (a call in between, say from a getter
     /// of the request, takes or replaces it; then the async path answers).
-    waiting: Cell<Option<CachedHit>>,
-    ticket: Cell<u32>,
+    pub(crate) waiting: Cell<Option<CachedHit>>,
+    pub(crate) ticket: Cell<u32>,
 }
 
 #[wasm_bindgen]
@@ -152,55 +150,6 @@ impl AppPasswordsCore {
         }
     }
 
-    /// `verify(username, password, require?, purpose?, clientIp?, method?, path?)`: the answer
-    /// now when it needs no store (a malformed password, or a fresh cache hit), else an
-    /// operation answering `[result, followUp, canaryUse]`: one export for both paths, so the
-    /// arguments are read and checked once. Plain arguments, not an options object: reading an
-    /// object field by field costs more than a cache hit. A bad argument's `AppPasswordError`
-    /// is returned, not thrown ([`error_as_value`]).
-    #[allow(clippy::too_many_arguments)] // plain arguments on purpose: see above
-    pub fn verify(
-        &self,
-        username: &JsValue,
-        password: &JsValue,
-        require: &JsValue,
-        purpose: &JsValue,
-        client_ip: &JsValue,
-        method: &JsValue,
-        path: &JsValue,
-    ) -> JsValue {
-        error_as_value(self.read_and_verify(username, password, require, purpose, client_ip, method, path))
-    }
-
-    /// `verifyHeaderNow(header, require?)`: `verify`'s synchronous path for an `Authorization` header value,
-    /// before the request's client IP, method and path are read (passing three strings into the
-    /// wasm on every request was a tenth of a cache hit). The answer, `undefined` (await
-    /// `verifyHeader`), or for a cache hit of a password with caveats a ticket number: then
-    /// `verifyHitNow(ticket, clientIp, method, path)`. A bad `require`'s `AppPasswordError` is
-    /// returned, not thrown ([`error_as_value`]).
-    #[wasm_bindgen(js_name = verifyHeaderNow)]
-    pub fn verify_header_now(&self, header: &JsValue, require: &JsValue) -> JsValue {
-        error_as_value(self.read_header_and_verify(header, require))
-    }
-
-    /// `verifyHitNow(ticket, clientIp?, method?, path?)`: the answer to the cache hit
-    /// `verifyHeaderNow` gave `ticket` for, with the request's details; `undefined` (await
-    /// `verifyHeader`) when that hit is gone or cannot be answered now.
-    #[wasm_bindgen(js_name = verifyHitNow)]
-    pub fn verify_hit_now(
-        &self,
-        ticket: u32,
-        client_ip: Option<String>,
-        method: Option<String>,
-        path: Option<String>,
-    ) -> JsValue {
-        let Some(hit) = self.waiting.take().filter(|_| ticket == self.ticket.get()) else {
-            return JsValue::UNDEFINED;
-        };
-        let context = ContextArgs { client_ip, method, path };
-        answered(self.inner.verify_hit(hit, context.context()))
-    }
-
     /// What the service was configured with, chosen by `what` (the package's getters): one
     /// export for the three, as each export costs its own shim of glue (docs/BUILD-KNOBS.md,
     /// "Fifth round"):
@@ -242,24 +191,6 @@ const REPORT_LEAKED: u32 = 7;
 const VERIFY_HEADER: u32 = 8;
 
 impl AppPasswordsCore {
-    /// `verifyHeader(authorizationHeaderOrNull, require?, clientIp?, method?, path?)` → an
-    /// operation answering `[result, followUp, canaryUse]`.
-    fn verify_header(
-        &self,
-        header: &JsValue,
-        require: &JsValue,
-        client_ip: &JsValue,
-        method: &JsValue,
-        path: &JsValue,
-    ) -> Result<Operation, JsValue> {
-        let header = zeroize::Zeroizing::new(header.as_string());
-        let require = convert::strings(require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let context = ContextArgs::read(client_ip, method, path)?;
-        let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
-        verify_operation(&self.inner, &request)
-    }
-
     /// `create({ user, label, scopes, expiresAt?, allowIps?, denyIps?, notBefore?, methods?,
     /// paths?, maxUses?, canary? })` → an operation answering the new password, shown once; or
     /// with `from_hash`, `createFromHash({ user, label, scopes, expiresAt?, id, phc })` → an
@@ -345,90 +276,4 @@ impl AppPasswordsCore {
             .build())
         }))
     }
-}
-
-/// The synchronous verify exports' bodies, apart so that the exports can return their error
-/// as a value.
-impl AppPasswordsCore {
-    #[allow(clippy::too_many_arguments)] // `verify`'s arguments
-    fn read_and_verify(
-        &self,
-        username: &JsValue,
-        password: &JsValue,
-        require: &JsValue,
-        purpose: &JsValue,
-        client_ip: &JsValue,
-        method: &JsValue,
-        path: &JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let purpose = match convert::opt_string_value(purpose, "purpose")?.as_deref() {
-            None | Some("api") => Purpose::Api,
-            Some("login") => Purpose::Login,
-            Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
-        };
-        let username = string_arg(username, "username")?;
-        let password = zeroize::Zeroizing::new(string_arg(password, "password")?);
-        let require = convert::strings(require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let context = ContextArgs::read(client_ip, method, path)?;
-        let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) }
-            .with_context(context.context());
-        match self.inner.verify_now(&request).js()? {
-            Some(result) => Ok(answered(Some(result))),
-            None => Ok(verify_operation(&self.inner, &request)?.into()),
-        }
-    }
-
-    fn read_header_and_verify(&self, header: &JsValue, require: &JsValue) -> Result<JsValue, JsValue> {
-        let header = zeroize::Zeroizing::new(header.as_string());
-        let require = convert::strings(require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        match self.inner.verify_now_lazily(&VerifyRequest::basic(header.as_deref(), &require)).js()? {
-            Now::Answered(result) => Ok(answered(Some(result))),
-            Now::NeedsContext(hit) => {
-                let ticket = self.ticket.get().wrapping_add(1);
-                self.ticket.set(ticket);
-                self.waiting.set(Some(hit));
-                Ok(JsValue::from(ticket))
-            }
-            Now::Later => Ok(JsValue::UNDEFINED),
-        }
-    }
-}
-
-/// An export's error as its return value. The synchronous verify exports answer on every
-/// request: a `Result` return makes wasm-bindgen's glue reserve a return area on the wasm stack
-/// (two calls into the wasm) and read three words back, 3-6% of a cache hit
-/// (bench/ab-verify.mjs). api.js throws an `AppPasswordError` it gets back.
-fn error_as_value(result: Result<JsValue, JsValue>) -> JsValue {
-    result.unwrap_or_else(|error| error)
-}
-
-/// A verify of `request` that needs the store (its machine built here, once for both callers),
-/// as an operation answering `[result, followUp, canaryUse]`: `followUp` is the
-/// operation of the follow-up writes, or `undefined` when there are none (a canary's use alone
-/// writes nothing, so it answers in an unknown id's time); `canaryUse` is `{ id, user, label,
-/// at }` when the verify saw a canary's right secret, else `undefined` (the package hands it to
-/// its `onCanary` hook).
-fn verify_operation(service: &Rc<Service>, request: &VerifyRequest<'_>) -> Result<Operation, JsValue> {
-    let machine = Verify::new(service, request).js()?;
-    let inner = Rc::clone(service);
-    Ok(Operation::new(service, machine, move |(result, follow_up)| {
-        let canary = match follow_up.as_ref().and_then(FollowUp::canary_use) {
-            Some(used) => Obj::new()
-                .set("id", used.id.as_str())
-                .set("user", used.user.as_str())
-                .set("label", used.label.as_str())
-                .set("at", ms(used.at))
-                .build(),
-            None => JsValue::UNDEFINED,
-        };
-        let follow_up = match follow_up {
-            Some(follow_up) if follow_up.has_writes() => {
-                Operation::new(&inner, Complete::new(follow_up), |()| Ok(JsValue::UNDEFINED)).into()
-            }
-            _ => JsValue::UNDEFINED,
-        };
-        Ok(Array::of3(&answered(Some(result)), &follow_up, &canary).into())
-    }))
 }
