@@ -37,7 +37,25 @@ impl AppPasswordsCore {
         method: &JsValue,
         path: &JsValue,
     ) -> JsValue {
-        error_as_value(self.read_and_verify(username, password, require, purpose, client_ip, method, path))
+        let read_and_verify = || -> Result<JsValue, JsValue> {
+            let purpose = match convert::opt_string_value(purpose, "purpose")?.as_deref() {
+                None | Some("api") => Purpose::Api,
+                Some("login") => Purpose::Login,
+                Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
+            };
+            let username = string_arg(username, "username")?;
+            let password = zeroize::Zeroizing::new(string_arg(password, "password")?);
+            let require = convert::strings(require, "require", true)?;
+            let require: Vec<&str> = require.iter().map(String::as_str).collect();
+            let context = ContextArgs::read(client_ip, method, path)?;
+            let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) }
+                .with_context(context.context());
+            match self.inner.verify_now(&request).js()? {
+                Some(result) => Ok(answered(Some(result))),
+                None => Ok(verify_operation(&self.inner, &request)?.into()),
+            }
+        };
+        error_as_value(read_and_verify())
     }
 
     /// `verifyHeaderNow(header, require?)`: `verify`'s synchronous path for an `Authorization` header value,
@@ -48,7 +66,22 @@ impl AppPasswordsCore {
     /// returned, not thrown ([`error_as_value`]).
     #[wasm_bindgen(js_name = verifyHeaderNow)]
     pub fn verify_header_now(&self, header: &JsValue, require: &JsValue) -> JsValue {
-        error_as_value(self.read_header_and_verify(header, require))
+        let read_and_verify = || -> Result<JsValue, JsValue> {
+            let header = zeroize::Zeroizing::new(header.as_string());
+            let require = convert::strings(require, "require", true)?;
+            let require: Vec<&str> = require.iter().map(String::as_str).collect();
+            match self.inner.verify_now_lazily(&VerifyRequest::basic(header.as_deref(), &require)).js()? {
+                Now::Answered(result) => Ok(answered(Some(result))),
+                Now::NeedsContext(hit) => {
+                    let ticket = self.ticket.get().wrapping_add(1);
+                    self.ticket.set(ticket);
+                    self.waiting.set(Some(hit));
+                    Ok(JsValue::from(ticket))
+                }
+                Now::Later => Ok(JsValue::UNDEFINED),
+            }
+        };
+        error_as_value(read_and_verify())
     }
 
     /// `verifyHitNow(ticket, clientIp?, method?, path?)`: the answer to the cache hit
@@ -87,53 +120,6 @@ impl AppPasswordsCore {
         let context = ContextArgs::read(client_ip, method, path)?;
         let request = VerifyRequest::basic(header.as_deref(), &require).with_context(context.context());
         verify_operation(&self.inner, &request)
-    }
-
-    /// `verify`'s body, apart so that the export can return its error as a value.
-    #[allow(clippy::too_many_arguments)] // `verify`'s arguments
-    fn read_and_verify(
-        &self,
-        username: &JsValue,
-        password: &JsValue,
-        require: &JsValue,
-        purpose: &JsValue,
-        client_ip: &JsValue,
-        method: &JsValue,
-        path: &JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let purpose = match convert::opt_string_value(purpose, "purpose")?.as_deref() {
-            None | Some("api") => Purpose::Api,
-            Some("login") => Purpose::Login,
-            Some(_) => return Err(invalid_argument("purpose must be \"api\" or \"login\"")),
-        };
-        let username = string_arg(username, "username")?;
-        let password = zeroize::Zeroizing::new(string_arg(password, "password")?);
-        let require = convert::strings(require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        let context = ContextArgs::read(client_ip, method, path)?;
-        let request = VerifyRequest { purpose, ..VerifyRequest::password(&username, &password, &require) }
-            .with_context(context.context());
-        match self.inner.verify_now(&request).js()? {
-            Some(result) => Ok(answered(Some(result))),
-            None => Ok(verify_operation(&self.inner, &request)?.into()),
-        }
-    }
-
-    /// `verifyHeaderNow`'s body (see `read_and_verify`).
-    fn read_header_and_verify(&self, header: &JsValue, require: &JsValue) -> Result<JsValue, JsValue> {
-        let header = zeroize::Zeroizing::new(header.as_string());
-        let require = convert::strings(require, "require", true)?;
-        let require: Vec<&str> = require.iter().map(String::as_str).collect();
-        match self.inner.verify_now_lazily(&VerifyRequest::basic(header.as_deref(), &require)).js()? {
-            Now::Answered(result) => Ok(answered(Some(result))),
-            Now::NeedsContext(hit) => {
-                let ticket = self.ticket.get().wrapping_add(1);
-                self.ticket.set(ticket);
-                self.waiting.set(Some(hit));
-                Ok(JsValue::from(ticket))
-            }
-            Now::Later => Ok(JsValue::UNDEFINED),
-        }
     }
 }
 
