@@ -10,8 +10,7 @@ use crate::clock::{Clock, Millis};
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
-use crate::io::ok;
-use crate::io::{self, Machine, Reply, Step};
+use crate::io::{self, Machine, Reply, Step, ok, output};
 use crate::password::{Password, RandomSource};
 use crate::record::Record;
 use crate::service::AppPasswords;
@@ -109,11 +108,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for Create {
     type Output = Created;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Created>> {
-        let (record, granted, password) = match self.0.step(service, reply) {
-            Ok(Step::Done(made)) => made,
-            Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-            Err(err) => return Err(err),
-        };
+        let (record, granted, password) = output!(self.0.step(service, reply));
         // A drawn source always has its password; its absence is a bug, reported, never a panic.
         let password = ok!(password.ok_or_else(io::stepped_after_end));
         Ok(Step::Done(Created::of(record, password, service.config.catalog.names(&granted))))

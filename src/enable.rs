@@ -4,8 +4,7 @@
 
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::io::ok;
-use crate::io::{self, Call, Machine, Reply, Step};
+use crate::io::{self, Call, Machine, Reply, Step, ok};
 use crate::marker::{self, could_exist, marker_key, record_keys};
 use crate::password::RandomSource;
 use crate::record::index_key;

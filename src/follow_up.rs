@@ -5,8 +5,7 @@
 use crate::canary::CanaryUse;
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
-use crate::io::ok;
-use crate::io::{self, Call, Machine, Reply, Step};
+use crate::io::{self, Call, Machine, Reply, Step, ok};
 use crate::password::RandomSource;
 use crate::record::{IndexEntry, RECORD_VERSION, Record, record_key, tombstone_key};
 use crate::service::AppPasswords;

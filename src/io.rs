@@ -91,6 +91,19 @@ macro_rules! ok {
 }
 pub(crate) use ok;
 
+/// The output of a sub-machine's step, as a machine steps the machine it holds: the output when
+/// the sub-machine is done, else an early return of its call (to be answered) or its error.
+macro_rules! output {
+    ($step:expr) => {
+        match $step {
+            Ok($crate::io::Step::Done(output)) => output,
+            Ok($crate::io::Step::Call(call)) => return Ok($crate::io::Step::Call(call)),
+            Err(err) => return Err(err),
+        }
+    };
+}
+pub(crate) use output;
+
 /// Whether a step ends its machine: its output or its error. The machines with a state of their
 /// own go `Over` then, so that a step after the end answers `stepped_after_end`.
 pub(crate) fn ends<O>(step: &Result<Step<O>>) -> bool {

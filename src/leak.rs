@@ -12,8 +12,7 @@ use zeroize::Zeroizing;
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
 use crate::hash::PhcHash;
-use crate::io::ok;
-use crate::io::{self, Call, Machine, Reply, Step};
+use crate::io::{self, Call, Machine, Reply, Step, ok, output};
 use crate::json::{Fields, push_quoted, push_u64};
 use crate::marker::record_keys;
 use crate::password::{self, RandomSource};
@@ -183,11 +182,7 @@ impl ReportLeaked {
                     self.state = LeakState::Revoking(Box::new(Revoke::new(&self.user, &self.id)));
                 }
                 LeakState::Revoking(revoke) => {
-                    let revoked = match Machine::step(&mut **revoke, service, reply.take()) {
-                        Ok(Step::Done(revoked)) => revoked,
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Err(err) => return Err(err),
-                    };
+                    let revoked = output!(Machine::step(&mut **revoke, service, reply.take()));
                     return Ok(Step::Done(self.found(revoked)));
                 }
                 LeakState::Over => return Err(io::stepped_after_end()),

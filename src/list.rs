@@ -10,8 +10,7 @@ use crate::config::MAX_PER_USER_LIMIT;
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
-use crate::io::ok;
-use crate::io::{self, Call, Machine, Reply, Step, Writes};
+use crate::io::{self, Call, Machine, Reply, Step, Writes, ok, output};
 use crate::marker;
 use crate::password::{RandomSource, is_id};
 use crate::record::{self, IndexEntry, Record, index_key, record_key, tombstone_key, user_prefix};
@@ -221,11 +220,7 @@ impl List {
                     self.state = ListState::Listing(IndexListing::new(user, usize::MAX));
                 }
                 ListState::Listing(listing) => {
-                    let (ids, mut disabled) = match Machine::step(listing, service, reply.take()) {
-                        Ok(Step::Done(listed)) => listed,
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Err(err) => return Err(err),
-                    };
+                    let (ids, mut disabled) = output!(Machine::step(listing, service, reply.take()));
                     disabled.sort_unstable();
                     let mut keys = Vec::with_capacity(3 * ids.len());
                     for id in &ids {
@@ -244,11 +239,7 @@ impl List {
                     self.state = ListState::Sorting;
                 }
                 ListState::Tidying(tidy) => {
-                    match Machine::step(tidy, service, reply.take()) {
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Ok(Step::Done(_)) => {}
-                        Err(err) => return Err(err),
-                    }
+                    output!(Machine::step(tidy, service, reply.take()));
                     self.state = ListState::Sorting;
                 }
                 ListState::Sorting => {

@@ -18,8 +18,7 @@
 
 use crate::clock::Millis;
 use crate::error::Result;
-use crate::io::ok;
-use crate::io::{Values, store_corrupt};
+use crate::io::{Values, ok, store_corrupt};
 use crate::json::{Fields, push_quoted, push_u64};
 use crate::password::is_id;
 use crate::record::{RECORD_VERSION, index_key, record_key, tombstone_key};

@@ -12,8 +12,7 @@ use crate::caveat::CaveatSpec;
 use crate::create::{NewRecord, Source};
 use crate::error::{Error, Result};
 use crate::hash::{HashParams, Hasher, OUTPUT_LEN, PhcHash, SALT_LEN};
-use crate::io::ok;
-use crate::io::{Machine, Reply, Step};
+use crate::io::{Machine, Reply, Step, ok, output};
 use crate::password::{self, Password, Prefix, RandomSource, is_id};
 use crate::service::{AppPasswords, Clock, DUMMY_ID, Listed, NewAppPassword};
 use crate::store::Store;
@@ -162,11 +161,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for CreateFromHash {
     type Output = Listed;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Listed>> {
-        let (record, granted, _) = match self.0.step(service, reply) {
-            Ok(Step::Done(made)) => made,
-            Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-            Err(err) => return Err(err),
-        };
+        let (record, granted, _) = output!(self.0.step(service, reply));
         // Just written: never used, enabled, replacing nothing.
         Ok(Step::Done(Listed::of(record, service.config.catalog.names(&granted), None, true)))
     }

@@ -25,8 +25,7 @@
 use crate::caveat::{Caveats, ParsedCaveats};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::io::ok;
-use crate::io::store_corrupt;
+use crate::io::{ok, store_corrupt};
 use crate::json::{Fields, push_opt_u64, push_quoted, push_u64};
 use crate::password::is_id;
 

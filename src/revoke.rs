@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::clock::{Clock, Millis};
 use crate::error::Result;
-use crate::io::ok;
-use crate::io::{self, Call, Machine, Reply, Step, Writes};
+use crate::io::{self, Call, Machine, Reply, Step, Writes, ok, output};
 use crate::list::IndexListing;
 #[cfg(doc)]
 use crate::marker::marker_keys;
@@ -378,11 +377,7 @@ impl<S, C: Clock, R: RandomSource> Machine<S, C, R> for RevokeAll {
             self.listing = Some(IndexListing::new(&self.revoking.user, usize::MAX));
         }
         if let Some(listing) = &mut self.listing {
-            match Machine::step(listing, service, reply.take()) {
-                Ok(Step::Done((ids, _))) => self.revoking.ids = ids,
-                Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                Err(err) => return Err(err),
-            }
+            (self.revoking.ids, _) = output!(Machine::step(listing, service, reply.take()));
             self.listing = None;
         }
         self.revoking.step(service, reply)

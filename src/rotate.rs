@@ -20,8 +20,7 @@
 use crate::clock::{Clock, Millis};
 use crate::create::{UnusedPassword, WriteNew, hash_new};
 use crate::error::{Error, Result};
-use crate::io::ok;
-use crate::io::{self, Call, Machine, Reply, Step};
+use crate::io::{self, Call, Machine, Reply, Step, ok, output};
 use crate::list::{IndexListing, scope_names};
 use crate::marker::{self, could_exist, marker_key, password_keys, read_live};
 use crate::password::{Password, RandomSource};
@@ -232,11 +231,7 @@ impl Rotate {
                     Err(err) => return Err(err),
                 },
                 RotateState::Drawing(unused) => {
-                    let password = match unused.step(service, reply.take()) {
-                        Ok(Step::Done(password)) => password,
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Err(err) => return Err(err),
-                    };
+                    let password = output!(unused.step(service, reply.take()));
                     let hash = ok!(hash_new(service, password.expose().as_bytes()));
                     // The old record with a new id, hash, time and predecessor, in its box;
                     // everything else as it was (label, scopes, expiry, caveats, canary): S5
@@ -255,11 +250,7 @@ impl Rotate {
                     self.state = RotateState::Writing(writes);
                 }
                 RotateState::Writing(writes) => {
-                    match writes.step(service, reply.take()) {
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Ok(Step::Done(_)) => {}
-                        Err(err) => return Err(err),
-                    }
+                    output!(writes.step(service, reply.take()));
                     self.state = RotateState::Confirming;
                     return Ok(Step::Call(Call::Get(tombstone_key(id))));
                 }
@@ -276,11 +267,7 @@ impl Rotate {
                     return Ok(Step::Done(Some(Created::of(*new, password, scopes))));
                 }
                 RotateState::Revoking(revoke) => {
-                    match revoke.step(service, reply.take()) {
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Ok(Step::Done(_)) => {}
-                        Err(err) => return Err(err),
-                    }
+                    output!(revoke.step(service, reply.take()));
                     return Ok(Step::Done(None));
                 }
                 RotateState::Over => return Err(io::stepped_after_end()),

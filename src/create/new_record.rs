@@ -8,8 +8,7 @@ use crate::caveat::{CaveatSpec, Caveats};
 use crate::clock::{Clock, Millis};
 use crate::error::{Error, Result};
 use crate::hash::Hasher;
-use crate::io::ok;
-use crate::io::{self, Call, Machine, Reply, Step};
+use crate::io::{self, Call, Machine, Reply, Step, ok, output};
 use crate::list::IndexListing;
 use crate::marker::record_keys;
 use crate::password::{self, Password, RandomSource};
@@ -93,11 +92,7 @@ impl<S, C, R> Machine<S, C, R> for CheckNew {
     type Output = Checked;
 
     fn step(&mut self, service: &AppPasswords<S, C, R>, reply: Option<Result<Reply>>) -> Result<Step<Checked>> {
-        let (ids, _) = match self.listing.step(service, reply) {
-            Ok(Step::Done(listed)) => listed,
-            Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-            Err(err) => return Err(err),
-        };
+        let (ids, _) = output!(self.listing.step(service, reply));
         if ids.len() >= self.max {
             return Err(Error::TooManyPasswords);
         }
@@ -347,11 +342,7 @@ impl NewRecord {
                     self.state = NewState::Checking(ok!(CheckNew::new(service, &self.fields, caveats)));
                 }
                 NewState::Checking(check) => {
-                    match check.step(service, reply.take()) {
-                        Ok(Step::Done(checked)) => self.checked = Some(checked),
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Err(err) => return Err(err),
-                    }
+                    self.checked = Some(output!(check.step(service, reply.take())));
                     if let Source::Minted { id, .. } = &self.source {
                         let call = Call::Read(record_keys(id, 2));
                         self.state = NewState::Reading;
@@ -360,11 +351,7 @@ impl NewRecord {
                     self.state = NewState::Drawing(UnusedPassword::default());
                 }
                 NewState::Drawing(unused) => {
-                    match unused.step(service, reply.take()) {
-                        Ok(Step::Done(password)) => self.password = Some(password),
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Err(err) => return Err(err),
-                    }
+                    self.password = Some(output!(unused.step(service, reply.take())));
                     match self.count_uses(service) {
                         Ok(Some(call)) => return Ok(Step::Call(call)),
                         Ok(None) => {}
@@ -388,11 +375,7 @@ impl NewRecord {
                     ok!(self.write(service));
                 }
                 NewState::Writing(writes) => {
-                    match writes.step(service, reply.take()) {
-                        Ok(Step::Call(call)) => return Ok(Step::Call(call)),
-                        Ok(Step::Done(_)) => {}
-                        Err(err) => return Err(err),
-                    }
+                    output!(writes.step(service, reply.take()));
                     let (record, granted) = ok!(self.record.take().ok_or_else(io::stepped_after_end));
                     return Ok(Step::Done((*record, granted, self.password.take())));
                 }
