@@ -1,10 +1,12 @@
 // A/B of package builds: node bench/ab-builds.mjs <pkg dir A> <pkg dir B> [more dirs] (ROUNDS=25).
 // One OWASP Argon2id hash each, interleaved with hash-wasm in one process, the order rotated every
 // round; per-round ratios. Each build prints its time ÷ hash-wasm's and ÷ the first build's.
+import { dirUrl } from "./lib.mjs";
+
 const dirs = process.argv.slice(2);
 if (dirs.length < 2) throw new Error("usage: node bench/ab-builds.mjs <pkg dir A> <pkg dir B> [more]");
 const P = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
-const builds = await Promise.all(dirs.map((dir) => import(dir + "/node.js")));
+const builds = await Promise.all(dirs.map((dir) => import(dirUrl(dir, "node.js"))));
 const hw = await import("hash-wasm");
 const salt = new Uint8Array(16).fill(7);
 const runs = builds.map((build) => () => build.hashPassword("correct horse battery staple", P));

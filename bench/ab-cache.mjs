@@ -1,11 +1,13 @@
 // A/B of cached verifies between two package builds: node bench/ab-cache.mjs <pkg dir A> <pkg dir B>
 // (ROUNDS=30, N=5000). One password each, verifyRequest on the same Request (a cache hit after
 // the first), 30 interleaved rounds of N verifies a side in one process; per-round time ratios.
+import { dirUrl } from "./lib.mjs";
+
 const [a, b] = process.argv.slice(2);
 if (!a || !b) throw new Error("usage: node bench/ab-cache.mjs <pkg dir A> <pkg dir B>");
 const sides = {};
 for (const [name, dir] of [["a", a], ["b", b]]) {
-  const pkg = await import(new URL(`file://${dir.startsWith("/") ? "" : `${process.cwd()}/`}${dir}/node.js`).href);
+  const pkg = await import(dirUrl(dir, "node.js"));
   const svc = new pkg.AppPasswords({ store: pkg.memoryStore(), cache: { ttlMs: 3_600_000, maxEntries: 100 } });
   const { password } = await svc.create({ user: "alice", label: "x", scopes: ["repository"] });
   const request = new Request("https://api.example.com/api", { headers: { authorization: `Basic ${btoa(`alice:${password}`)}` } });

@@ -1,9 +1,11 @@
 // generatePassword through two builds in one process, interleaved: 15 rounds of 20,000 calls a
 // side, the median of the per-round time ratios (B ÷ A). Usage:
 //   node bench/ab-generate.mjs <pkg dir A> <pkg dir B>
-const [a, b] = process.argv.slice(2).map((dir) => new URL(`file://${dir.startsWith("/") ? "" : process.cwd() + "/"}${dir}`).href);
+import { dirUrl } from "./lib.mjs";
+
+const [a, b] = process.argv.slice(2);
 if (!a || !b) throw new Error("usage: node bench/ab-generate.mjs <pkg dir A> <pkg dir B>");
-const A = await import(a + "/node.js"), B = await import(b + "/node.js");
+const A = await import(dirUrl(a, "node.js")), B = await import(dirUrl(b, "node.js"));
 const N = 20000, ratios = [];
 const time = (m) => { const t = performance.now(); for (let i = 0; i < N; i++) m.generatePassword(); return performance.now() - t; };
 time(A); time(B);

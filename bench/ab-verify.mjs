@@ -2,10 +2,12 @@
 // cache hit and a malformed password's refusal, 21 rounds of 5,000 verifies a side each, the
 // median of the per-round time ratios (B ÷ A). Usage:
 //   node bench/ab-verify.mjs <pkg dir A> <pkg dir B>
-const [a, b] = process.argv.slice(2).map((dir) => new URL(`file://${dir.startsWith("/") ? "" : process.cwd() + "/"}${dir}`).href);
+import { dirUrl } from "./lib.mjs";
+
+const [a, b] = process.argv.slice(2);
 if (!a || !b) throw new Error("usage: node bench/ab-verify.mjs <pkg dir A> <pkg dir B>");
 async function setup(dir) {
-  const api = await import(dir + "/node.js");
+  const api = await import(dirUrl(dir, "node.js"));
   const ap = new api.AppPasswords({ store: api.memoryStore(), cache: { ttlMs: 3_600_000, maxEntries: 1000 } });
   const c = await ap.create({ user: "alice", label: "x", scopes: ["repository"] });
   await ap.verify({ username: "alice", password: c.password, require: ["repository"] });

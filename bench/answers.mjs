@@ -3,8 +3,10 @@
 // "seen": 100 distinct answers again and again (a server's cache hits); "new": 5,000 distinct
 // answers in turn, more than answers.js remembers, so each is parsed again. Medians of the
 // per-round time ratios, answer ÷ JSON.parse.
+import { dirUrl } from "./lib.mjs";
+
 const dir = process.argv[2] ?? "pkg";
-const { answer } = await import(new URL(`file://${dir.startsWith("/") ? "" : `${process.cwd()}/`}${dir}/answers.js`).href);
+const { answer } = await import(dirUrl(dir, "answers.js"));
 const texts = [];
 for (let i = 0; i < 5000; i++) {
   texts.push(`{"ok":true,"user":"user${i}","id":"a${String(i).padStart(11, "0")}","label":"script","scopes":["repository"],"cached":true}`);

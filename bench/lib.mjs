@@ -11,6 +11,8 @@ export const root = resolve(benchDir, "..");
 /** The package under test: a snapshot of pkg/ made by run.mjs, or pkg/ itself. */
 export const pkgDir = resolve(process.env.BENCH_PKG || join(root, "pkg"));
 export const pkgUrl = (file) => pathToFileURL(join(pkgDir, file)).href;
+/** A file of a package directory named on the command line (relative to the working directory), as an import URL. */
+export const dirUrl = (dir, file) => pathToFileURL(resolve(dir, file)).href;
 export const resultsDir = resolve(process.env.BENCH_RESULTS || join(benchDir, ".results"));
 export const QUICK = process.env.BENCH_QUICK === "1";
 

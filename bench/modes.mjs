@@ -5,8 +5,10 @@
 // within one process and between processes, while the integer loop (no memory traffic) holds:
 // the jumps are the machine's, not the code's. Compare builds in one process
 // (bench/ab-*.mjs), never across runs.
+import { dirUrl } from "./lib.mjs";
+
 const dir = process.argv[2] ?? "pkg";
-const api = await import(new URL(`file://${dir.startsWith("/") ? "" : `${process.cwd()}/`}${dir}/node.js`).href);
+const api = await import(dirUrl(dir, "node.js"));
 const svc = new api.AppPasswords({ store: api.memoryStore(), cache: { ttlMs: 3_600_000, maxEntries: 1000 } });
 const { password } = await svc.create({ user: "dave", label: "script", scopes: ["repository"] });
 const creds = { username: "dave", password, require: ["repository"] };
