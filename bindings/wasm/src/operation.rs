@@ -10,6 +10,7 @@ use std::rc::Rc;
 use js_sys::{Array, Map, Reflect};
 use wasm_bindgen::prelude::*;
 
+use crate::convert::field;
 use crate::error::to_js;
 use crate::service::Service;
 use app_passwords_core::io::{Call, Machine, Reply, Step};
@@ -203,8 +204,8 @@ fn bulk_values(keys: &[String], answer: &JsValue, values: &mut Vec<Option<String
 /// What `list()` resolved to: `{ keys: string[], cursor?: string }`.
 fn page(answer: &JsValue) -> Result<ListPage> {
     const BAD: &str = "list() must resolve to { keys: string[], cursor?: string }";
-    // `keys` read as `undefined` when reading it throws: no array either.
-    let array: Array = ok!(property(answer, "keys").dyn_into().map_err(|_| corrupt(BAD)));
+    // `keys` read as `undefined` when the answer is no object or reading it throws: no array either.
+    let array: Array = ok!(field(answer, "keys").dyn_into().map_err(|_| corrupt(BAD)));
     let mut keys = Vec::new();
     for key in array.iter() {
         keys.push(ok!(key.as_string().ok_or_else(|| corrupt(BAD))));
@@ -212,12 +213,6 @@ fn page(answer: &JsValue) -> Result<ListPage> {
     let cursor = ok!(Reflect::get(answer, &JsValue::from_str("cursor")).map_err(|_| corrupt(BAD)));
     let cursor = ok!(value(cursor, BAD));
     Ok(ListPage { keys, cursor: cursor.filter(|c| !c.is_empty()) })
-}
-
-/// A property of a JS value; `undefined` when it has none or reading it throws. One shared copy.
-#[inline(never)]
-fn property(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// What `increment()` resolved to: an integer within 2^53, or its decimal text.
@@ -267,6 +262,6 @@ fn describe(err: &JsValue) -> String {
 
 /// `store_timeout` when the package's timeout wrapper gave up, else `store_unavailable`.
 fn failure(err: &JsValue) -> Error {
-    let code = property(err, "code").as_string();
+    let code = field(err, "code").as_string();
     if code.as_deref() == Some("store_timeout") { Error::StoreTimeout } else { Error::StoreUnavailable(describe(err)) }
 }
